@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001_core.js';
+import * as m0002 from './0002_notifications_analytics.js';
+
+/**
+ * Every migration, in order. Files stay plain Kysely migrations against `Kysely<any>`; listing them
+ * here (rather than scanning the folder at run time) lets the same list run from `dist/`, from the
+ * TypeScript sources and inside Jest. A test checks that every file in this folder is listed.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_core': m0001,
+  '0002_notifications_analytics': m0002,
+};

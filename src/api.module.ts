@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { EntitlementsController } from './modules/entitlements/entitlements.controller.js';
+import { EntitlementsModule } from './modules/entitlements/entitlements.module.js';
+import { HistoricalSyncsController } from './modules/orchestration/historical-syncs.controller.js';
+import { OrchestrationModule } from './modules/orchestration/orchestration.module.js';
+import { OrchestrationsController } from './modules/orchestration/orchestrations.controller.js';
+
+/**
+ * The public HTTP API (`/v1`). Imported in the `api` and `all` roles only; the controllers live
+ * beside their feature modules, which the worker role loads without them.
+ */
+@Module({
+  imports: [EntitlementsModule, OrchestrationModule],
+  controllers: [EntitlementsController, HistoricalSyncsController, OrchestrationsController],
+})
+export class ApiModule {}

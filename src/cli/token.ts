@@ -1,0 +1,27 @@
+import { parseArgs } from 'node:util';
+import { signToken } from '../common/auth/token.js';
+import { ConfigError, loadConfig } from '../config/app-config.js';
+
+/** `npm run token -- --sub alice [--admin] [--ttl 3600]`: prints a bearer token for the local service. */
+try {
+  const { values } = parseArgs({
+    options: {
+      sub: { type: 'string' },
+      admin: { type: 'boolean', default: false },
+      ttl: { type: 'string', default: String(24 * 3600) },
+    },
+  });
+  if (!values.sub) throw new Error('usage: npm run token -- --sub <userId> [--admin] [--ttl <seconds>]');
+  const config = loadConfig();
+  const token = signToken(
+    config.auth.jwtSecret,
+    { sub: values.sub, roles: values.admin ? ['admin'] : [] },
+    Number(values.ttl),
+  );
+  process.stdout.write(`${token}\n`);
+} catch (error) {
+  process.stderr.write(
+    `${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+}

@@ -1,0 +1,119 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ErrorCode, titleOf, typeOf } from './error-codes.js';
+import { ProblemException } from './problem.exception.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  requestId?: string;
+  [extension: string]: unknown;
+}
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: ErrorCode.MalformedRequest,
+  401: ErrorCode.Unauthenticated,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  405: ErrorCode.MethodNotAllowed,
+  409: ErrorCode.InvalidState,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
+  422: ErrorCode.ValidationFailed,
+  503: ErrorCode.ServiceUnavailable,
+};
+
+/** Errors raised by Express's body parsers before any route runs, by their `type`. */
+const BODY_PARSER_ERRORS: Record<string, { status: number; code: ErrorCode; detail: string }> = {
+  'entity.parse.failed': {
+    status: 400,
+    code: ErrorCode.MalformedRequest,
+    detail: 'The request body is not valid JSON',
+  },
+  'entity.too.large': {
+    status: 413,
+    code: ErrorCode.PayloadTooLarge,
+    detail: 'The request body is too large',
+  },
+  'encoding.unsupported': {
+    status: 415,
+    code: ErrorCode.UnsupportedMediaType,
+    detail: 'Unsupported content encoding',
+  },
+  'charset.unsupported': { status: 415, code: ErrorCode.UnsupportedMediaType, detail: 'Unsupported charset' },
+  'request.aborted': { status: 400, code: ErrorCode.MalformedRequest, detail: 'The request was aborted' },
+  'request.size.invalid': {
+    status: 400,
+    code: ErrorCode.MalformedRequest,
+    detail: 'Request size did not match',
+  },
+};
+
+/** Turns any error into an RFC 9457 problem. Unexpected errors are logged and answered without detail. */
+export function toProblem(error: unknown, logger?: Logger): Problem {
+  if (error instanceof ProblemException) {
+    return problem(error.getStatus(), error.code, error.detail, error.extensions);
+  }
+  if (error instanceof HttpException) {
+    const parser = BODY_PARSER_ERRORS[(error.cause as { type?: string } | undefined)?.type ?? ''];
+    if (parser) return problem(parser.status, parser.code, parser.detail);
+    const status = error.getStatus();
+    const body = error.getResponse();
+    if (isHealthResult(body)) {
+      return problem(status, ErrorCode.ServiceUnavailable, 'A dependency is not ready', {
+        checks: body.details,
+      });
+    }
+    const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.MalformedRequest);
+    if (status >= 500) logger?.error(error.message, error.stack);
+    return problem(status, code, status >= 500 ? titleOf(code) : error.message);
+  }
+  const parserError = BODY_PARSER_ERRORS[(error as { type?: string } | null)?.type ?? ''];
+  if (parserError) return problem(parserError.status, parserError.code, parserError.detail);
+  logger?.error(
+    error instanceof Error ? error.message : String(error),
+    error instanceof Error ? error.stack : undefined,
+  );
+  return problem(500, ErrorCode.Internal, 'An unexpected error occurred. It has been logged.');
+}
+
+function problem(
+  status: number,
+  code: ErrorCode,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+): Problem {
+  return { type: typeOf(code), title: titleOf(code), status, detail, code, ...extensions };
+}
+
+function isHealthResult(body: unknown): body is { details: unknown } {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    'details' in body &&
+    (body as { status?: unknown }).status === 'error'
+  );
+}
+
+export function sendProblem(req: Request, res: Response, value: Problem): void {
+  const body: Problem = { ...value, instance: req.originalUrl?.split('?')[0] };
+  const requestId = (req as Request & { id?: unknown }).id;
+  if (typeof requestId === 'string') body.requestId = requestId;
+  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const res = http.getResponse<Response>();
+    if (res.headersSent) return;
+    sendProblem(http.getRequest<Request>(), res, toProblem(error, this.logger));
+  }
+}

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { localSecret } from '../common/local-secret.js';
+import { EnvironmentVariables } from './environment.js';
+
+export type RoleName = 'all' | 'api' | 'worker';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface ProviderEndpoints {
+  clientId: string;
+  clientSecret: string;
+  apiBaseUrl: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+}
+
+/** The validated, structured configuration. Built once at boot by {@link loadConfig}. */
+export class AppConfig {
+  readonly env!: 'development' | 'production' | 'test';
+  readonly role!: { name: RoleName; api: boolean; worker: boolean };
+  readonly http!: { host: string; port: number; bodyLimit: string };
+  readonly log!: { level: LogLevel };
+  readonly dataDir!: string;
+  readonly database!: { url?: string; embeddedPort: number; poolMax: number };
+  readonly auth!: { jwtSecret: string; jwtSecretGenerated: boolean };
+  readonly jobs!: {
+    schema: string;
+    poolMax: number;
+    pollingIntervalSeconds: number;
+    superviseIntervalSeconds: number;
+    chunkConcurrency: number;
+    chunkUserConcurrency: number;
+    chunkRetryLimit: number;
+    chunkRetryDelaySeconds: number;
+    chunkRetryDelayMaxSeconds: number;
+    chunkHeartbeatSeconds: number;
+    chunkExpireSeconds: number;
+  };
+  readonly sweep!: { intervalSeconds: number; graceSeconds: number };
+  readonly idempotencyTtlHours!: number;
+  readonly simulators!: {
+    mode: 'auto' | 'on' | 'off';
+    googlePort: number;
+    stravaPort: number;
+    timeScale: number;
+  };
+  readonly providers!: {
+    fitbit: ProviderEndpoints;
+    strava: ProviderEndpoints;
+    credentialsConfigured: boolean;
+  };
+  readonly tokenEncryptionKey!: Buffer;
+  readonly push!: {
+    driver: 'log' | 'fcm';
+    fcmProjectId?: string;
+    fcmCredentialsFile?: string;
+    fcmBaseUrl: string;
+    initialSyncNotify: boolean;
+  };
+
+  constructor(values: Omit<AppConfig, 'withDatabaseUrl'>) {
+    Object.assign(this, values);
+  }
+
+  /** The same configuration, pointed at a database (the embedded one is only known once started). */
+  withDatabaseUrl(url: string): AppConfig {
+    return new AppConfig({ ...this, database: { ...this.database, url } });
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const KEYS = Object.keys(new EnvironmentVariables()).concat([
+  'DATABASE_URL',
+  'JWT_SECRET',
+  'FITBIT_CLIENT_ID',
+  'FITBIT_CLIENT_SECRET',
+  'STRAVA_CLIENT_ID',
+  'STRAVA_CLIENT_SECRET',
+  'TOKEN_ENCRYPTION_KEY',
+  'FCM_PROJECT_ID',
+  'FCM_CREDENTIALS_FILE',
+]);
+
+/**
+ * Reads and validates the environment. Every problem is collected and reported in one
+ * {@link ConfigError}. Outside production, a missing JWT_SECRET or TOKEN_ENCRYPTION_KEY is generated
+ * once and kept under DATA_DIR so local tokens and stored provider tokens survive restarts.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, string> = {};
+  for (const key of new Set(KEYS)) {
+    const value = source[key];
+    if (value !== undefined && value.trim() !== '') raw[key] = value.trim();
+  }
+  const env = plainToInstance(EnvironmentVariables, raw, { enableImplicitConversion: false });
+  const problems = validateSync(env, { forbidUnknownValues: false }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property) ? message : `${error.property}: ${message}`,
+    ),
+  );
+  const production = env.NODE_ENV === 'production';
+  if (production && !env.JWT_SECRET) problems.push('JWT_SECRET is required when NODE_ENV=production');
+  if (production && !env.TOKEN_ENCRYPTION_KEY) {
+    problems.push('TOKEN_ENCRYPTION_KEY is required when NODE_ENV=production');
+  }
+  const fitbitCreds = [env.FITBIT_CLIENT_ID, env.FITBIT_CLIENT_SECRET].filter(Boolean).length;
+  const stravaCreds = [env.STRAVA_CLIENT_ID, env.STRAVA_CLIENT_SECRET].filter(Boolean).length;
+  if (fitbitCreds === 1) problems.push('FITBIT_CLIENT_ID and FITBIT_CLIENT_SECRET must be set together');
+  if (stravaCreds === 1) problems.push('STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET must be set together');
+  const credentialsConfigured = fitbitCreds === 2 && stravaCreds === 2;
+  if (env.SIMULATORS === 'off' && !credentialsConfigured) {
+    problems.push('SIMULATORS=off needs FITBIT_CLIENT_ID/SECRET and STRAVA_CLIENT_ID/SECRET');
+  }
+  const fcm = env.PUSH_DRIVER === 'fcm' || (env.PUSH_DRIVER === 'auto' && Boolean(env.FCM_PROJECT_ID));
+  if (fcm && !(env.FCM_PROJECT_ID && env.FCM_CREDENTIALS_FILE)) {
+    problems.push('FCM push needs both FCM_PROJECT_ID and FCM_CREDENTIALS_FILE');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(process.cwd(), env.DATA_DIR);
+  const jwtSecret =
+    env.JWT_SECRET ?? localSecret(dataDir, 'jwt-secret', () => randomBytes(32).toString('hex'));
+  const keyText =
+    env.TOKEN_ENCRYPTION_KEY ?? localSecret(dataDir, 'token-key', () => randomBytes(32).toString('base64'));
+  const simulated = env.SIMULATORS === 'on' || (env.SIMULATORS === 'auto' && !credentialsConfigured);
+  const role = env.ROLE as RoleName;
+
+  return new AppConfig({
+    env: env.NODE_ENV as AppConfig['env'],
+    role: { name: role, api: role !== 'worker', worker: role !== 'api' },
+    http: { host: env.HOST, port: env.PORT, bodyLimit: env.HTTP_BODY_LIMIT },
+    log: { level: env.LOG_LEVEL as LogLevel },
+    dataDir,
+    database: { url: env.DATABASE_URL, embeddedPort: env.EMBEDDED_PG_PORT, poolMax: env.DB_POOL_MAX },
+    auth: { jwtSecret, jwtSecretGenerated: !env.JWT_SECRET },
+    jobs: {
+      schema: env.JOBS_SCHEMA,
+      poolMax: env.JOBS_POOL_MAX,
+      pollingIntervalSeconds: env.JOBS_POLL_INTERVAL_SECONDS,
+      superviseIntervalSeconds: env.JOBS_SUPERVISE_INTERVAL_SECONDS,
+      chunkConcurrency: env.CHUNK_WORKER_CONCURRENCY,
+      chunkUserConcurrency: env.CHUNK_USER_CONCURRENCY,
+      chunkRetryLimit: env.CHUNK_RETRY_LIMIT,
+      chunkRetryDelaySeconds: env.CHUNK_RETRY_DELAY_SECONDS,
+      chunkRetryDelayMaxSeconds: env.CHUNK_RETRY_DELAY_MAX_SECONDS,
+      chunkHeartbeatSeconds: env.CHUNK_HEARTBEAT_SECONDS,
+      chunkExpireSeconds: env.CHUNK_EXPIRE_SECONDS,
+    },
+    sweep: { intervalSeconds: env.SWEEP_INTERVAL_SECONDS, graceSeconds: env.SWEEP_GRACE_SECONDS },
+    idempotencyTtlHours: env.IDEMPOTENCY_TTL_HOURS,
+    simulators: {
+      mode: simulated ? 'on' : 'off',
+      googlePort: env.GOOGLE_SIM_PORT,
+      stravaPort: env.STRAVA_SIM_PORT,
+      timeScale: env.SIM_TIME_SCALE,
+    },
+    providers: {
+      credentialsConfigured,
+      fitbit: {
+        clientId: env.FITBIT_CLIENT_ID ?? 'syncwell-local',
+        clientSecret: env.FITBIT_CLIENT_SECRET ?? 'syncwell-local-secret',
+        apiBaseUrl: env.GOOGLE_HEALTH_API_BASE_URL,
+        authorizeUrl: env.GOOGLE_OAUTH_AUTHORIZE_URL,
+        tokenUrl: env.GOOGLE_OAUTH_TOKEN_URL,
+      },
+      strava: {
+        clientId: env.STRAVA_CLIENT_ID ?? 'syncwell-local',
+        clientSecret: env.STRAVA_CLIENT_SECRET ?? 'syncwell-local-secret',
+        apiBaseUrl: env.STRAVA_API_BASE_URL,
+        authorizeUrl: env.STRAVA_OAUTH_AUTHORIZE_URL,
+        tokenUrl: env.STRAVA_OAUTH_TOKEN_URL,
+      },
+    },
+    tokenEncryptionKey: Buffer.from(keyText, 'base64'),
+    push: {
+      driver: fcm ? 'fcm' : 'log',
+      fcmProjectId: env.FCM_PROJECT_ID,
+      fcmCredentialsFile: env.FCM_CREDENTIALS_FILE,
+      fcmBaseUrl: env.FCM_BASE_URL,
+      initialSyncNotify: env.INITIAL_SYNC_NOTIFY,
+    },
+  });
+}

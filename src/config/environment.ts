@@ -1,0 +1,221 @@
+import 'reflect-metadata';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+
+/** Every environment variable the service reads, with its default. `.env.example` documents each. */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV = 'development';
+
+  @IsIn(['all', 'api', 'worker'])
+  ROLE = 'all';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  DATA_DIR = '.data';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  EMBEDDED_PG_PORT = 54320;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(200)
+  DB_POOL_MAX = 10;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'HTTP_BODY_LIMIT must look like 100kb or 1mb' })
+  HTTP_BODY_LIMIT = '100kb';
+
+  @IsString()
+  JOBS_SCHEMA = 'pgboss';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  JOBS_POOL_MAX = 10;
+
+  @Type(() => Number)
+  @Min(0.5)
+  @Max(60)
+  JOBS_POLL_INTERVAL_SECONDS = 1;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  JOBS_SUPERVISE_INTERVAL_SECONDS = 15;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  CHUNK_WORKER_CONCURRENCY = 8;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  CHUNK_USER_CONCURRENCY = 4;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(50)
+  CHUNK_RETRY_LIMIT = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  CHUNK_RETRY_DELAY_SECONDS = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  CHUNK_RETRY_DELAY_MAX_SECONDS = 900;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(3600)
+  CHUNK_HEARTBEAT_SECONDS = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(30)
+  @Max(86400)
+  CHUNK_EXPIRE_SECONDS = 3600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  SWEEP_INTERVAL_SECONDS = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  SWEEP_GRACE_SECONDS = 60;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(24)
+  @Max(24 * 30)
+  IDEMPOTENCY_TTL_HOURS = 24;
+
+  @IsIn(['auto', 'on', 'off'])
+  SIMULATORS = 'auto';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  GOOGLE_SIM_PORT = 4010;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  STRAVA_SIM_PORT = 4020;
+
+  @Type(() => Number)
+  @Min(0.0001)
+  @Max(1)
+  SIM_TIME_SCALE = 1;
+
+  @IsOptional()
+  @IsString()
+  FITBIT_CLIENT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  FITBIT_CLIENT_SECRET?: string;
+
+  @IsUrl({ require_tld: false })
+  GOOGLE_HEALTH_API_BASE_URL = 'https://health.googleapis.com';
+
+  @IsUrl({ require_tld: false })
+  GOOGLE_OAUTH_AUTHORIZE_URL = 'https://accounts.google.com/o/oauth2/v2/auth';
+
+  @IsUrl({ require_tld: false })
+  GOOGLE_OAUTH_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
+  @IsOptional()
+  @IsString()
+  STRAVA_CLIENT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  STRAVA_CLIENT_SECRET?: string;
+
+  @IsUrl({ require_tld: false })
+  STRAVA_API_BASE_URL = 'https://www.strava.com/api/v3';
+
+  @IsUrl({ require_tld: false })
+  STRAVA_OAUTH_AUTHORIZE_URL = 'https://www.strava.com/oauth/authorize';
+
+  @IsUrl({ require_tld: false })
+  STRAVA_OAUTH_TOKEN_URL = 'https://www.strava.com/oauth/token';
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'TOKEN_ENCRYPTION_KEY must be 32 bytes, base64-encoded' })
+  TOKEN_ENCRYPTION_KEY?: string;
+
+  @IsIn(['auto', 'log', 'fcm'])
+  PUSH_DRIVER = 'auto';
+
+  @IsOptional()
+  @IsString()
+  FCM_PROJECT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  FCM_CREDENTIALS_FILE?: string;
+
+  @IsUrl({ require_tld: false })
+  FCM_BASE_URL = 'https://fcm.googleapis.com';
+
+  @Transform(toBool)
+  @IsBoolean()
+  INITIAL_SYNC_NOTIFY = false;
+}

@@ -1,0 +1,207 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A timestamptz column: read as Date, written as Date or ISO string, with a database default. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** A `date` column, kept as the civil 'YYYY-MM-DD' string (see kysely.factory.ts). */
+type CivilDate = string;
+type Json<T> = ColumnType<T, T | string, T | string>;
+type NullableJson<T> = ColumnType<T | null, T | string | null | undefined, T | string | null>;
+
+export type Tier = 'FREE' | 'PRO';
+export type ProviderName = 'fitbit' | 'strava';
+export type OrchestrationKind = 'HISTORICAL' | 'INITIAL_7_DAY';
+export type OrchestrationStatus =
+  'PENDING' | 'IN_PROGRESS' | 'PAUSED' | 'COMPLETED' | 'COMPLETED_WITH_ERRORS' | 'FAILED' | 'CANCELLED';
+export type ChunkStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+export type RangePreset = 'LAST_7_DAYS' | 'LAST_30_DAYS' | 'LAST_YEAR' | 'ALL_TIME' | 'CUSTOM';
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export interface EntitlementsTable {
+  user_id: string;
+  tier: Tier;
+  expires_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface ProviderAccountsTable {
+  id: Generated<string>;
+  user_id: string;
+  provider: ProviderName;
+  external_user_id: string;
+  access_token: Buffer;
+  refresh_token: Buffer | null;
+  access_token_expires_at: NullableTimestamp;
+  scopes: string | null;
+  status: Generated<'ACTIVE' | 'REVOKED'>;
+  token_version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface ConnectionsTable {
+  id: Generated<string>;
+  user_id: string;
+  source_provider: ProviderName;
+  source_account_id: string | null;
+  source_external_user_id: string;
+  destination_provider: ProviderName;
+  destination_account_id: string | null;
+  destination_external_user_id: string;
+  timezone: Generated<string>;
+  status: Generated<'ACTIVE' | 'DELETED'>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface OrchestrationsTable {
+  id: Generated<string>;
+  user_id: string;
+  connection_id: string;
+  kind: OrchestrationKind;
+  source_provider: ProviderName;
+  destination_provider: ProviderName;
+  range_preset: RangePreset;
+  start_date: CivilDate;
+  end_date: CivilDate;
+  status: OrchestrationStatus;
+  total_chunks: number;
+  completed_chunks: Generated<number>;
+  failed_chunks: Generated<number>;
+  round: Generated<number>;
+  estimated_seconds: Generated<number>;
+  last_error: NullableJson<ErrorInfo>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+  started_at: NullableTimestamp;
+  round_started_at: Generated<Date>;
+  completed_at: NullableTimestamp;
+}
+
+export interface ChunksTable {
+  id: Generated<string>;
+  orchestration_id: string;
+  idx: number;
+  start_date: CivilDate;
+  end_date: CivilDate;
+  status: Generated<ChunkStatus>;
+  attempts: Generated<number>;
+  records_read: Generated<number>;
+  records_written: Generated<number>;
+  records_skipped: Generated<number>;
+  last_error: NullableJson<ErrorInfo>;
+  job_id: string | null;
+  cursor: NullableJson<unknown>;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface OrchestrationCompletionsTable {
+  id: Generated<number>;
+  orchestration_id: string;
+  round: number;
+  status: OrchestrationStatus;
+  total_chunks: number;
+  completed_chunks: number;
+  failed_chunks: number;
+  created_at: Generated<Date>;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request_hash: string;
+  response_status: number;
+  response_body: Json<unknown>;
+  response_headers: Json<Record<string, string>>;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+}
+
+export interface DB {
+  entitlements: EntitlementsTable;
+  provider_accounts: ProviderAccountsTable;
+  connections: ConnectionsTable;
+  orchestrations: OrchestrationsTable;
+  chunks: ChunksTable;
+  orchestration_completions: OrchestrationCompletionsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  analytics_events: AnalyticsEventsTable;
+  devices: DevicesTable;
+  notifications: NotificationsTable;
+  notification_deliveries: NotificationDeliveriesTable;
+}
+
+export type Orchestration = Selectable<OrchestrationsTable>;
+export type NewOrchestration = Insertable<OrchestrationsTable>;
+export type Chunk = Selectable<ChunksTable>;
+export type NewChunk = Insertable<ChunksTable>;
+export type Connection = Selectable<ConnectionsTable>;
+export type NewConnection = Insertable<ConnectionsTable>;
+export type ConnectionUpdate = Updateable<ConnectionsTable>;
+export type Entitlement = Selectable<EntitlementsTable>;
+export type ProviderAccount = Selectable<ProviderAccountsTable>;
+
+export type AnalyticsEventType =
+  | 'SYNC_REQUESTED'
+  | 'UPSELL_SHOWN'
+  | 'SYNC_STARTED'
+  | 'CHUNK_COMPLETED'
+  | 'CHUNK_FAILED'
+  | 'CHUNK_RETRIED'
+  | 'SYNC_COMPLETED';
+
+export interface AnalyticsEventsTable {
+  id: Generated<number>;
+  type: AnalyticsEventType;
+  user_id: string;
+  orchestration_id: string | null;
+  properties: Json<Record<string, unknown>>;
+  occurred_at: Generated<Date>;
+}
+
+export type DevicePlatform = 'android' | 'ios' | 'web';
+export type NotificationCode = 'N-05' | 'N-06';
+export type DeliveryStatus = 'PENDING' | 'SENT' | 'FAILED' | 'INVALID_TOKEN';
+
+export interface DevicesTable {
+  id: Generated<string>;
+  user_id: string;
+  platform: DevicePlatform;
+  token: string;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  user_id: string;
+  orchestration_id: string;
+  round: number;
+  code: NotificationCode;
+  title: string;
+  body: string;
+  created_at: Generated<Date>;
+}
+
+export interface NotificationDeliveriesTable {
+  id: Generated<string>;
+  notification_id: string;
+  device_id: string;
+  platform: DevicePlatform;
+  status: Generated<DeliveryStatus>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  provider_message_id: string | null;
+  sent_at: NullableTimestamp;
+  updated_at: Timestamp;
+}

@@ -1,0 +1,22 @@
+/** Every queue of the service. Each needs exactly one `@OnJob` handler, or the service refuses to start. */
+export const JobName = {
+  ChunkProcess: 'chunk.process',
+  ChunkDeadLetter: 'chunk.dead',
+} as const;
+export type JobName = (typeof JobName)[keyof typeof JobName];
+
+/** Payload of one chunk job (PRD §31 "Chunk Job"), plus the ids the engine needs. */
+export interface ChunkJobData {
+  chunkId: string;
+  orchestrationId: string;
+  userId: string;
+  source: string;
+  destination: string;
+  chunkStartDate: string;
+  chunkEndDate: string;
+}
+
+export interface JobPayloads {
+  [JobName.ChunkProcess]: ChunkJobData;
+  [JobName.ChunkDeadLetter]: ChunkJobData;
+}

@@ -1,0 +1,52 @@
+import type { Queue, WorkOptions } from 'pg-boss';
+import type { AppConfig } from '../config/app-config.js';
+import { JobName } from './job-names.js';
+
+export interface QueueDefinition {
+  name: JobName;
+  queue: Omit<Queue, 'name'>;
+  work: WorkOptions;
+}
+
+const WEEK = 7 * 24 * 3600;
+
+/**
+ * Queue options (retries, backoff, expiry, heartbeat, dead-letter) and worker options of every
+ * queue. Dead-letter queues come before the queues that name them, so they exist first.
+ */
+export function queueDefinitions(config: AppConfig): QueueDefinition[] {
+  const jobs = config.jobs;
+  const polling = { pollingIntervalSeconds: jobs.pollingIntervalSeconds };
+  return [
+    {
+      name: JobName.ChunkDeadLetter,
+      queue: {
+        retryLimit: 10,
+        retryDelay: 5,
+        retryBackoff: true,
+        retryDelayMax: 300,
+        deleteAfterSeconds: 4 * WEEK,
+      },
+      work: { ...polling, localConcurrency: 1, includeMetadata: true },
+    },
+    {
+      name: JobName.ChunkProcess,
+      queue: {
+        partition: true,
+        retryLimit: jobs.chunkRetryLimit,
+        retryDelay: jobs.chunkRetryDelaySeconds,
+        retryBackoff: true, // pg-boss adds jitter to every backed-off delay
+        retryDelayMax: jobs.chunkRetryDelayMaxSeconds,
+        expireInSeconds: jobs.chunkExpireSeconds,
+        heartbeatSeconds: jobs.chunkHeartbeatSeconds,
+        deleteAfterSeconds: WEEK,
+        deadLetter: JobName.ChunkDeadLetter,
+      },
+      work: {
+        ...polling,
+        localConcurrency: jobs.chunkConcurrency,
+        groupConcurrency: jobs.chunkUserConcurrency,
+      },
+    },
+  ];
+}

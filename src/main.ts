@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import { pino } from 'pino';
+import { createApp } from './bootstrap.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { EmbeddedDatabase } from './database/embedded-postgres.js';
+import { migrateToLatest } from './database/migrator.js';
+
+/**
+ * Starts the service: validates the configuration, starts the embedded PostgreSQL when no
+ * DATABASE_URL is given, migrates, and serves. SIGINT/SIGTERM stop the HTTP server and the job
+ * workers (running handlers finish), close the pool, and only then stop the embedded database.
+ */
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const log = pino({
+    level: config.log.level,
+    base: { service: 'syncwell-historical-sync', role: config.role.name },
+  });
+  if (config.auth.jwtSecretGenerated)
+    log.warn(`JWT_SECRET not set: using the local secret in ${config.dataDir}/jwt-secret`);
+
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.database.url) {
+    embedded = await EmbeddedDatabase.start({
+      dataDir: config.dataDir,
+      port: config.database.embeddedPort,
+      database: 'syncwell',
+      logger: { log: (m) => log.info(m), debug: (m) => log.debug(m), warn: (m) => log.warn(m) },
+    });
+    config = config.withDatabaseUrl(embedded.url);
+    log.info(
+      { port: config.database.embeddedPort, dataDir: `${config.dataDir}/postgres` },
+      `Embedded PostgreSQL running on 127.0.0.1:${config.database.embeddedPort}; connect with: ${embedded.psql}`,
+    );
+  }
+
+  let app: Awaited<ReturnType<typeof createApp>>;
+  try {
+    const applied = await migrateToLatest(config.database.url!);
+    log.info(
+      { migrations: applied.map((m) => m.migrationName) },
+      `Database migrated (${applied.length} applied)`,
+    );
+    app = await createApp(config);
+    await app.init();
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      log.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    try {
+      await app.close();
+      await embedded?.stop();
+      log.info('Stopped');
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'Shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  await app.listen(config.http.port, config.http.host);
+  log.info(
+    `SyncWell Historical Sync (${config.role.name}) listening on http://${config.http.host}:${config.http.port} ` +
+      `(docs at /docs, readiness at /health/ready)`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Startup failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+import type { ErrorInfo } from '../../database/schema.js';
+
+/** Base of errors that tell the engine what to do with a chunk. Anything else is retried with backoff. */
+export abstract class ChunkError extends Error {
+  abstract readonly retryable: boolean;
+
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  toInfo(): ErrorInfo {
+    return { code: this.code, message: this.message, retryable: this.retryable };
+  }
+}
+
+/** A transient failure (5xx, timeout): retried with exponential backoff and jitter. */
+export class RetryableChunkError extends ChunkError {
+  readonly retryable = true;
+}
+
+/** A failure retrying cannot fix (bad request, unsupported data): the chunk goes to the dead-letter queue at once. */
+export class PermanentChunkError extends ChunkError {
+  readonly retryable = false;
+}
+
+/**
+ * The provider's quota is spent until `retryAt`: the chunk is rescheduled for then without using an
+ * attempt, keeping what it already wrote.
+ */
+export class RateLimitedError extends ChunkError {
+  readonly retryable = true;
+
+  constructor(
+    readonly provider: string,
+    readonly retryAt: Date,
+    message = `${provider} rate limit reached; resuming at ${retryAt.toISOString()}`,
+  ) {
+    super('PROVIDER_RATE_LIMITED', message);
+  }
+}
+
+/**
+ * The whole sync cannot go on (the provider authorization was revoked): the orchestration ends
+ * FAILED with this error, and its unfinished chunks fail with it.
+ */
+export class FatalSyncError extends ChunkError {
+  readonly retryable = false;
+}
+
+/** ErrorInfo for any thrown value; unknown errors keep a generic message (no stack, no secrets). */
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof ChunkError) return error.toInfo();
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'CHUNK_ERROR', message: message.slice(0, 500), retryable: true };
+}

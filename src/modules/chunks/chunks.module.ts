@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { ChunkQueue } from './chunk-queue.service.js';
+import { ChunksRepository } from './chunks.repository.js';
+
+/** The chunk rows and their jobs. The engine that runs them lives in the orchestration module. */
+@Module({
+  providers: [ChunksRepository, ChunkQueue],
+  exports: [ChunksRepository, ChunkQueue],
+})
+export class ChunksModule {}

@@ -1,0 +1,333 @@
+import { Injectable } from '@nestjs/common';
+import { sql, type Kysely } from 'kysely';
+import { AppConfig } from '../../config/app-config.js';
+import { InjectDb } from '../../database/database.tokens.js';
+import type { Chunk, ChunkStatus, DB, ErrorInfo, NewChunk } from '../../database/schema.js';
+import { JobName } from '../../jobs/job-names.js';
+import type { ChunkCounts, ChunkProgress } from './sync-connector.js';
+
+/** A chunk with what its job needs from the orchestration and the connection. */
+export interface ChunkContextRow extends Chunk {
+  user_id: string;
+  orchestration_status: string;
+  connection_id: string;
+  source_provider: string;
+  destination_provider: string;
+  timezone: string;
+  source_account_id: string | null;
+  destination_account_id: string | null;
+}
+
+export interface OrphanChunk {
+  id: string;
+  orchestration_id: string;
+  status: ChunkStatus;
+  job_id: string | null;
+  job_state: string | null;
+}
+
+const counts = (c: ChunkCounts) => ({
+  records_read: c.recordsRead,
+  records_written: c.recordsWritten,
+  records_skipped: c.recordsSkipped,
+});
+
+/** SQL of the `chunks` table. Every state change is guarded by the expected status and job id. */
+@Injectable()
+export class ChunksRepository {
+  constructor(
+    @InjectDb() private readonly db: Kysely<DB>,
+    private readonly config: AppConfig,
+  ) {}
+
+  insertMany(executor: Kysely<DB>, chunks: NewChunk[]): Promise<Chunk[]> {
+    return executor.insertInto('chunks').values(chunks).returningAll().execute();
+  }
+
+  findContext(chunkId: string): Promise<ChunkContextRow | undefined> {
+    return this.db
+      .selectFrom('chunks as c')
+      .innerJoin('orchestrations as o', 'o.id', 'c.orchestration_id')
+      .innerJoin('connections as n', 'n.id', 'o.connection_id')
+      .selectAll('c')
+      .select([
+        'o.user_id',
+        'o.status as orchestration_status',
+        'o.connection_id',
+        'o.source_provider',
+        'o.destination_provider',
+        'n.timezone',
+        'n.source_account_id',
+        'n.destination_account_id',
+      ])
+      .where('c.id', '=', chunkId)
+      .executeTakeFirst() as Promise<ChunkContextRow | undefined>;
+  }
+
+  /** PENDING (or RUNNING again after a crash) -> RUNNING, counting an attempt. Undefined if the job is stale. */
+  markRunning(executor: Kysely<DB>, chunkId: string, jobId: string): Promise<Chunk | undefined> {
+    return executor
+      .updateTable('chunks')
+      .set({
+        status: 'RUNNING',
+        attempts: sql`attempts + 1`,
+        started_at: sql`now()`,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', chunkId)
+      .where('job_id', '=', jobId)
+      .where('status', 'in', ['PENDING', 'RUNNING'])
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  async saveProgress(chunkId: string, jobId: string, progress: ChunkProgress): Promise<void> {
+    await this.db
+      .updateTable('chunks')
+      .set({ ...counts(progress), cursor: JSON.stringify(progress.cursor ?? null), updated_at: sql`now()` })
+      .where('id', '=', chunkId)
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'RUNNING')
+      .execute();
+  }
+
+  /** RUNNING -> COMPLETED once: false when this run is stale or the chunk was already counted. */
+  async complete(
+    executor: Kysely<DB>,
+    chunkId: string,
+    jobId: string,
+    result: ChunkCounts,
+  ): Promise<Chunk | undefined> {
+    return executor
+      .updateTable('chunks')
+      .set({
+        ...counts(result),
+        status: 'COMPLETED',
+        last_error: null,
+        cursor: null,
+        finished_at: sql`now()`,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', chunkId)
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'RUNNING')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /**
+   * Back to PENDING after a run that did not finish: with a new job (rate-limit reschedule, the
+   * attempt given back) or waiting for pg-boss to retry the same job (transient error).
+   */
+  async release(
+    executor: Kysely<DB>,
+    chunkId: string,
+    jobId: string,
+    change: { error: ErrorInfo; newJobId?: string; giveBackAttempt?: boolean },
+  ): Promise<boolean> {
+    const result = await executor
+      .updateTable('chunks')
+      .set({
+        status: 'PENDING',
+        last_error: JSON.stringify(change.error),
+        job_id: change.newJobId ?? jobId,
+        attempts: change.giveBackAttempt ? sql`greatest(attempts - 1, 0)` : sql`attempts`,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', chunkId)
+      .where('job_id', '=', jobId)
+      .where('status', 'in', ['PENDING', 'RUNNING'])
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** PENDING/RUNNING -> FAILED once (when `jobId` is given, only for that job's run). */
+  fail(
+    executor: Kysely<DB>,
+    chunkId: string,
+    jobId: string | null,
+    error: ErrorInfo,
+  ): Promise<Chunk | undefined> {
+    let query = executor
+      .updateTable('chunks')
+      .set({
+        status: 'FAILED',
+        last_error: JSON.stringify(error),
+        finished_at: sql`now()`,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', chunkId)
+      .where('status', 'in', ['PENDING', 'RUNNING']);
+    if (jobId) query = query.where('job_id', '=', jobId);
+    return query.returningAll().executeTakeFirst();
+  }
+
+  /** Every unfinished chunk of an orchestration -> FAILED (fatal error). Returns how many. */
+  async failUnfinished(executor: Kysely<DB>, orchestrationId: string, error: ErrorInfo): Promise<number> {
+    const rows = await executor
+      .updateTable('chunks')
+      .set({
+        status: 'FAILED',
+        last_error: JSON.stringify(error),
+        finished_at: sql`now()`,
+        updated_at: sql`now()`,
+      })
+      .where('orchestration_id', '=', orchestrationId)
+      .where('status', 'in', ['PENDING', 'RUNNING'])
+      .returning('id')
+      .execute();
+    return rows.length;
+  }
+
+  /** Clears the job of a chunk that must wait (paused orchestration), so resume enqueues it again. */
+  async detachJob(chunkId: string, jobId: string): Promise<void> {
+    await this.db
+      .updateTable('chunks')
+      .set({ job_id: null, status: 'PENDING', updated_at: sql`now()` })
+      .where('id', '=', chunkId)
+      .where('job_id', '=', jobId)
+      .where('status', 'in', ['PENDING', 'RUNNING'])
+      .execute();
+  }
+
+  list(
+    orchestrationId: string,
+    filter: { status?: ChunkStatus; afterIndex?: number; limit?: number },
+    executor: Kysely<DB> = this.db,
+  ): Promise<Chunk[]> {
+    let query = executor.selectFrom('chunks').selectAll().where('orchestration_id', '=', orchestrationId);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.afterIndex !== undefined) query = query.where('idx', '>', filter.afterIndex);
+    if (filter.limit !== undefined) query = query.limit(filter.limit);
+    return query.orderBy('idx').execute();
+  }
+
+  /** Chunks in `from` status -> PENDING with a fresh job id each; returns them for enqueueing. */
+  resetToPending(
+    executor: Kysely<DB>,
+    orchestrationId: string,
+    from: ChunkStatus[],
+    onlyWithoutJob = false,
+  ): Promise<Chunk[]> {
+    let query = executor
+      .updateTable('chunks')
+      .set({ status: 'PENDING', job_id: sql`gen_random_uuid()`, updated_at: sql`now()` })
+      .where('orchestration_id', '=', orchestrationId)
+      .where('status', 'in', from);
+    if (onlyWithoutJob) query = query.where('job_id', 'is', null);
+    return query.returningAll().execute();
+  }
+
+  /** PENDING -> CANCELLED; returns the job ids that must be cancelled with them. */
+  async cancelPending(executor: Kysely<DB>, orchestrationId: string): Promise<string[]> {
+    const rows = await executor
+      .updateTable('chunks')
+      .set({ status: 'CANCELLED', finished_at: sql`now()`, updated_at: sql`now()` })
+      .where('orchestration_id', '=', orchestrationId)
+      .where('status', '=', 'PENDING')
+      .returning('job_id')
+      .execute();
+    return rows.map((r) => r.job_id).filter((id): id is string => id !== null);
+  }
+
+  /** Detaches the jobs of PENDING chunks (pause); returns the job ids to cancel. */
+  async detachPendingJobs(executor: Kysely<DB>, orchestrationId: string): Promise<string[]> {
+    const rows = await executor
+      .selectFrom('chunks')
+      .select('job_id')
+      .where('orchestration_id', '=', orchestrationId)
+      .where('status', '=', 'PENDING')
+      .where('job_id', 'is not', null)
+      .forUpdate()
+      .execute();
+    if (rows.length === 0) return [];
+    await executor
+      .updateTable('chunks')
+      .set({ job_id: null, updated_at: sql`now()` })
+      .where('orchestration_id', '=', orchestrationId)
+      .where('status', '=', 'PENDING')
+      .execute();
+    return rows.map((r) => r.job_id!);
+  }
+
+  /** Counts per status, for counter repair. */
+  async statusCounts(executor: Kysely<DB>, orchestrationId: string): Promise<Record<ChunkStatus, number>> {
+    const rows = await executor
+      .selectFrom('chunks')
+      .select(['status', sql<number>`count(*)::int`.as('n')])
+      .where('orchestration_id', '=', orchestrationId)
+      .groupBy('status')
+      .execute();
+    const result = { PENDING: 0, RUNNING: 0, COMPLETED: 0, FAILED: 0, CANCELLED: 0 };
+    for (const row of rows) result[row.status] = row.n;
+    return result;
+  }
+
+  /**
+   * Unfinished chunks of active orchestrations whose job is gone, finished, or never existed, and
+   * untouched for `graceSeconds` (so a transition in flight is not mistaken for a loss).
+   */
+  async findOrphans(graceSeconds: number, limit = 500): Promise<OrphanChunk[]> {
+    const job = sql.table(`${this.config.jobs.schema}.job`);
+    const { rows } = await sql<OrphanChunk>`
+      SELECT c.id, c.orchestration_id, c.status, c.job_id, j.state::text AS job_state
+      FROM chunks c
+      JOIN orchestrations o ON o.id = c.orchestration_id
+      LEFT JOIN ${job} j ON j.name = ${JobName.ChunkProcess} AND j.id = c.job_id
+      WHERE c.status IN ('PENDING', 'RUNNING')
+        AND o.status IN ('PENDING', 'IN_PROGRESS')
+        AND c.updated_at < now() - make_interval(secs => ${graceSeconds})
+        AND (j.id IS NULL OR j.state NOT IN ('created', 'retry', 'active'))
+      ORDER BY c.updated_at
+      LIMIT ${limit}
+    `.execute(this.db);
+    return rows;
+  }
+
+  /** RUNNING chunks whose orchestration already ended (cancelled or failed) and whose job is gone. */
+  async findStrandedRunning(graceSeconds: number, limit = 500): Promise<OrphanChunk[]> {
+    const job = sql.table(`${this.config.jobs.schema}.job`);
+    const { rows } = await sql<OrphanChunk>`
+      SELECT c.id, c.orchestration_id, c.status, c.job_id, j.state::text AS job_state
+      FROM chunks c
+      JOIN orchestrations o ON o.id = c.orchestration_id
+      LEFT JOIN ${job} j ON j.name = ${JobName.ChunkProcess} AND j.id = c.job_id
+      WHERE c.status IN ('PENDING', 'RUNNING')
+        AND o.status IN ('CANCELLED', 'FAILED', 'COMPLETED', 'COMPLETED_WITH_ERRORS')
+        AND c.updated_at < now() - make_interval(secs => ${graceSeconds})
+        AND (j.id IS NULL OR j.state NOT IN ('created', 'retry', 'active'))
+      LIMIT ${limit}
+    `.execute(this.db);
+    return rows;
+  }
+
+  /** Gives an orphaned chunk a new job id (only if it still has the old one). */
+  async reassignJob(
+    executor: Kysely<DB>,
+    chunkId: string,
+    oldJobId: string | null,
+  ): Promise<Chunk | undefined> {
+    let query = executor
+      .updateTable('chunks')
+      .set({ status: 'PENDING', job_id: sql`gen_random_uuid()`, updated_at: sql`now()` })
+      .where('id', '=', chunkId)
+      .where('status', 'in', ['PENDING', 'RUNNING']);
+    query = oldJobId === null ? query.where('job_id', 'is', null) : query.where('job_id', '=', oldJobId);
+    return query.returningAll().executeTakeFirst();
+  }
+
+  async setStatus(
+    executor: Kysely<DB>,
+    chunkId: string,
+    from: ChunkStatus[],
+    to: ChunkStatus,
+  ): Promise<boolean> {
+    const result = await executor
+      .updateTable('chunks')
+      .set({ status: to, finished_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', chunkId)
+      .where('status', 'in', from)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}

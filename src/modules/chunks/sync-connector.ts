@@ -1,0 +1,49 @@
+import type { Connection, ProviderName } from '../../database/schema.js';
+
+/** One chunk's work: copy the source's records of [startDate, endDate] to the destination. */
+export interface ChunkWork {
+  chunkId: string;
+  orchestrationId: string;
+  userId: string;
+  connectionId: string;
+  source: ProviderName;
+  destination: ProviderName;
+  sourceAccountId: string | null;
+  destinationAccountId: string | null;
+  /** The connection's IANA time zone; the dates are civil dates in it. */
+  timezone: string;
+  startDate: string;
+  endDate: string;
+  /** 1 for the first run of this chunk; rate-limit reschedules do not count. */
+  attempt: number;
+  /** What {@link ChunkRunContext.saveProgress} last stored, so a rescheduled chunk resumes there. */
+  cursor: unknown;
+}
+
+export interface ChunkCounts {
+  recordsRead: number;
+  recordsWritten: number;
+  recordsSkipped: number;
+}
+
+export interface ChunkProgress extends ChunkCounts {
+  cursor: unknown;
+}
+
+export interface ChunkRunContext {
+  /** Aborted when the job is being stopped (shutdown, expiry). */
+  signal: AbortSignal;
+  /** Persists the chunk's position and cumulative counts. */
+  saveProgress(progress: ChunkProgress): Promise<void>;
+}
+
+/**
+ * What the engine needs from the providers: run one chunk, and find where a source's history
+ * starts (ALL_TIME). Errors thrown from `processChunk` steer the engine (see chunk-errors.ts).
+ */
+export interface SyncConnector {
+  processChunk(work: ChunkWork, context: ChunkRunContext): Promise<ChunkCounts>;
+  firstDataDate(connection: Connection): Promise<string | null>;
+}
+
+export const SYNC_CONNECTOR = Symbol('SYNC_CONNECTOR');

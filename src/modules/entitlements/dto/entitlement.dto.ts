@@ -1,0 +1,25 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional } from 'class-validator';
+import type { Tier } from '../../../database/schema.js';
+
+export class SetEntitlementDto {
+  @ApiProperty({ enum: ['PRO', 'FREE'] })
+  @IsIn(['PRO', 'FREE'], { message: 'tier must be PRO or FREE' })
+  tier!: Tier;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'When PRO ends; omitted = no end. Ignored for FREE.',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'expiresAt must be an RFC 3339 timestamp' })
+  expiresAt?: string;
+}
+
+export class EntitlementDto {
+  @ApiProperty({ enum: ['PRO', 'FREE'], description: 'Effective tier: an expired PRO reads FREE' })
+  tier!: Tier;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  expiresAt!: string | null;
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AnalyticsModule } from '../analytics/analytics.module.js';
+import { EntitlementsRepository } from './entitlements.repository.js';
+import { EntitlementsService } from './entitlements.service.js';
+import { RequiresProGuard } from './requires-pro.guard.js';
+
+@Module({
+  imports: [AnalyticsModule],
+  providers: [EntitlementsRepository, EntitlementsService, RequiresProGuard],
+  exports: [EntitlementsService, RequiresProGuard],
+})
+export class EntitlementsModule {}

@@ -1,0 +1,51 @@
+import {
+  Injectable,
+  UseGuards,
+  applyDecorators,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { ApiForbiddenResponse } from '@nestjs/swagger';
+import type { AuthUser } from '../../common/auth/auth.types.js';
+import { ErrorCode } from '../../common/errors/error-codes.js';
+import { ProblemException } from '../../common/errors/problem.exception.js';
+import { AnalyticsService } from '../analytics/analytics.service.js';
+import { EntitlementsService } from './entitlements.service.js';
+
+export const UPSELL = { requiredTier: 'PRO', feature: 'HISTORICAL_SYNC' } as const;
+
+/**
+ * Lets a request through only when the entitlement store says the caller is PRO now. Otherwise it
+ * answers 403 PRO_REQUIRED with the upsell, before the handler runs, so nothing is created.
+ */
+@Injectable()
+export class RequiresProGuard implements CanActivate {
+  constructor(
+    private readonly entitlements: EntitlementsService,
+    private readonly analytics: AnalyticsService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const user = context.switchToHttp().getRequest<{ user: AuthUser }>().user;
+    if (await this.entitlements.isPro(user.userId)) return true;
+    await this.analytics.record({
+      type: 'UPSELL_SHOWN',
+      userId: user.userId,
+      properties: { feature: UPSELL.feature },
+    });
+    throw new ProblemException(
+      403,
+      ErrorCode.ProRequired,
+      'Historical sync is a Pro feature. Upgrade to Pro to import your history.',
+      { upsell: UPSELL },
+    );
+  }
+}
+
+export const RequiresPro = () =>
+  applyDecorators(
+    UseGuards(RequiresProGuard),
+    ApiForbiddenResponse({
+      description: 'PRO_REQUIRED: the caller has no active Pro entitlement (body has `upsell`)',
+    }),
+  );

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Kysely, Transaction } from 'kysely';
+import { ErrorCode } from '../../common/errors/error-codes.js';
+import { ProblemException } from '../../common/errors/problem.exception.js';
+import { AppConfig } from '../../config/app-config.js';
+import { InjectDb } from '../../database/database.tokens.js';
+import type { DB } from '../../database/schema.js';
+import { IdempotencyRepository, type IdempotencyRecord } from './idempotency.repository.js';
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+
+export interface StoredResponse<T = unknown> {
+  status: number;
+  body: T;
+  headers: Record<string, string>;
+}
+
+export interface IdempotencyScope {
+  userId: string;
+  key: string;
+  fingerprint: string;
+}
+
+export interface IdempotentResult<T> extends StoredResponse<T> {
+  replayed: boolean;
+}
+
+/** Same body, whatever the key order or whitespace. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * FR-6 idempotency. The first request with a key runs its work and stores its response in the
+ * same transaction as everything the work writes; a repeat with the same request gets that response
+ * back, replayed; the same key with another request is 422; a repeat arriving while the first is
+ * still running is 409. Only successful responses are stored: a request that failed (404, 409, 403)
+ * created nothing and may be retried with the same key.
+ */
+@Injectable()
+export class IdempotencyService {
+  constructor(
+    @InjectDb() private readonly db: Kysely<DB>,
+    private readonly repository: IdempotencyRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  static validateKey(key: string | undefined): string {
+    if (key === undefined || key.length === 0) {
+      throw new ProblemException(
+        400,
+        ErrorCode.IdempotencyKeyRequired,
+        'This request needs an Idempotency-Key header',
+      );
+    }
+    if (key.length > 255) {
+      throw new ProblemException(
+        400,
+        ErrorCode.IdempotencyKeyRequired,
+        'Idempotency-Key must be 1 to 255 characters',
+      );
+    }
+    return key;
+  }
+
+  static fingerprint(method: string, path: string, body: unknown): string {
+    return createHash('sha256')
+      .update(`${method.toUpperCase()} ${path}\n${canonical(body)}`)
+      .digest('hex');
+  }
+
+  /** The stored response for this key, replayed (or 422 if the key was used for another request). */
+  async lookup<T>(scope: IdempotencyScope): Promise<IdempotentResult<T> | undefined> {
+    const prior = await this.repository.find(scope.userId, scope.key);
+    return prior ? this.replay<T>(prior, scope.fingerprint) : undefined;
+  }
+
+  async run<T>(
+    scope: IdempotencyScope,
+    work: (trx: Transaction<DB>) => Promise<StoredResponse<T>>,
+  ): Promise<IdempotentResult<T>> {
+    const prior = await this.lookup<T>(scope);
+    if (prior) return prior;
+
+    const outcome = await this.db.transaction().execute(async (trx) => {
+      if (!(await this.repository.tryLock(trx, scope.userId, scope.key))) return 'locked' as const;
+      const committed = await this.repository.find(scope.userId, scope.key, trx);
+      if (committed) return this.replay<T>(committed, scope.fingerprint);
+      const response = await work(trx);
+      await this.repository.insert(
+        trx,
+        {
+          user_id: scope.userId,
+          key: scope.key,
+          request_hash: scope.fingerprint,
+          response_status: response.status,
+          response_body: response.body,
+          response_headers: response.headers,
+        },
+        this.config.idempotencyTtlHours,
+      );
+      return { ...response, replayed: false };
+    });
+    if (outcome !== 'locked') return outcome;
+
+    // Another request with this key holds the lock; it may have committed since.
+    const latest = await this.repository.find(scope.userId, scope.key);
+    if (latest) return this.replay<T>(latest, scope.fingerprint);
+    throw new ProblemException(
+      409,
+      ErrorCode.IdempotencyKeyInProgress,
+      'A request with this Idempotency-Key is still being processed; retry shortly',
+    );
+  }
+
+  private replay<T>(record: IdempotencyRecord, fingerprint: string): IdempotentResult<T> {
+    if (record.request_hash !== fingerprint) {
+      throw new ProblemException(
+        422,
+        ErrorCode.IdempotencyKeyReused,
+        'This Idempotency-Key was already used for a different request',
+      );
+    }
+    return {
+      status: record.response_status,
+      body: record.response_body as T,
+      headers: record.response_headers,
+      replayed: true,
+    };
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Civil-date arithmetic ('YYYY-MM-DD', no time zone) and the range rules of the contract: preset
+ * resolution in the connection's time zone, validation, and one-month chunking anchored at the start.
+ */
+import type { FieldError } from '../../common/errors/problem.exception.js';
+import type { RangePreset } from '../../database/schema.js';
+
+export const MAX_RANGE_YEARS = 10;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+export interface DateRange {
+  startDate: string;
+  endDate: string;
+}
+
+export interface ChunkRange extends DateRange {
+  index: number;
+}
+
+/** True for a well-formed, real calendar date ('2024-02-29' yes, '2023-02-29' no). */
+export function isCivilDate(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const match = DATE.exec(value);
+  if (!match) return false;
+  const [y, m, d] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d && y >= 1900;
+}
+
+function toUtc(date: string): Date {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d));
+}
+
+function fromUtc(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+export function addDays(date: string, days: number): string {
+  return fromUtc(new Date(toUtc(date).getTime() + days * DAY_MS));
+}
+
+/** Adds calendar months, clamping to the month's last day (Jan 31 + 1 month = Feb 28/29). */
+export function addMonths(date: string, months: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const total = y * 12 + (m - 1) + months;
+  const year = Math.floor(total / 12);
+  const month = total - year * 12;
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  return fromUtc(new Date(Date.UTC(year, month, Math.min(d, lastDay))));
+}
+
+export function addYears(date: string, years: number): string {
+  return addMonths(date, years * 12);
+}
+
+/** Days from `a` to `b` (positive when b is later). */
+export function daysBetween(a: string, b: string): number {
+  return Math.round((toUtc(b).getTime() - toUtc(a).getTime()) / DAY_MS);
+}
+
+/** Today's civil date in an IANA time zone. */
+export function todayIn(timeZone: string, now: Date = new Date()): string {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  })
+    .formatToParts(now)
+    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+export function isTimeZone(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The earliest start a range ending at `endDate` may have (spans are at most ten years). */
+export function earliestStart(endDate: string): string {
+  return addDays(addYears(endDate, -MAX_RANGE_YEARS), 1);
+}
+
+export interface RangeRequest {
+  preset: RangePreset;
+  startDate?: string;
+  endDate?: string;
+}
+
+export type RangeResolution = { ok: true; range: DateRange } | { ok: false; errors: FieldError[] };
+
+/**
+ * Resolves a preset to concrete dates. `today` is today in the connection's time zone;
+ * `firstDataDate` is the source account's first data (ALL_TIME only).
+ */
+export function resolveRange(
+  request: RangeRequest,
+  today: string,
+  firstDataDate?: string | null,
+  fieldPrefix = 'range.',
+): RangeResolution {
+  const errors: FieldError[] = [];
+  const { preset } = request;
+  if (request.startDate !== undefined && !isCivilDate(request.startDate)) {
+    errors.push({ field: 'range.startDate', message: 'startDate must be a real date formatted YYYY-MM-DD' });
+  }
+  if (request.endDate !== undefined && !isCivilDate(request.endDate)) {
+    errors.push({ field: 'range.endDate', message: 'endDate must be a real date formatted YYYY-MM-DD' });
+  }
+  if (preset === 'CUSTOM') {
+    if (request.startDate === undefined)
+      errors.push({ field: 'range.startDate', message: 'CUSTOM needs startDate' });
+    if (request.endDate === undefined)
+      errors.push({ field: 'range.endDate', message: 'CUSTOM needs endDate' });
+  } else if (request.startDate !== undefined) {
+    errors.push({
+      field: 'range.startDate',
+      message: `startDate is only accepted with the CUSTOM preset, not ${preset}`,
+    });
+  }
+  if (errors.length > 0) return { ok: false, errors: prefixed(errors, fieldPrefix) };
+
+  const endDate = request.endDate ?? today;
+  let startDate: string;
+  switch (preset) {
+    case 'LAST_7_DAYS':
+      startDate = addDays(endDate, -6);
+      break;
+    case 'LAST_30_DAYS':
+      startDate = addDays(endDate, -29);
+      break;
+    case 'LAST_YEAR':
+      startDate = addDays(addYears(endDate, -1), 1);
+      break;
+    case 'ALL_TIME': {
+      const cap = earliestStart(endDate);
+      const first = firstDataDate && isCivilDate(firstDataDate) ? firstDataDate : cap;
+      startDate = first < cap ? cap : first > endDate ? endDate : first;
+      break;
+    }
+    case 'CUSTOM':
+      startDate = request.startDate!;
+      break;
+  }
+  if (endDate > today) {
+    errors.push({
+      field: 'range.endDate',
+      message: `endDate ${endDate} is in the future (today is ${today})`,
+    });
+  }
+  if (startDate > endDate) {
+    errors.push({ field: 'range.startDate', message: `startDate ${startDate} is after endDate ${endDate}` });
+  } else if (startDate < earliestStart(endDate)) {
+    errors.push({ field: 'range', message: `the range spans more than ${MAX_RANGE_YEARS} years` });
+  }
+  if (errors.length > 0) return { ok: false, errors: prefixed(errors, fieldPrefix) };
+  return { ok: true, range: { startDate, endDate } };
+}
+
+/** Errors are written against `range.*`; the estimate's query parameters have no prefix. */
+function prefixed(errors: FieldError[], prefix: string): FieldError[] {
+  return errors.map((e) => {
+    const bare = e.field.replace(/^range\.?/, '');
+    return { ...e, field: bare ? `${prefix}${bare}` : prefix.replace(/\.$/, '') || 'range' };
+  });
+}
+
+/**
+ * Consecutive one-month chunks anchored at the start: chunk k covers [start + k months,
+ * start + (k+1) months - 1 day], the last one ending at endDate. Every month offset is computed from
+ * the anchor, so clamping (Jan 31 -> Feb 29) never drifts the later chunks.
+ */
+export function splitIntoChunks({ startDate, endDate }: DateRange): ChunkRange[] {
+  const chunks: ChunkRange[] = [];
+  for (let index = 0; ; index++) {
+    const chunkStart = addMonths(startDate, index);
+    if (chunkStart > endDate) break;
+    const nextStart = addMonths(startDate, index + 1);
+    const chunkEnd = addDays(nextStart, -1) < endDate ? addDays(nextStart, -1) : endDate;
+    chunks.push({ index, startDate: chunkStart, endDate: chunkEnd });
+  }
+  return chunks;
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import { AppConfig } from '../../../config/app-config.js';
+import { InjectDb } from '../../../database/database.tokens.js';
+import type { Chunk, DB, ErrorInfo, Orchestration } from '../../../database/schema.js';
+import { AnalyticsService } from '../../analytics/analytics.service.js';
+import { ChunkQueue } from '../../chunks/chunk-queue.service.js';
+import { ChunksRepository, type ChunkContextRow } from '../../chunks/chunks.repository.js';
+import type { RateLimitedError } from '../../chunks/chunk-errors.js';
+import type { ChunkCounts } from '../../chunks/sync-connector.js';
+import { OrchestrationRepository } from '../orchestration.repository.js';
+import { CompletionService } from './completion.service.js';
+import { EngineMetrics } from './engine.metrics.js';
+
+const orchestrationRef = (c: ChunkContextRow) =>
+  ({
+    id: c.orchestration_id,
+    user_id: c.user_id,
+    source_provider: c.source_provider,
+    destination_provider: c.destination_provider,
+  }) as Pick<Orchestration, 'id' | 'user_id' | 'source_provider' | 'destination_provider'>;
+
+/**
+ * Every state change of a chunk run, each in one transaction with the counter update, the
+ * completion check and the analytics event it implies. All are guarded by the run's job id and the
+ * chunk's status, so a second run of the same chunk, a stale job or a replayed dead letter changes
+ * nothing and counts nothing twice.
+ */
+@Injectable()
+export class ChunkEngine {
+  private readonly logger = new Logger(ChunkEngine.name);
+
+  constructor(
+    @InjectDb() private readonly db: Kysely<DB>,
+    private readonly config: AppConfig,
+    private readonly chunks: ChunksRepository,
+    private readonly orchestrations: OrchestrationRepository,
+    private readonly queue: ChunkQueue,
+    private readonly completion: CompletionService,
+    private readonly analytics: AnalyticsService,
+    private readonly metrics: EngineMetrics,
+  ) {}
+
+  /** Marks the chunk RUNNING (and its orchestration IN_PROGRESS on the first chunk). */
+  async start(context: ChunkContextRow, jobId: string): Promise<Chunk | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const chunk = await this.chunks.markRunning(trx, context.id, jobId);
+      if (!chunk) return undefined;
+      const started = await this.orchestrations.markStarted(trx, context.orchestration_id);
+      if (started) {
+        await this.analytics.record(
+          {
+            type: 'SYNC_STARTED',
+            userId: started.user_id,
+            orchestrationId: started.id,
+            properties: { kind: started.kind },
+          },
+          trx,
+        );
+      }
+      return chunk;
+    });
+  }
+
+  /** RUNNING -> COMPLETED, completedChunks + 1, finalize when it was the last. Counts once. */
+  async complete(
+    context: ChunkContextRow,
+    jobId: string,
+    result: ChunkCounts,
+    seconds: number,
+  ): Promise<void> {
+    const finished = await this.db.transaction().execute(async (trx) => {
+      const chunk = await this.chunks.complete(trx, context.id, jobId, result);
+      if (!chunk) return { counted: false as const };
+      const o = await this.orchestrations.addToCounters(trx, context.orchestration_id, { completed: 1 });
+      await this.analytics.record(
+        {
+          type: 'CHUNK_COMPLETED',
+          userId: o.user_id,
+          orchestrationId: o.id,
+          properties: { index: chunk.idx, seconds, ...result },
+        },
+        trx,
+      );
+      return { counted: true as const, final: await this.completion.maybeFinalize(trx, o) };
+    });
+    if (!finished.counted) {
+      this.logger.warn(
+        `chunk ${context.id}: run of job ${jobId} finished after the chunk was settled; not counted again`,
+      );
+      return;
+    }
+    this.metrics.chunk('completed', seconds);
+    this.metrics.completed(finished.final);
+  }
+
+  /** A transient error: back to PENDING with the error shown, pg-boss retries the job with backoff. */
+  async releaseForRetry(
+    context: ChunkContextRow,
+    jobId: string,
+    error: ErrorInfo,
+    seconds: number,
+  ): Promise<void> {
+    await this.chunks.release(this.db, context.id, jobId, { error });
+    this.metrics.chunk('retried', seconds);
+  }
+
+  /** Records a non-retryable error before the job is sent to the dead-letter queue. */
+  async recordPermanentError(context: ChunkContextRow, jobId: string, error: ErrorInfo): Promise<void> {
+    await this.chunks.release(this.db, context.id, jobId, { error });
+  }
+
+  /**
+   * Out of quota: a new job for the same chunk starts at the provider's reset time with the
+   * attempts this one had left; the attempt is given back. What the chunk wrote is kept (its cursor).
+   */
+  async reschedule(
+    context: ChunkContextRow,
+    jobId: string,
+    retryCount: number,
+    error: RateLimitedError,
+  ): Promise<void> {
+    const newJobId = randomUUID();
+    const startAfter = new Date(
+      Math.max(error.retryAt.getTime(), Date.now()) + Math.floor(Math.random() * 500),
+    );
+    const rescheduled = await this.db.transaction().execute(async (trx) => {
+      const released = await this.chunks.release(trx, context.id, jobId, {
+        error: error.toInfo(),
+        newJobId,
+        giveBackAttempt: true,
+      });
+      if (!released) return false;
+      await this.queue.enqueue(trx, orchestrationRef(context), [{ ...context, job_id: newJobId }], {
+        startAfter,
+        retryLimit: Math.max(0, this.config.jobs.chunkRetryLimit - retryCount),
+      });
+      return true;
+    });
+    if (rescheduled) {
+      this.metrics.chunk('rescheduled');
+      this.metrics.rateLimited(error.provider);
+    }
+  }
+
+  /**
+   * PENDING/RUNNING -> FAILED, failedChunks + 1, finalize when it was the last. From the
+   * dead-letter queue or a sweep; `jobId` (when known) limits it to that run.
+   */
+  async fail(chunkId: string, jobId: string | null, error: ErrorInfo): Promise<boolean> {
+    const outcome = await this.db.transaction().execute(async (trx) => {
+      const chunk = await this.chunks.fail(trx, chunkId, jobId, error);
+      if (!chunk) return undefined;
+      const o = await this.orchestrations.addToCounters(trx, chunk.orchestration_id, { failed: 1 });
+      await this.analytics.record(
+        {
+          type: 'CHUNK_FAILED',
+          userId: o.user_id,
+          orchestrationId: o.id,
+          properties: { index: chunk.idx, code: error.code },
+        },
+        trx,
+      );
+      return { final: await this.completion.maybeFinalize(trx, o) };
+    });
+    if (!outcome) return false;
+    this.metrics.chunk('failed');
+    this.metrics.completed(outcome.final);
+    return true;
+  }
+
+  /** A fatal error (revoked authorization): this and every unfinished chunk fail, the sync ends FAILED. */
+  async failFatally(context: ChunkContextRow, jobId: string, error: ErrorInfo): Promise<void> {
+    const final = await this.db.transaction().execute(async (trx) => {
+      const o = await this.orchestrations.lock(trx, context.orchestration_id);
+      if (!o) return undefined;
+      const failed = await this.chunks.failUnfinished(trx, o.id, error);
+      if (failed > 0) await this.orchestrations.addToCounters(trx, o.id, { failed });
+      await this.analytics.record(
+        {
+          type: 'CHUNK_FAILED',
+          userId: o.user_id,
+          orchestrationId: o.id,
+          properties: { code: error.code, chunks: failed, fatal: true },
+        },
+        trx,
+      );
+      return this.completion.failNow(trx, o.id, error);
+    });
+    this.logger.warn(`orchestration ${context.orchestration_id} failed: ${error.code} ${error.message}`);
+    this.metrics.chunk('failed');
+    this.metrics.completed(final);
+  }
+}

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config.js';
+import type { ProviderName } from '../../database/schema.js';
+import { estimateSyncCost } from '../providers/cost-model.js';
+import { COST_MODELS } from '../providers/cost-models.js';
+import { daysBetween, type DateRange } from './date-range.js';
+import type { EstimateDto } from './dto/estimate.dto.js';
+
+/** FR-2: how long a range will take, from each provider's cost model and quotas. */
+@Injectable()
+export class EstimateService {
+  constructor(private readonly config: AppConfig) {}
+
+  estimate(
+    source: ProviderName,
+    destination: ProviderName,
+    range: DateRange,
+    totalChunks: number,
+  ): EstimateDto {
+    const cost = estimateSyncCost({
+      source: COST_MODELS[source],
+      destination: COST_MODELS[destination],
+      days: daysBetween(range.startDate, range.endDate) + 1,
+      chunks: totalChunks,
+      parallelism: this.config.jobs.chunkUserConcurrency,
+    });
+    const warnings: EstimateDto['warnings'] = [];
+    if (cost.bindingQuota && cost.quotaSeconds > cost.workSeconds) {
+      const { provider, bucket } = cost.bindingQuota;
+      warnings.push({
+        code: 'PROVIDER_RATE_LIMIT',
+        message:
+          `${provider}'s ${bucket} request quota, not this service, sets the pace: about ` +
+          `${Math.round(cost.quotaSeconds / 60)} min for ${cost.sourceCalls + cost.destinationCalls} requests ` +
+          `(the work itself needs about ${Math.max(1, Math.round(cost.workSeconds / 60))} min).`,
+      });
+    }
+    return {
+      ...range,
+      totalChunks,
+      estimatedSeconds: Math.max(cost.workSeconds, cost.quotaSeconds),
+      estimatedRecords: cost.records,
+      estimatedApiCalls: { source: cost.sourceCalls, destination: cost.destinationCalls },
+      warnings,
+    };
+  }
+}

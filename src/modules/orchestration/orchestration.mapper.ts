@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import type { Chunk, Orchestration } from '../../database/schema.js';
+import type { ChunkDto, OrchestrationDto, OrchestrationStatusDto } from './dto/orchestration.dto.js';
+
+type StatusFields = Pick<
+  Orchestration,
+  | 'id'
+  | 'status'
+  | 'total_chunks'
+  | 'completed_chunks'
+  | 'failed_chunks'
+  | 'estimated_seconds'
+  | 'started_at'
+  | 'round_started_at'
+  | 'updated_at'
+  | 'round'
+>;
+
+export function progressPercent(
+  o: Pick<Orchestration, 'total_chunks' | 'completed_chunks' | 'failed_chunks'>,
+): number {
+  return Math.floor(((o.completed_chunks + o.failed_chunks) / o.total_chunks) * 1000) / 10;
+}
+
+/**
+ * ETA. Once chunks have finished, this sync's own pace so far (elapsed / chunks done, which
+ * includes its real parallelism and quota waits) times the chunks left; before that, the estimate
+ * made at creation, prorated. 0 once ended; null while paused (no progress is being made).
+ */
+export function estimatedSecondsRemaining(o: StatusFields, now: Date = new Date()): number | null {
+  if (o.status === 'PAUSED') return null;
+  if (!['PENDING', 'IN_PROGRESS'].includes(o.status)) return 0;
+  const done = o.completed_chunks + o.failed_chunks;
+  const remaining = o.total_chunks - done;
+  const since = o.round > 1 ? o.round_started_at : o.started_at;
+  if (done > 0 && since) {
+    const elapsed = Math.max(0, (now.getTime() - since.getTime()) / 1000);
+    return Math.ceil((elapsed / done) * remaining);
+  }
+  return Math.ceil((o.estimated_seconds * remaining) / o.total_chunks);
+}
+
+/** Weak validator of the status representation: changes whenever any state field does. */
+export function etagOf(o: StatusFields): string {
+  const state = `${o.id}|${o.status}|${o.completed_chunks}|${o.failed_chunks}|${o.round}|${o.updated_at.getTime()}`;
+  return `W/"${createHash('sha1').update(state).digest('base64url').slice(0, 22)}"`;
+}
+
+export function toStatusDto(o: StatusFields, now?: Date): OrchestrationStatusDto {
+  return {
+    orchestrationId: o.id,
+    status: o.status,
+    totalChunks: o.total_chunks,
+    completedChunks: o.completed_chunks,
+    failedChunks: o.failed_chunks,
+    progressPercent: progressPercent(o),
+    estimatedSecondsRemaining: estimatedSecondsRemaining(o, now),
+    updatedAt: o.updated_at.toISOString(),
+  };
+}
+
+export function toOrchestrationDto(o: Orchestration, now?: Date): OrchestrationDto {
+  return {
+    orchestrationId: o.id,
+    userId: o.user_id,
+    connectionId: o.connection_id,
+    kind: o.kind,
+    source: o.source_provider,
+    destination: o.destination_provider,
+    startDate: o.start_date,
+    endDate: o.end_date,
+    status: o.status,
+    totalChunks: o.total_chunks,
+    completedChunks: o.completed_chunks,
+    failedChunks: o.failed_chunks,
+    progressPercent: progressPercent(o),
+    estimatedSecondsRemaining: estimatedSecondsRemaining(o, now),
+    lastError: o.last_error,
+    createdAt: o.created_at.toISOString(),
+    updatedAt: o.updated_at.toISOString(),
+    completedAt: o.completed_at?.toISOString() ?? null,
+  };
+}
+
+export function toChunkDto(c: Chunk): ChunkDto {
+  return {
+    chunkId: c.id,
+    index: c.idx,
+    chunkStartDate: c.start_date,
+    chunkEndDate: c.end_date,
+    status: c.status,
+    attempts: c.attempts,
+    recordsRead: c.records_read,
+    recordsWritten: c.records_written,
+    recordsSkipped: c.records_skipped,
+    lastError: c.last_error,
+    updatedAt: c.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { AnalyticsModule } from '../analytics/analytics.module.js';
+import { ChunksModule } from '../chunks/chunks.module.js';
+import { ConnectionStoreModule } from '../connections/connection-store.module.js';
+import { EntitlementsModule } from '../entitlements/entitlements.module.js';
+import { IdempotencyModule } from '../idempotency/idempotency.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
+import { ProvidersModule } from '../providers/providers.module.js';
+import { ChunkEngine } from './engine/chunk-engine.service.js';
+import { ChunkWorker } from './engine/chunk.worker.js';
+import { CompletionService } from './engine/completion.service.js';
+import { EngineMetrics } from './engine/engine.metrics.js';
+import { SweeperService } from './engine/sweeper.service.js';
+import { EstimateService } from './estimate.service.js';
+import { HistoricalSyncService } from './historical-sync.service.js';
+import { OrchestrationRepository } from './orchestration.repository.js';
+import { OrchestrationService } from './orchestration.service.js';
+
+/** Orchestrations: starting syncs, their state machine, and the engine that runs their chunks. */
+@Module({
+  imports: [
+    AnalyticsModule,
+    ChunksModule,
+    ConnectionStoreModule,
+    EntitlementsModule,
+    IdempotencyModule,
+    NotificationsModule,
+    ProvidersModule,
+  ],
+  providers: [
+    OrchestrationRepository,
+    OrchestrationService,
+    HistoricalSyncService,
+    EstimateService,
+    CompletionService,
+    ChunkEngine,
+    ChunkWorker,
+    SweeperService,
+    EngineMetrics,
+  ],
+  exports: [OrchestrationService, HistoricalSyncService, OrchestrationRepository, SweeperService],
+})
+export class OrchestrationModule {}

@@ -1,0 +1,225 @@
+import { Injectable } from '@nestjs/common';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { InjectDb } from '../../database/database.tokens.js';
+import type {
+  DB,
+  ErrorInfo,
+  NewOrchestration,
+  Orchestration,
+  OrchestrationCompletionsTable,
+  OrchestrationStatus,
+} from '../../database/schema.js';
+
+export const ACTIVE_STATUSES: OrchestrationStatus[] = ['PENDING', 'IN_PROGRESS', 'PAUSED'];
+export const TERMINAL_STATUSES: OrchestrationStatus[] = [
+  'COMPLETED',
+  'COMPLETED_WITH_ERRORS',
+  'FAILED',
+  'CANCELLED',
+];
+
+export type Completion = Selectable<OrchestrationCompletionsTable>;
+
+/** SQL of `orchestrations` and `orchestration_completions`. Counters only ever move by atomic SQL. */
+@Injectable()
+export class OrchestrationRepository {
+  constructor(@InjectDb() private readonly db: Kysely<DB>) {}
+
+  insert(executor: Kysely<DB>, values: Omit<NewOrchestration, 'updated_at'>): Promise<Orchestration> {
+    return executor
+      .insertInto('orchestrations')
+      .values({ ...values, updated_at: sql`now()` })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  findForUser(
+    id: string,
+    userId: string,
+    executor: Kysely<DB> = this.db,
+  ): Promise<Orchestration | undefined> {
+    return executor
+      .selectFrom('orchestrations')
+      .selectAll()
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+  }
+
+  findById(id: string, executor: Kysely<DB> = this.db): Promise<Orchestration | undefined> {
+    return executor.selectFrom('orchestrations').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Locks the caller's orchestration for a state transition. */
+  lockForUser(executor: Kysely<DB>, id: string, userId: string): Promise<Orchestration | undefined> {
+    return executor
+      .selectFrom('orchestrations')
+      .selectAll()
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .forUpdate()
+      .executeTakeFirst();
+  }
+
+  lock(executor: Kysely<DB>, id: string): Promise<Orchestration | undefined> {
+    return executor
+      .selectFrom('orchestrations')
+      .selectAll()
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+  }
+
+  findActiveHistorical(
+    connectionId: string,
+    executor: Kysely<DB> = this.db,
+  ): Promise<Orchestration | undefined> {
+    return executor
+      .selectFrom('orchestrations')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('kind', '=', 'HISTORICAL')
+      .where('status', 'in', ACTIVE_STATUSES)
+      .executeTakeFirst();
+  }
+
+  listActiveForConnection(executor: Kysely<DB>, connectionId: string): Promise<Orchestration[]> {
+    return executor
+      .selectFrom('orchestrations')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('status', 'in', ACTIVE_STATUSES)
+      .forUpdate()
+      .execute();
+  }
+
+  /** Newest first; `afterId` is the last id of the previous page. */
+  listForUser(userId: string, filter: { status?: OrchestrationStatus; limit: number; afterId?: string }) {
+    let query = this.db.selectFrom('orchestrations').selectAll().where('user_id', '=', userId);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.afterId) {
+      query = query.where(
+        sql<boolean>`(created_at, id) < (SELECT created_at, id FROM orchestrations WHERE id = ${filter.afterId})`,
+      );
+    }
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  }
+
+  /** PENDING -> IN_PROGRESS when its first chunk starts. Returns the row only if this call started it. */
+  markStarted(executor: Kysely<DB>, id: string): Promise<Orchestration | undefined> {
+    return executor
+      .updateTable('orchestrations')
+      .set({ status: 'IN_PROGRESS', started_at: sql`coalesce(started_at, now())`, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where('status', '=', 'PENDING')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  addToCounters(
+    executor: Kysely<DB>,
+    id: string,
+    delta: { completed?: number; failed?: number },
+  ): Promise<Orchestration> {
+    return executor
+      .updateTable('orchestrations')
+      .set({
+        completed_chunks: sql`completed_chunks + ${delta.completed ?? 0}`,
+        failed_chunks: sql`failed_chunks + ${delta.failed ?? 0}`,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  setCounters(executor: Kysely<DB>, id: string, completed: number, failed: number): Promise<Orchestration> {
+    return executor
+      .updateTable('orchestrations')
+      .set({ completed_chunks: completed, failed_chunks: failed, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  /** Moves the status only from one of `from`; undefined when the row was not in one of them. */
+  transition(
+    executor: Kysely<DB>,
+    id: string,
+    from: OrchestrationStatus[],
+    to: OrchestrationStatus,
+    extra: { completed?: boolean; lastError?: ErrorInfo | null; newRound?: boolean } = {},
+  ): Promise<Orchestration | undefined> {
+    return executor
+      .updateTable('orchestrations')
+      .set({
+        status: to,
+        updated_at: sql`now()`,
+        ...(extra.completed !== undefined ? { completed_at: extra.completed ? sql`now()` : null } : {}),
+        ...(extra.lastError !== undefined
+          ? { last_error: extra.lastError ? JSON.stringify(extra.lastError) : null }
+          : {}),
+        ...(extra.newRound ? { round: sql`round + 1`, round_started_at: sql`now()` } : {}),
+      })
+      .where('id', '=', id)
+      .where('status', 'in', from)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** Records a completion once per (orchestration, round); undefined when it was already recorded. */
+  insertCompletion(executor: Kysely<DB>, o: Orchestration): Promise<Completion | undefined> {
+    return executor
+      .insertInto('orchestration_completions')
+      .values({
+        orchestration_id: o.id,
+        round: o.round,
+        status: o.status,
+        total_chunks: o.total_chunks,
+        completed_chunks: o.completed_chunks,
+        failed_chunks: o.failed_chunks,
+      })
+      .onConflict((oc) => oc.columns(['orchestration_id', 'round']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** Active orchestrations whose chunks are all terminal, yet not finalized. */
+  async findUnfinalized(limit = 200): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('orchestrations as o')
+      .select('o.id')
+      .where('o.status', 'in', ACTIVE_STATUSES)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('chunks as c')
+              .select('c.id')
+              .whereRef('c.orchestration_id', '=', 'o.id')
+              .where('c.status', 'in', ['PENDING', 'RUNNING']),
+          ),
+        ),
+      )
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Orchestrations whose counters disagree with their chunk rows. */
+  async findCounterDrift(limit = 200): Promise<string[]> {
+    const { rows } = await sql<{ id: string }>`
+      SELECT o.id
+      FROM orchestrations o
+      JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE c.status = 'COMPLETED') AS completed,
+               count(*) FILTER (WHERE c.status = 'FAILED') AS failed
+        FROM chunks c WHERE c.orchestration_id = o.id
+      ) k ON true
+      WHERE o.updated_at < now() - interval '5 seconds'
+        AND (o.status IN ('PENDING', 'IN_PROGRESS', 'PAUSED') OR o.updated_at > now() - interval '1 day')
+        AND (o.completed_chunks <> k.completed OR o.failed_chunks <> k.failed)
+      LIMIT ${limit}
+    `.execute(this.db);
+    return rows.map((r) => r.id);
+  }
+}

