@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AdminController } from './modules/admin/admin.controller.js';
+import { AdminModule } from './modules/admin/admin.module.js';
 import { EntitlementsController } from './modules/entitlements/entitlements.controller.js';
 import { EntitlementsModule } from './modules/entitlements/entitlements.module.js';
 import { HistoricalSyncsController } from './modules/orchestration/historical-syncs.controller.js';
@@ -10,7 +12,7 @@ import { OrchestrationsController } from './modules/orchestration/orchestrations
  * beside their feature modules, which the worker role loads without them.
  */
 @Module({
-  imports: [EntitlementsModule, OrchestrationModule],
-  controllers: [EntitlementsController, HistoricalSyncsController, OrchestrationsController],
+  imports: [AdminModule, EntitlementsModule, OrchestrationModule],
+  controllers: [AdminController, EntitlementsController, HistoricalSyncsController, OrchestrationsController],
 })
 export class ApiModule {}

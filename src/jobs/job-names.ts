@@ -5,6 +5,9 @@ export const JobName = {
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
+/** Queues that collect the jobs whose retries are spent. */
+export const DEAD_LETTER_QUEUES: string[] = [JobName.ChunkDeadLetter];
+
 /** Payload of one chunk job (PRD §31 "Chunk Job"), plus the ids the engine needs. */
 export interface ChunkJobData {
   chunkId: string;

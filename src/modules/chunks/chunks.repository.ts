@@ -207,14 +207,16 @@ export class ChunksRepository {
     executor: Kysely<DB>,
     orchestrationId: string,
     from: ChunkStatus[],
-    onlyWithoutJob = false,
+    only: { withoutJob?: boolean; ids?: string[] } = {},
   ): Promise<Chunk[]> {
     let query = executor
       .updateTable('chunks')
       .set({ status: 'PENDING', job_id: sql`gen_random_uuid()`, updated_at: sql`now()` })
       .where('orchestration_id', '=', orchestrationId)
       .where('status', 'in', from);
-    if (onlyWithoutJob) query = query.where('job_id', 'is', null);
+    if (only.withoutJob) query = query.where('job_id', 'is', null);
+    if (only.ids)
+      query = query.where('id', 'in', only.ids.length ? only.ids : ['00000000-0000-0000-0000-000000000000']);
     return query.returningAll().execute();
   }
 

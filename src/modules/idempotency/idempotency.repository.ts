@@ -22,7 +22,7 @@ export class IdempotencyRepository {
   /** Transaction-scoped lock on (user, key): false when another request holds it right now. */
   async tryLock(executor: Kysely<DB>, userId: string, key: string): Promise<boolean> {
     const { rows } = await sql<{ locked: boolean }>`
-      SELECT pg_try_advisory_xact_lock(hashtextextended(${`${userId}\u0000${key}`}, 7301)) AS locked
+      SELECT pg_try_advisory_xact_lock(hashtextextended(${`${userId.length}:${userId}:${key}`}, 7301)) AS locked
     `.execute(executor);
     return rows[0].locked;
   }

@@ -79,34 +79,50 @@ export class OrchestrationService {
     return this.idempotency.run<RetryFailedResponseDto>({ userId: user.userId, ...scope }, async (trx) => {
       const o = await this.lockOwned(trx, user, id);
       if (o.failed_chunks === 0) throw invalidState('This sync has no failed chunks to retry');
-      if (!['IN_PROGRESS', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(o.status)) {
+      const retry = await this.requeueFailed(trx, o);
+      if (!retry) {
         throw invalidState(
           `Cannot retry chunks of a ${o.status} sync${o.status === 'PAUSED' ? '; resume it first' : ''}`,
         );
       }
-      const reset = await this.chunks.resetToPending(trx, o.id, ['FAILED']);
-      await this.orchestrations.addToCounters(trx, o.id, { failed: -reset.length });
-      const retried = await this.orchestrations.transition(trx, o.id, [o.status], 'IN_PROGRESS', {
-        completed: false,
-        lastError: null,
-        newRound: TERMINAL_STATUSES.includes(o.status),
-      });
-      await this.queue.enqueue(trx, o, reset);
-      await this.analytics.record(
-        reset.map((c) => ({
-          type: 'CHUNK_RETRIED' as const,
-          userId: o.user_id,
-          orchestrationId: o.id,
-          properties: { index: c.idx, round: retried!.round },
-        })),
-        trx,
-      );
       return {
         status: 202,
-        body: { orchestration: toOrchestrationDto(retried!), retriedChunks: reset.length },
+        body: { orchestration: toOrchestrationDto(retry.orchestration), retriedChunks: retry.chunks },
         headers: { Location: `/v1/orchestrations/${o.id}` },
       };
     }) as Promise<IdempotentResult<RetryFailedResponseDto>>;
+  }
+
+  /**
+   * FAILED chunks (all, or those named) of a locked orchestration back to PENDING with new jobs;
+   * failedChunks goes down by as many, the sync is IN_PROGRESS again (a new completion round when it
+   * had ended). Undefined when the status does not allow it (paused, cancelled).
+   */
+  async requeueFailed(
+    trx: Transaction<DB>,
+    o: Orchestration,
+    chunkIds?: string[],
+  ): Promise<{ orchestration: Orchestration; chunks: number } | undefined> {
+    if (!['IN_PROGRESS', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(o.status)) return undefined;
+    const reset = await this.chunks.resetToPending(trx, o.id, ['FAILED'], { ids: chunkIds });
+    if (reset.length === 0) return { orchestration: o, chunks: 0 };
+    await this.orchestrations.addToCounters(trx, o.id, { failed: -reset.length });
+    const retried = (await this.orchestrations.transition(trx, o.id, [o.status], 'IN_PROGRESS', {
+      completed: false,
+      lastError: null,
+      newRound: TERMINAL_STATUSES.includes(o.status),
+    }))!;
+    await this.queue.enqueue(trx, o, reset);
+    await this.analytics.record(
+      reset.map((c) => ({
+        type: 'CHUNK_RETRIED' as const,
+        userId: o.user_id,
+        orchestrationId: o.id,
+        properties: { index: c.idx, round: retried.round },
+      })),
+      trx,
+    );
+    return { orchestration: retried, chunks: reset.length };
   }
 
   /** Starts no new chunk; running ones finish. Queued jobs are cancelled and re-created on resume. */
@@ -126,7 +142,7 @@ export class OrchestrationService {
         ['PAUSED'],
         o.started_at ? 'IN_PROGRESS' : 'PENDING',
       );
-      const pending = await this.chunks.resetToPending(trx, o.id, ['PENDING'], true);
+      const pending = await this.chunks.resetToPending(trx, o.id, ['PENDING'], { withoutJob: true });
       await this.queue.enqueue(trx, o, pending);
       return resumed;
     });

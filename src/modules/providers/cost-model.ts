@@ -87,8 +87,8 @@ export function estimateSyncCost(input: SyncCostInput): SyncCost {
   let quotaSeconds = 0;
   let bindingQuota: SyncCost['bindingQuota'] = null;
   for (const { provider, bucket, requests } of usage.values()) {
-    const windows = requests / bucket.limit;
-    let seconds = Math.max(0, Math.ceil(windows) - 1) * bucket.windowSeconds;
+    // Within one window's allowance there is no wait; beyond it the quota's rate sets the pace.
+    let seconds = requests <= bucket.limit ? 0 : Math.ceil((requests / bucket.limit) * bucket.windowSeconds);
     if (bucket.dailyLimit && requests > bucket.dailyLimit) {
       seconds = Math.max(seconds, Math.floor(requests / bucket.dailyLimit) * 86_400);
     }

@@ -26,6 +26,9 @@ const orchestrationRef = (c: ChunkContextRow) =>
  * completion check and the analytics event it implies. All are guarded by the run's job id and the
  * chunk's status, so a second run of the same chunk, a stale job or a replayed dead letter changes
  * nothing and counts nothing twice.
+ *
+ * Lock order: a transaction that changes an orchestration's chunks and the orchestration locks the
+ * orchestration row first, then chunk rows (as the user-driven transitions do), so they never deadlock.
  */
 @Injectable()
 export class ChunkEngine {
@@ -45,6 +48,7 @@ export class ChunkEngine {
   /** Marks the chunk RUNNING (and its orchestration IN_PROGRESS on the first chunk). */
   async start(context: ChunkContextRow, jobId: string): Promise<Chunk | undefined> {
     return this.db.transaction().execute(async (trx) => {
+      await this.orchestrations.lock(trx, context.orchestration_id);
       const chunk = await this.chunks.markRunning(trx, context.id, jobId);
       if (!chunk) return undefined;
       const started = await this.orchestrations.markStarted(trx, context.orchestration_id);
@@ -71,6 +75,7 @@ export class ChunkEngine {
     seconds: number,
   ): Promise<void> {
     const finished = await this.db.transaction().execute(async (trx) => {
+      await this.orchestrations.lock(trx, context.orchestration_id);
       const chunk = await this.chunks.complete(trx, context.id, jobId, result);
       if (!chunk) return { counted: false as const };
       const o = await this.orchestrations.addToCounters(trx, context.orchestration_id, { completed: 1 });
@@ -148,8 +153,14 @@ export class ChunkEngine {
    * PENDING/RUNNING -> FAILED, failedChunks + 1, finalize when it was the last. From the
    * dead-letter queue or a sweep; `jobId` (when known) limits it to that run.
    */
-  async fail(chunkId: string, jobId: string | null, error: ErrorInfo): Promise<boolean> {
+  async fail(
+    orchestrationId: string,
+    chunkId: string,
+    jobId: string | null,
+    error: ErrorInfo,
+  ): Promise<boolean> {
     const outcome = await this.db.transaction().execute(async (trx) => {
+      await this.orchestrations.lock(trx, orchestrationId);
       const chunk = await this.chunks.fail(trx, chunkId, jobId, error);
       if (!chunk) return undefined;
       const o = await this.orchestrations.addToCounters(trx, chunk.orchestration_id, { failed: 1 });

@@ -83,7 +83,12 @@ export class ChunkWorker {
       message: output.message ?? 'The chunk failed after every retry',
       retryable: true,
     };
-    const failed = await this.engine.fail(job.data.chunkId, job.sourceId ?? null, error);
+    const failed = await this.engine.fail(
+      job.data.orchestrationId,
+      job.data.chunkId,
+      job.sourceId ?? null,
+      error,
+    );
     if (failed) this.logger.warn(`chunk ${job.data.chunkId} dead-lettered: ${error.code} ${error.message}`);
   }
 

@@ -12,7 +12,7 @@ import { ChunkEngine } from './chunk-engine.service.js';
 import { CompletionService } from './completion.service.js';
 import { EngineMetrics } from './engine.metrics.js';
 
-const SWEEP_LOCK_KEY = 4_201_766_311;
+export const SWEEP_LOCK_KEY = 4_201_766_311;
 
 export type SweepReport = Record<
   'requeued' | 'recovered' | 'failed' | 'cancelled' | 'countersRepaired' | 'finalized' | 'idempotencyExpired',
@@ -114,7 +114,7 @@ export class SweeperService implements OnApplicationBootstrap {
 
   private async repairOrphan(orphan: OrphanChunk): Promise<keyof SweepReport | undefined> {
     if (orphan.job_state === 'failed') {
-      const failed = await this.engine.fail(orphan.id, orphan.job_id, {
+      const failed = await this.engine.fail(orphan.orchestration_id, orphan.id, orphan.job_id, {
         code: 'CHUNK_RETRIES_EXHAUSTED',
         message: 'The chunk failed after every retry',
         retryable: true,
@@ -122,10 +122,10 @@ export class SweeperService implements OnApplicationBootstrap {
       return failed ? 'failed' : undefined;
     }
     return this.db.transaction().execute(async (trx) => {
+      const o = await this.orchestrations.lock(trx, orphan.orchestration_id);
+      if (!o) return undefined;
       const chunk = await this.chunks.reassignJob(trx, orphan.id, orphan.job_id);
       if (!chunk) return undefined;
-      const o = await this.orchestrations.findById(chunk.orchestration_id, trx);
-      if (!o) return undefined;
       await this.queue.enqueue(trx, o, [chunk]);
       return orphan.status === 'RUNNING' ? 'recovered' : 'requeued';
     });

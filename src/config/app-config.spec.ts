@@ -1,0 +1,59 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './app-config.js';
+
+describe('configuration', () => {
+  const dataDir = () => mkdtempSync(join(tmpdir(), 'syncwell-config-'));
+
+  it('has working defaults with no environment at all (embedded database, generated local secrets)', () => {
+    const dir = dataDir();
+    const config = loadConfig({ DATA_DIR: dir });
+    expect(config.role).toEqual({ name: 'all', api: true, worker: true });
+    expect(config.http.port).toBe(3000);
+    expect(config.database.url).toBeUndefined();
+    expect(config.auth.jwtSecret).toBe(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim());
+    expect(config.tokenEncryptionKey).toHaveLength(32);
+    expect(loadConfig({ DATA_DIR: dir }).auth.jwtSecret).toBe(config.auth.jwtSecret); // kept across restarts
+    expect(config.simulators.mode).toBe('on');
+    expect(config.push.driver).toBe('log');
+  });
+
+  it('reports every problem at once', () => {
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        ROLE: 'boss',
+        JWT_SECRET: 'short',
+        DATABASE_URL: 'mysql://db',
+        FITBIT_CLIENT_ID: 'only-the-id',
+        DATA_DIR: dataDir(),
+      });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems.join('\n');
+      for (const variable of ['PORT', 'ROLE', 'JWT_SECRET', 'DATABASE_URL', 'FITBIT_CLIENT_SECRET'])
+        expect(problems).toContain(variable);
+    }
+  });
+
+  it('requires real secrets in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir() })).toThrow(
+      /JWT_SECRET is required[\s\S]*TOKEN_ENCRYPTION_KEY is required/,
+    );
+  });
+
+  it('splits the roles', () => {
+    expect(loadConfig({ ROLE: 'api', DATA_DIR: dataDir() }).role).toEqual({
+      name: 'api',
+      api: true,
+      worker: false,
+    });
+    expect(loadConfig({ ROLE: 'worker', DATA_DIR: dataDir() }).role).toEqual({
+      name: 'worker',
+      api: false,
+      worker: true,
+    });
+  });
+});

@@ -1,0 +1,44 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../../common/auth/admin.guard.js';
+import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { AdminService } from './admin.service.js';
+import {
+  DeadLetterListDto,
+  DeadLetterQueryDto,
+  QueueListDto,
+  RedriveDto,
+  RedriveResultDto,
+} from './dto/admin.dto.js';
+
+@ApiTags('admin')
+@AdminOnly()
+@Controller('v1/admin')
+export class AdminController {
+  constructor(private readonly admin: AdminService) {}
+
+  @Get('queues')
+  @ApiOperation({ summary: 'Queue depths by state, counted now' })
+  @ApiOkResponse({ type: QueueListDto })
+  @ApiProblems(401)
+  queues(): Promise<QueueListDto> {
+    return this.admin.queues();
+  }
+
+  @Get('dead-letters')
+  @ApiOperation({ summary: 'Jobs whose retries were spent (newest first), with the chunk they belong to' })
+  @ApiOkResponse({ type: DeadLetterListDto })
+  @ApiProblems(401, 422)
+  deadLetters(@Query() query: DeadLetterQueryDto): Promise<DeadLetterListDto> {
+    return this.admin.deadLetters(query);
+  }
+
+  @Post('dead-letters/redrive')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Run dead-lettered work again (dead chunks go back through the engine)' })
+  @ApiOkResponse({ type: RedriveResultDto })
+  @ApiProblems(401, 422)
+  redrive(@Body() body: RedriveDto): Promise<RedriveResultDto> {
+    return this.admin.redrive(body);
+  }
+}
