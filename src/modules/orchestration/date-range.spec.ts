@@ -5,6 +5,7 @@ import {
   daysBetween,
   earliestStart,
   isCivilDate,
+  monthBoundary,
   resolveRange,
   splitIntoChunks,
   todayIn,
@@ -24,6 +25,14 @@ const zone = fc.constantFrom(
 );
 
 describe('civil date arithmetic', () => {
+  it('rolls month boundaries forward past short months', () => {
+    expect(monthBoundary('2024-01-31', 1)).toBe('2024-03-01');
+    expect(monthBoundary('2024-01-31', 2)).toBe('2024-03-31');
+    expect(monthBoundary('2016-02-29', 12)).toBe('2017-03-01');
+    expect(monthBoundary('2016-02-29', 48)).toBe('2020-02-29');
+    expect(monthBoundary('2025-11-23', 1)).toBe('2025-12-23');
+  });
+
   it('adds months with end-of-month clamping, including leap days', () => {
     expect(addMonths('2024-01-31', 1)).toBe('2024-02-29');
     expect(addMonths('2023-01-31', 1)).toBe('2023-02-28');
@@ -59,10 +68,13 @@ describe('chunking (property-based)', () => {
         chunks.forEach((chunk, k) => {
           expect(chunk.index).toBe(k);
           expect(chunk.startDate <= chunk.endDate).toBe(true);
-          expect(chunk.startDate).toBe(addMonths(start, k)); // anchored at startDate, no drift
+          expect(chunk.startDate).toBe(monthBoundary(start, k)); // anchored at startDate, no drift
           if (k > 0) expect(chunk.startDate).toBe(addDays(chunks[k - 1].endDate, 1));
-          if (k < chunks.length - 1) expect(chunk.endDate).toBe(addDays(addMonths(start, k + 1), -1));
+          if (k < chunks.length - 1) expect(chunk.endDate).toBe(addDays(monthBoundary(start, k + 1), -1));
+          if (k < chunks.length - 1)
+            expect(daysBetween(chunk.startDate, chunk.endDate)).toBeGreaterThanOrEqual(27);
           expect(daysBetween(chunk.startDate, chunk.endDate)).toBeLessThanOrEqual(30);
+          if (Number(start.slice(8)) <= 28) expect(chunk.startDate.slice(8)).toBe(start.slice(8));
         });
         const covered = chunks.reduce((sum, c) => sum + daysBetween(c.startDate, c.endDate) + 1, 0);
         expect(covered).toBe(span + 1);

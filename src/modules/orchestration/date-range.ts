@@ -173,18 +173,34 @@ function prefixed(errors: FieldError[], prefix: string): FieldError[] {
 }
 
 /**
- * Consecutive one-month chunks anchored at the start: chunk k covers [start + k months,
- * start + (k+1) months - 1 day], the last one ending at endDate. Every month offset is computed from
- * the anchor, so clamping (Jan 31 -> Feb 29) never drifts the later chunks.
+ * The k-th month boundary after an anchor date: the same day k months later, or, when that month
+ * has no such day (the 29th–31st), the first day of the month after. Rolling forward rather than
+ * clamping keeps a year of boundaries exactly a year long: from Feb 29 the twelfth boundary is
+ * Mar 1, so "the last year" ending on Feb 28 is 12 chunks, not 12 and a one-day tail.
+ */
+export function monthBoundary(anchor: string, k: number): string {
+  const [y, m, d] = anchor.split('-').map(Number);
+  const total = y * 12 + (m - 1) + k;
+  const year = Math.floor(total / 12);
+  const month = total - year * 12;
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  return d <= lastDay
+    ? fromUtc(new Date(Date.UTC(year, month, d)))
+    : fromUtc(new Date(Date.UTC(year, month + 1, 1)));
+}
+
+/**
+ * Consecutive one-month chunks anchored at the start: chunk k covers [boundary k, boundary k+1 - 1
+ * day], the last one ending at endDate. Every boundary is computed from the anchor, so short months
+ * never drift the later chunks.
  */
 export function splitIntoChunks({ startDate, endDate }: DateRange): ChunkRange[] {
   const chunks: ChunkRange[] = [];
   for (let index = 0; ; index++) {
-    const chunkStart = addMonths(startDate, index);
+    const chunkStart = monthBoundary(startDate, index);
     if (chunkStart > endDate) break;
-    const nextStart = addMonths(startDate, index + 1);
-    const chunkEnd = addDays(nextStart, -1) < endDate ? addDays(nextStart, -1) : endDate;
-    chunks.push({ index, startDate: chunkStart, endDate: chunkEnd });
+    const lastDay = addDays(monthBoundary(startDate, index + 1), -1);
+    chunks.push({ index, startDate: chunkStart, endDate: lastDay < endDate ? lastDay : endDate });
   }
   return chunks;
 }
