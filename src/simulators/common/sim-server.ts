@@ -1,0 +1,159 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { AccountOptions } from '../data/account.js';
+import { Faults, type ErrorBody, type FaultConfig } from './faults.js';
+import { OAuthStore } from './oauth-store.js';
+import { RequestStats } from './request-stats.js';
+import { Rng, hashSeed } from './rng.js';
+import { defaultSettings, type SimSettings } from './settings.js';
+
+export type Handler = (req: Request, res: Response, next: NextFunction) => unknown;
+
+/**
+ * What both simulators share: an Express app on its own HTTP server, OAuth state, fault injection,
+ * request counting, and the `/_sim/` control API (accounts, faults, config, request counts).
+ */
+export abstract class SimServer {
+  readonly settings: SimSettings;
+  readonly oauth: OAuthStore;
+  readonly faults: Faults;
+  readonly stats = new RequestStats();
+  readonly app: Express;
+  private server?: Server;
+  url = '';
+
+  protected constructor(
+    readonly provider: 'google' | 'strava',
+    settings: Partial<SimSettings>,
+    protected readonly errorBody: ErrorBody,
+  ) {
+    this.settings = defaultSettings(settings);
+    this.oauth = new OAuthStore(provider === 'google' ? 'ya29.' : 'st_');
+    this.faults = new Faults(new Rng(hashSeed('faults', provider)));
+    this.app = express();
+    this.app.disable('x-powered-by');
+    this.app.set('etag', false);
+    this.app.use('/_sim', express.json(), this.controlRouter());
+  }
+
+  /** Creates (or recreates) a simulated account and returns its summary. */
+  abstract createAccount(options: AccountOptions): unknown;
+  /** Everything an account holds, for tests and the demo. */
+  abstract accountContents(id: string): unknown;
+  abstract accountIds(): string[];
+
+  /** Counting, base latency, and fault injection for one API endpoint, in that order. */
+  protected endpoint(name: string, ...handlers: Handler[]): Handler[] {
+    const latency: Handler = (_req, _res, next) =>
+      this.settings.baseLatencyMs > 0 ? setTimeout(next, this.settings.baseLatencyMs) : next();
+    const wrapped = handlers.map((h): Handler => async (req, res, next) => {
+      try {
+        await h(req, res, next);
+      } catch (error) {
+        next(error);
+      }
+    });
+    return [
+      this.stats.middleware(name),
+      latency,
+      ...wrapped.slice(0, -1),
+      this.faults.middleware(name, this.errorBody),
+      wrapped.at(-1)!,
+    ];
+  }
+
+  async listen(port: number, host = '127.0.0.1'): Promise<string> {
+    this.app.use((req: Request, res: Response) => void res.status(404).json(this.errorBody(404, 'error')));
+    this.app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      const status = (error as { status?: number }).status ?? 500;
+      if (!res.headersSent)
+        res.status(status >= 400 && status < 600 ? status : 500).json(this.errorBody(status, 'error'));
+    });
+    this.server = createServer(this.app);
+    this.server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    const address = this.server.address() as AddressInfo;
+    this.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  private controlRouter() {
+    const router = express.Router();
+    router.get('/health', (_req, res) => void res.json({ status: 'ok', provider: this.provider }));
+    router.get('/config', (_req, res) => void res.json(this.settings));
+    router.put('/config', (req, res) => {
+      const body = req.body as Partial<SimSettings>;
+      for (const key of [
+        'timeScale',
+        'accessTokenLifetimeSeconds',
+        'baseLatencyMs',
+        'uploadProcessingMs',
+      ] as const) {
+        if (body[key] !== undefined && (typeof body[key] !== 'number' || body[key]! < 0)) {
+          return void res.status(400).json({ error: `${key} must be a non-negative number` });
+        }
+      }
+      Object.assign(this.settings, body);
+      res.json(this.settings);
+    });
+    router.get('/faults', (_req, res) => void res.json(this.faults.list()));
+    router.put('/faults', (req, res) => {
+      const body = req.body as Record<string, FaultConfig>;
+      for (const [endpoint, config] of Object.entries(body)) this.faults.set(endpoint, config);
+      res.json(this.faults.list());
+    });
+    router.delete('/faults', (_req, res) => {
+      this.faults.clear();
+      res.status(204).end();
+    });
+    router.get('/requests', (_req, res) => void res.json(this.stats.snapshot()));
+    router.delete('/requests', (_req, res) => {
+      this.stats.reset();
+      res.status(204).end();
+    });
+    router.post('/clients', (req, res) => {
+      const { clientId, clientSecret } = req.body as { clientId?: string; clientSecret?: string };
+      if (!clientId || !clientSecret)
+        return void res.status(400).json({ error: 'clientId and clientSecret are required' });
+      this.oauth.clients.set(clientId, clientSecret);
+      res.status(201).json({ clientId });
+    });
+    router.get('/accounts', (_req, res) => void res.json({ accounts: this.accountIds() }));
+    router.post('/accounts', (req, res) => {
+      const body = req.body as AccountOptions & { historyEnd?: string };
+      if (typeof body.id !== 'string' || !/^[\w.@-]{1,64}$/.test(body.id)) {
+        return void res.status(400).json({ error: 'id must be 1-64 characters of letters, digits, . @ _ -' });
+      }
+      const options: AccountOptions = {
+        ...body,
+        historyEnd: body.historyEnd ? new Date(body.historyEnd) : undefined,
+      };
+      res.status(201).json(this.createAccount(options));
+    });
+    router.get('/accounts/:id', (req, res) => {
+      const contents = this.accountContents(req.params.id);
+      if (!contents) return void res.status(404).json({ error: 'no such account' });
+      res.json(contents);
+    });
+    router.post('/accounts/:id/revoke', (req, res) => {
+      this.oauth.revoke(req.params.id);
+      res.status(204).end();
+    });
+    router.post(
+      '/accounts/:id/expire-tokens',
+      (req, res) => void res.json({ expired: this.oauth.expireAccessTokens(req.params.id) }),
+    );
+    return router;
+  }
+}

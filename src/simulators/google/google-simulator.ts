@@ -1,0 +1,475 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Request, type Response } from 'express';
+import { writeTcx } from '../../common/formats/tcx.js';
+import { generateAccount, type AccountOptions, type SimAccountData } from '../data/account.js';
+import { generateTrack } from '../data/track.js';
+import { hashSeed } from '../common/rng.js';
+import { scaledMs, windowOf, type SimSettings } from '../common/settings.js';
+import { SimServer, type Handler } from '../common/sim-server.js';
+import { civilDateTime } from '../../common/time-zone.js';
+import {
+  EXERCISE_TYPES,
+  civilObject,
+  matches,
+  parseFilter,
+  sessionToDataPoint,
+  type GoogleDataPoint,
+} from './google-data.js';
+import { validateNewExercise } from './google-validation.js';
+
+const STATUS: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ALREADY_EXISTS',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+};
+const MESSAGES: Record<number, string> = {
+  401: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+  403: 'Request had insufficient authentication scopes.',
+  404: 'Requested entity was not found.',
+  429: "Quota exceeded for quota metric 'Requests' and limit 'Requests per minute per user' of service 'health.googleapis.com'.",
+  500: 'Internal error encountered.',
+  503: 'The service is currently unavailable.',
+};
+
+export const googleError = (status: number, message?: string) => ({
+  error: {
+    code: status,
+    message: message ?? MESSAGES[status] ?? 'Request contains an invalid argument.',
+    status: STATUS[status] ?? 'UNKNOWN',
+  },
+});
+
+export const SCOPES = {
+  read: 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly',
+  write: 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness',
+  location: 'https://www.googleapis.com/auth/googlehealth.location.readonly',
+  profile: 'https://www.googleapis.com/auth/googlehealth.profile.readonly',
+};
+
+interface GoogleAccount {
+  data: SimAccountData;
+  healthUserId: string;
+  legacyUserId: string;
+  points: Map<
+    string,
+    { point: GoogleDataPoint; session?: SimAccountData['sessions'][number]; created: boolean }
+  >;
+  sorted?: GoogleDataPoint[];
+}
+
+interface AuthedLocals {
+  account: GoogleAccount;
+  scopes: string[];
+}
+
+const PER_USER_PER_MINUTE = 300;
+const PER_PROJECT_PER_MINUTE = 120_000;
+
+/**
+ * The Google Health API v4 subset the product uses (Fitbit data), with Google's OAuth endpoints,
+ * error bodies, page sizes and quotas (300 requests/min per user, 120,000/min per project).
+ */
+export class GoogleHealthSimulator extends SimServer {
+  private readonly accounts = new Map<string, GoogleAccount>();
+  private readonly windows = new Map<string, { index: number; count: number }>();
+
+  constructor(settings: Partial<SimSettings> = {}) {
+    super('google', settings, (status) => googleError(status));
+    const form = express.urlencoded({ extended: false });
+    const json = express.json({ limit: '1mb' });
+    this.app.get(
+      '/o/oauth2/v2/auth',
+      ...this.endpoint('oauth.authorize', (req, res) => this.authorize(req, res)),
+    );
+    this.app.post('/token', form, json, ...this.endpoint('oauth.token', (req, res) => this.token(req, res)));
+    const user = '/v4/users/:user';
+    this.app.get(
+      `${user}/profile`,
+      ...this.endpoint('profile.get', this.auth(), this.quota(), (req, res) => this.profile(res)),
+    );
+    this.app.get(
+      `${user}/identity`,
+      ...this.endpoint('identity.get', this.auth(), this.quota(), (_req, res) => this.identity(res)),
+    );
+    this.app.get(
+      `${user}/dataTypes/:type/dataPoints`,
+      ...this.endpoint('dataPoints.list', this.auth(SCOPES.read), this.quota(), (req, res) =>
+        this.list(req, res),
+      ),
+    );
+    this.app.post(
+      `${user}/dataTypes/:type/dataPoints`,
+      json,
+      ...this.endpoint('dataPoints.create', this.auth(SCOPES.write), this.quota(), (req, res) =>
+        this.create(req, res),
+      ),
+    );
+    this.app.get(
+      `${user}/dataTypes/:type/dataPoints/:id`,
+      ...this.endpoint('dataPoints.get', this.auth(SCOPES.read), this.quota(), (req, res) =>
+        this.get(req, res),
+      ),
+    );
+  }
+
+  createAccount(options: AccountOptions) {
+    const data = generateAccount(options);
+    const base = hashSeed('google-user', data.seed);
+    const account: GoogleAccount = {
+      data,
+      healthUserId: `${base.toString(16).padStart(8, '0')}${hashSeed('hu', data.seed).toString(16).padStart(8, '0')}`,
+      legacyUserId: base.toString(36).toUpperCase().slice(0, 6).padEnd(6, 'X'),
+      points: new Map(),
+    };
+    data.sessions.forEach((session, i) => {
+      const id = String(4_000_000_000_000 + (hashSeed('exercise', data.seed) % 900_000) * 1_000_000 + i);
+      account.points.set(id, {
+        point: sessionToDataPoint(account.healthUserId, id, session),
+        session,
+        created: false,
+      });
+    });
+    this.accounts.set(data.id, account);
+    return this.summary(account);
+  }
+
+  accountIds(): string[] {
+    return [...this.accounts.keys()];
+  }
+
+  accountContents(id: string) {
+    const account = this.accounts.get(id);
+    if (!account) return undefined;
+    return { ...this.summary(account), dataPoints: this.sortedPoints(account) };
+  }
+
+  private summary(a: GoogleAccount) {
+    const created = [...a.points.values()].filter((p) => p.created).length;
+    return {
+      id: a.data.id,
+      provider: 'google',
+      seed: a.data.seed,
+      timezone: a.data.timezone,
+      home: a.data.home.city,
+      healthUserId: a.healthUserId,
+      legacyUserId: a.legacyUserId,
+      membershipStartDate: a.data.historyStart.toISOString().slice(0, 10),
+      recordedSessions: a.data.sessions.length,
+      createdDataPoints: created,
+    };
+  }
+
+  private account(id: string): GoogleAccount {
+    if (!this.accounts.has(id)) this.createAccount({ id });
+    return this.accounts.get(id)!;
+  }
+
+  private sortedPoints(a: GoogleAccount): GoogleDataPoint[] {
+    a.sorted ??= [...a.points.values()]
+      .map((p) => p.point)
+      .sort(
+        (x, y) =>
+          y.exercise.interval.startTime.localeCompare(x.exercise.interval.startTime) ||
+          y.name.localeCompare(x.name),
+      );
+    return a.sorted;
+  }
+
+  private authorize(req: Request, res: Response) {
+    const q = req.query as Record<string, string | undefined>;
+    if (!q.client_id || !(this.oauth.clients.has(q.client_id) || this.settings.acceptAnyClient)) {
+      return void res
+        .status(401)
+        .type('text/plain')
+        .send('Error 401: invalid_client. The OAuth client was not found.');
+    }
+    if (!q.redirect_uri || q.response_type !== 'code') {
+      return void res
+        .status(400)
+        .type('text/plain')
+        .send('Error 400: invalid_request. Missing redirect_uri or response_type=code.');
+    }
+    const accountId = q.login_hint?.trim() || 'alice';
+    this.account(accountId);
+    const scope = q.scope ?? SCOPES.read;
+    const code = this.oauth.issueCode({ accountId, clientId: q.client_id, scope }, q.redirect_uri);
+    const target = new URL(q.redirect_uri);
+    target.searchParams.set('code', code);
+    target.searchParams.set('scope', scope);
+    if (q.state !== undefined) target.searchParams.set('state', q.state);
+    res.redirect(302, target.toString());
+  }
+
+  private token(req: Request, res: Response) {
+    const body = (req.body ?? {}) as Record<string, string | undefined>;
+    const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
+    const [basicId, basicSecret] = basic ? Buffer.from(basic[1], 'base64').toString().split(':') : [];
+    const clientId = body.client_id ?? basicId;
+    if (!this.oauth.checkClient(clientId, body.client_secret ?? basicSecret, this.settings.acceptAnyClient)) {
+      return void res
+        .status(401)
+        .json({ error: 'invalid_client', error_description: 'The OAuth client was not found.' });
+    }
+    const lifetime =
+      this.settings.accessTokenLifetimeSeconds !== undefined
+        ? this.settings.accessTokenLifetimeSeconds * 1000
+        : scaledMs(this.settings, 3600);
+    let issued;
+    if (body.grant_type === 'authorization_code') {
+      const grant = body.code ? this.oauth.redeemCode(body.code, clientId!, body.redirect_uri) : undefined;
+      if (!grant)
+        return void res
+          .status(400)
+          .json({ error: 'invalid_grant', error_description: 'Malformed auth code.' });
+      issued = this.oauth.issueTokens(grant, lifetime);
+    } else if (body.grant_type === 'refresh_token') {
+      issued = body.refresh_token
+        ? this.oauth.useRefreshToken(body.refresh_token, clientId!, lifetime, false)
+        : undefined;
+      if (!issued)
+        return void res
+          .status(400)
+          .json({ error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+    } else {
+      return void res
+        .status(400)
+        .json({
+          error: 'unsupported_grant_type',
+          error_description: `Invalid grant_type: ${body.grant_type ?? ''}`,
+        });
+    }
+    res.set('Cache-Control', 'no-store').json({
+      access_token: issued.accessToken,
+      expires_in: Math.max(1, Math.round((issued.expiresAt - Date.now()) / 1000)),
+      ...(body.grant_type === 'authorization_code' ? { refresh_token: issued.refreshToken } : {}),
+      scope: issued.grant.scope,
+      token_type: 'Bearer',
+    });
+  }
+
+  private auth(...requiredScopes: string[]): Handler {
+    return (req, res, next) => {
+      const result = this.oauth.authenticate(req.headers.authorization);
+      if (!result.ok) {
+        res.set('WWW-Authenticate', 'Bearer realm="https://accounts.google.com/", error="invalid_token"');
+        return void res.status(401).json(googleError(401));
+      }
+      const account = this.accounts.get(result.grant.accountId)!;
+      if (req.params.user !== 'me' && req.params.user !== account.healthUserId) {
+        return void res.status(403).json(googleError(403, 'The caller does not have permission'));
+      }
+      const scopes = result.grant.scope.split(/\s+/);
+      const has = (scope: string) =>
+        scopes.includes(scope) || (scope === SCOPES.read && scopes.includes(SCOPES.write));
+      if (!requiredScopes.every(has)) return void res.status(403).json(googleError(403));
+      res.locals.sim = { account, scopes, clientId: result.grant.clientId } satisfies AuthedLocals & {
+        clientId: string;
+      };
+      next();
+    };
+  }
+
+  /** 300 requests/min per user and 120,000/min per project, fixed windows (time-scaled). */
+  private quota(): Handler {
+    return (_req, res, next) => {
+      const { account, clientId } = res.locals.sim as AuthedLocals & { clientId: string };
+      const now = Date.now();
+      const length = scaledMs(this.settings, 60);
+      const window = windowOf(now, length);
+      const over = [
+        [`user:${account.data.id}`, PER_USER_PER_MINUTE, "'Requests per minute per user'"],
+        [`project:${clientId}`, PER_PROJECT_PER_MINUTE, "'Requests per minute'"],
+      ].find(([key, limit]) => {
+        const entry = this.windows.get(key as string);
+        const count = entry && entry.index === window.index ? entry.count + 1 : 1;
+        this.windows.set(key as string, { index: window.index, count });
+        return count > (limit as number);
+      });
+      if (over) {
+        res.set('Retry-After', String(Math.max(1, Math.ceil((window.endsAt - now) / 1000))));
+        return void res
+          .status(429)
+          .json(
+            googleError(
+              429,
+              `Quota exceeded for quota metric 'Requests' and limit ${over[2]} of service 'health.googleapis.com'.`,
+            ),
+          );
+      }
+      next();
+    };
+  }
+
+  private profile(res: Response) {
+    const { account } = res.locals.sim as AuthedLocals;
+    const start = account.data.historyStart;
+    res.json({
+      name: 'users/me/profile',
+      age: 30 + (hashSeed('age', account.data.seed) % 25),
+      membershipStartDate: {
+        year: start.getUTCFullYear(),
+        month: start.getUTCMonth() + 1,
+        day: start.getUTCDate(),
+      },
+    });
+  }
+
+  private identity(res: Response) {
+    const { account } = res.locals.sim as AuthedLocals;
+    res.json({
+      name: 'users/me/identity',
+      healthUserId: account.healthUserId,
+      legacyUserId: account.legacyUserId,
+    });
+  }
+
+  private list(req: Request, res: Response) {
+    const { account } = res.locals.sim as AuthedLocals;
+    if (req.params.type !== 'exercise')
+      return void res
+        .status(404)
+        .json(googleError(404, `Data type ${req.params.type} is not available in this simulator.`));
+    const q = req.query as Record<string, string | undefined>;
+    let clauses;
+    try {
+      clauses = parseFilter(q.filter);
+    } catch (error) {
+      return void res.status(400).json(googleError(400, (error as Error).message));
+    }
+    const requested = q.pageSize === undefined ? 25 : Number(q.pageSize);
+    if (!Number.isInteger(requested) || requested < 0)
+      return void res.status(400).json(googleError(400, 'page_size must be a non-negative integer'));
+    const pageSize = Math.min(requested || 25, 25);
+    const filterKey = hashSeed(q.filter ?? '');
+    let offset = 0;
+    if (q.pageToken) {
+      try {
+        const token = JSON.parse(Buffer.from(q.pageToken, 'base64url').toString()) as {
+          o: number;
+          f: number;
+        };
+        if (token.f !== filterKey || !Number.isInteger(token.o) || token.o < 0) throw new Error();
+        offset = token.o;
+      } catch {
+        return void res.status(400).json(googleError(400, 'Invalid page token.'));
+      }
+    }
+    const all = this.sortedPoints(account).filter((p) => matches(p, clauses));
+    const page = all.slice(offset, offset + pageSize);
+    const next =
+      offset + pageSize < all.length
+        ? Buffer.from(JSON.stringify({ o: offset + pageSize, f: filterKey })).toString('base64url')
+        : undefined;
+    res.json({ dataPoints: page, ...(next ? { nextPageToken: next } : {}) });
+  }
+
+  private get(req: Request, res: Response) {
+    const { account, scopes } = res.locals.sim as AuthedLocals;
+    const [id, verb] = String(req.params.id).split(':');
+    const entry = req.params.type === 'exercise' ? account.points.get(id) : undefined;
+    if (!entry) return void res.status(404).json(googleError(404));
+    if (verb === undefined) return void res.json(entry.point);
+    if (verb !== 'exportExerciseTcx') return void res.status(404).json(googleError(404));
+    if (!scopes.some((s) => s.includes('googlehealth.location')))
+      return void res.status(403).json(googleError(403));
+    const tcx = this.exportTcx(account, entry, req.query.partialData === 'true');
+    if (req.query.alt === 'media') return void res.type('application/vnd.garmin.tcx+xml').send(tcx);
+    res.json({ tcxData: tcx });
+  }
+
+  private exportTcx(
+    account: GoogleAccount,
+    entry: GoogleAccount['points'] extends Map<string, infer V> ? V : never,
+    partial: boolean,
+  ): string {
+    const x = entry.point.exercise;
+    const start = new Date(x.interval.startTime);
+    const summary = x.metricsSummary as Record<string, number | string | undefined>;
+    const session = entry.session;
+    const points = session
+      ? generateTrack(session, account.data.home).filter((p) => partial || p.lat !== undefined)
+      : [];
+    const sport = x.exerciseType === 'RUNNING' ? 'Running' : x.exerciseType === 'BIKING' ? 'Biking' : 'Other';
+    return writeTcx({
+      sport,
+      id: start,
+      creator: 'Google Health',
+      notes: x.notes as string | undefined,
+      laps: [
+        {
+          startTime: start,
+          totalTimeSeconds: (new Date(x.interval.endTime).getTime() - start.getTime()) / 1000,
+          distanceMeters: Number(summary.distanceMillimeters ?? 0) / 1000,
+          calories: Number(summary.caloriesKcal ?? 0),
+          averageHeartRate: summary.averageHeartRateBeatsPerMinute
+            ? Number(summary.averageHeartRateBeatsPerMinute)
+            : undefined,
+          maxHeartRate: session?.maxHr,
+          points,
+        },
+      ],
+    });
+  }
+
+  private create(req: Request, res: Response) {
+    const { account } = res.locals.sim as AuthedLocals;
+    if (req.params.type !== 'exercise') return void res.status(404).json(googleError(404));
+    const body = req.body as Partial<GoogleDataPoint>;
+    const problem = validateNewExercise(
+      body,
+      Object.values(EXERCISE_TYPES).concat(['OTHER', 'EXERCISE_TYPE_UNSPECIFIED']),
+    );
+    if (problem) return void res.status(400).json(googleError(400, problem));
+    const requestedId = body.name?.split('/').at(-1);
+    if (body.name !== undefined && !/^[a-z0-9-]{4,63}$/.test(requestedId ?? '')) {
+      return void res
+        .status(400)
+        .json(
+          googleError(
+            400,
+            'Invalid data point id: it must be 4-63 characters of lowercase letters, digits and hyphens.',
+          ),
+        );
+    }
+    const id = requestedId ?? String(5_000_000_000_000 + account.points.size);
+    const name = `users/${account.healthUserId}/dataTypes/exercise/dataPoints/${id}`;
+    if (account.points.has(id))
+      return void res.status(409).json(googleError(409, `Data point ${name} already exists.`));
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const interval = body.exercise!.interval;
+    const point: GoogleDataPoint = {
+      name,
+      dataSource: {
+        ...(body.dataSource ?? {}),
+        recordingMethod: (body.dataSource?.recordingMethod as string) ?? 'MANUAL',
+        platform: 'GOOGLE_WEB_API',
+      },
+      exercise: {
+        ...body.exercise!,
+        interval: {
+          ...interval,
+          civilStartTime: civilObject(
+            civilDateTime(new Date(interval.startTime), Number.parseFloat(interval.startUtcOffset)),
+          ),
+          civilEndTime: civilObject(
+            civilDateTime(new Date(interval.endTime), Number.parseFloat(interval.endUtcOffset)),
+          ),
+        },
+        createTime: now,
+        updateTime: now,
+      },
+    };
+    account.points.set(id, { point, created: true });
+    account.sorted = undefined;
+    res.json({
+      name: `operations/${randomUUID()}`,
+      done: true,
+      response: { '@type': 'type.googleapis.com/google.devicesandservices.health.v4.DataPoint', ...point },
+    });
+  }
+}
