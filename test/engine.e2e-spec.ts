@@ -254,6 +254,8 @@ describe('chunk engine: completion, failures, partial retries, rate limits, fata
         (await request(t.http).get(`/v1/orchestrations/${id}/chunks?status=RUNNING`).set(auth('paula'))).body
           .items.length;
       await eventually(async () => (await running()) === 4, 10_000, 'four chunks to run');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await running()).toBe(4); // never more than CHUNK_USER_CONCURRENCY of one user at once
       const paused = await request(t.http)
         .post(`/v1/orchestrations/${id}/pause`)
         .set(auth('paula'))

@@ -64,6 +64,29 @@ export class ChunksRepository {
       .executeTakeFirst() as Promise<ChunkContextRow | undefined>;
   }
 
+  /**
+   * Takes the user's concurrency slot lock (for the rest of the transaction) and counts the user's
+   * chunks running now, this one excepted.
+   */
+  async lockAndCountRunningForUser(
+    executor: Kysely<DB>,
+    userId: string,
+    exceptChunkId: string,
+  ): Promise<number> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`user-chunks:${userId}`}, 0))`.execute(
+      executor,
+    );
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n
+      FROM chunks c
+      WHERE c.status = 'RUNNING' AND c.id <> ${exceptChunkId}
+        AND c.orchestration_id IN (
+          SELECT o.id FROM orchestrations o WHERE o.user_id = ${userId} AND o.status IN ('PENDING', 'IN_PROGRESS', 'PAUSED')
+        )
+    `.execute(executor);
+    return rows[0].n;
+  }
+
   /** PENDING (or RUNNING again after a crash) -> RUNNING, counting an attempt. Undefined if the job is stale. */
   markRunning(executor: Kysely<DB>, chunkId: string, jobId: string): Promise<Chunk | undefined> {
     return executor
@@ -123,13 +146,13 @@ export class ChunksRepository {
     executor: Kysely<DB>,
     chunkId: string,
     jobId: string,
-    change: { error: ErrorInfo; newJobId?: string; giveBackAttempt?: boolean },
+    change: { error?: ErrorInfo; newJobId?: string; giveBackAttempt?: boolean },
   ): Promise<boolean> {
     const result = await executor
       .updateTable('chunks')
       .set({
         status: 'PENDING',
-        last_error: JSON.stringify(change.error),
+        ...(change.error ? { last_error: JSON.stringify(change.error) } : {}),
         job_id: change.newJobId ?? jobId,
         attempts: change.giveBackAttempt ? sql`greatest(attempts - 1, 0)` : sql`attempts`,
         updated_at: sql`now()`,

@@ -236,12 +236,10 @@ export class GoogleHealthSimulator extends SimServer {
           .status(400)
           .json({ error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
     } else {
-      return void res
-        .status(400)
-        .json({
-          error: 'unsupported_grant_type',
-          error_description: `Invalid grant_type: ${body.grant_type ?? ''}`,
-        });
+      return void res.status(400).json({
+        error: 'unsupported_grant_type',
+        error_description: `Invalid grant_type: ${body.grant_type ?? ''}`,
+      });
     }
     res.set('Cache-Control', 'no-store').json({
       access_token: issued.accessToken,

@@ -274,15 +274,13 @@ export class StravaSimulator extends SimServer {
         (scope === 'activity:read_all' && scopes.includes('activity:read')) ||
         scope === 'read';
       if (!granted) {
-        return void res
-          .status(401)
-          .json(
-            stravaError(401, {
-              resource: 'AccessToken',
-              field: `${scope.replace(':read_all', ':read')}_permission`,
-              code: 'missing',
-            }),
-          );
+        return void res.status(401).json(
+          stravaError(401, {
+            resource: 'AccessToken',
+            field: `${scope.replace(':read_all', ':read')}_permission`,
+            code: 'missing',
+          }),
+        );
       }
       res.locals.sim = {
         athlete: this.athletes.get(result.grant.accountId)!,
@@ -378,15 +376,13 @@ export class StravaSimulator extends SimServer {
             ? 'elapsed_time'
             : undefined;
     if (missing)
-      return void res
-        .status(400)
-        .json(
-          stravaError(400, {
-            resource: 'Activity',
-            field: missing,
-            code: missing === 'name' ? 'missing' : 'invalid',
-          }),
-        );
+      return void res.status(400).json(
+        stravaError(400, {
+          resource: 'Activity',
+          field: missing,
+          code: missing === 'name' ? 'missing' : 'invalid',
+        }),
+      );
     const [y, m, d, h, min, s] = local!.slice(1).map(Number);
     const activity: StravaActivityRecord = {
       id: this.nextActivityId++,

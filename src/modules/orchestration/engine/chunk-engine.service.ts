@@ -45,10 +45,16 @@ export class ChunkEngine {
     private readonly metrics: EngineMetrics,
   ) {}
 
-  /** Marks the chunk RUNNING (and its orchestration IN_PROGRESS on the first chunk). */
-  async start(context: ChunkContextRow, jobId: string): Promise<Chunk | undefined> {
+  /**
+   * Marks the chunk RUNNING (and its orchestration IN_PROGRESS on the first chunk), unless the user
+   * already has CHUNK_USER_CONCURRENCY chunks running: then 'busy'. pg-boss's group concurrency
+   * keeps this rare; this check makes the limit exact when fetches race.
+   */
+  async start(context: ChunkContextRow, jobId: string): Promise<Chunk | 'busy' | undefined> {
     return this.db.transaction().execute(async (trx) => {
       await this.orchestrations.lock(trx, context.orchestration_id);
+      const running = await this.chunks.lockAndCountRunningForUser(trx, context.user_id, context.id);
+      if (running >= this.config.jobs.chunkUserConcurrency) return 'busy' as const;
       const chunk = await this.chunks.markRunning(trx, context.id, jobId);
       if (!chunk) return undefined;
       const started = await this.orchestrations.markStarted(trx, context.orchestration_id);
@@ -126,16 +132,37 @@ export class ChunkEngine {
     retryCount: number,
     error: RateLimitedError,
   ): Promise<void> {
-    const newJobId = randomUUID();
     const startAfter = new Date(
       Math.max(error.retryAt.getTime(), Date.now()) + Math.floor(Math.random() * 500),
     );
-    const rescheduled = await this.db.transaction().execute(async (trx) => {
-      const released = await this.chunks.release(trx, context.id, jobId, {
+    if (
+      await this.requeue(context, jobId, retryCount, startAfter, {
         error: error.toInfo(),
-        newJobId,
         giveBackAttempt: true,
-      });
+      })
+    ) {
+      this.metrics.chunk('rescheduled');
+      this.metrics.rateLimited(error.provider);
+    }
+  }
+
+  /** The user's concurrency slots are full: the chunk waits a moment in a new job (no attempt used). */
+  async deferBusy(context: ChunkContextRow, jobId: string, retryCount: number): Promise<void> {
+    const startAfter = new Date(Date.now() + 1000 + Math.floor(Math.random() * 1000));
+    if (await this.requeue(context, jobId, retryCount, startAfter, {})) this.metrics.chunk('deferred');
+  }
+
+  /** Gives the chunk a new job starting at `startAfter`, with the retries this run had left. */
+  private async requeue(
+    context: ChunkContextRow,
+    jobId: string,
+    retryCount: number,
+    startAfter: Date,
+    change: { error?: ErrorInfo; giveBackAttempt?: boolean },
+  ): Promise<boolean> {
+    const newJobId = randomUUID();
+    return this.db.transaction().execute(async (trx) => {
+      const released = await this.chunks.release(trx, context.id, jobId, { ...change, newJobId });
       if (!released) return false;
       await this.queue.enqueue(trx, orchestrationRef(context), [{ ...context, job_id: newJobId }], {
         startAfter,
@@ -143,10 +170,6 @@ export class ChunkEngine {
       });
       return true;
     });
-    if (rescheduled) {
-      this.metrics.chunk('rescheduled');
-      this.metrics.rateLimited(error.provider);
-    }
   }
 
   /**

@@ -42,6 +42,7 @@ export class ChunkWorker {
       return;
     }
     const chunk = await this.engine.start(context, job.id);
+    if (chunk === 'busy') return this.engine.deferBusy(context, job.id, job.retryCount);
     if (!chunk) return;
 
     const started = performance.now();

@@ -38,7 +38,7 @@ export class EngineMetrics {
     });
     this.chunks = metrics.counter({
       name: 'syncwell_chunks_total',
-      help: 'Chunk run outcomes: completed, failed, retried (transient error), rescheduled (rate limit)',
+      help: 'Chunk run outcomes: completed, failed, retried (transient error), rescheduled (rate limit), deferred (user at its concurrency limit)',
       labelNames: ['outcome'],
     });
     this.chunkSeconds = metrics.histogram({
@@ -59,7 +59,7 @@ export class EngineMetrics {
     });
   }
 
-  chunk(outcome: 'completed' | 'failed' | 'retried' | 'rescheduled', seconds?: number): void {
+  chunk(outcome: 'completed' | 'failed' | 'retried' | 'rescheduled' | 'deferred', seconds?: number): void {
     this.chunks.inc({ outcome });
     if (seconds !== undefined) this.chunkSeconds.observe({ outcome }, seconds);
   }
