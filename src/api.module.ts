@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AdminController } from './modules/admin/admin.controller.js';
 import { AdminModule } from './modules/admin/admin.module.js';
+import { ConnectionsController } from './modules/connections/connections.controller.js';
+import { ConnectionsModule } from './modules/connections/connections.module.js';
 import { EntitlementsController } from './modules/entitlements/entitlements.controller.js';
 import { EntitlementsModule } from './modules/entitlements/entitlements.module.js';
 import { HistoricalSyncsController } from './modules/orchestration/historical-syncs.controller.js';
@@ -12,7 +14,13 @@ import { OrchestrationsController } from './modules/orchestration/orchestrations
  * beside their feature modules, which the worker role loads without them.
  */
 @Module({
-  imports: [AdminModule, EntitlementsModule, OrchestrationModule],
-  controllers: [AdminController, EntitlementsController, HistoricalSyncsController, OrchestrationsController],
+  imports: [AdminModule, ConnectionsModule, EntitlementsModule, OrchestrationModule],
+  controllers: [
+    AdminController,
+    ConnectionsController,
+    EntitlementsController,
+    HistoricalSyncsController,
+    OrchestrationsController,
+  ],
 })
 export class ApiModule {}

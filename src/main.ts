@@ -4,6 +4,7 @@ import { createApp } from './bootstrap.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { migrateToLatest } from './database/migrator.js';
+import { findRunningSimulators, startSimulators, type RunningSimulators } from './simulators/simulators.js';
 
 /**
  * Starts the service: validates the configuration, starts the embedded PostgreSQL when no
@@ -43,6 +44,25 @@ async function main(): Promise<void> {
     );
   }
 
+  let simulators: RunningSimulators | undefined;
+  if (config.simulators.mode === 'on') {
+    const { googlePort, stravaPort, timeScale } = config.simulators;
+    const running = await findRunningSimulators(googlePort, stravaPort);
+    if (running) {
+      config = config.withProviderUrls(running);
+      log.info(
+        `No provider credentials: using the provider simulators already running on ports ${googlePort} and ${stravaPort}`,
+      );
+    } else {
+      simulators = await startSimulators({ googlePort, stravaPort, settings: { timeScale } });
+      config = config.withProviderUrls(simulators.endpoints);
+      log.info(
+        `No provider credentials: Google Health and Strava simulators started in-process at ${simulators.google.url} and ` +
+          `${simulators.strava.url}; the connectors talk to them. Set FITBIT_/STRAVA_CLIENT_ID and _SECRET to use the real providers.`,
+      );
+    }
+  }
+
   let app: Awaited<ReturnType<typeof createApp>>;
   try {
     const applied = await migrateToLatest(config.database.url!);
@@ -53,6 +73,7 @@ async function main(): Promise<void> {
     app = await createApp(config);
     await app.init();
   } catch (error) {
+    await simulators?.close();
     await embedded?.stop();
     throw error;
   }
@@ -66,6 +87,7 @@ async function main(): Promise<void> {
     log.info(`${signal}: shutting down`);
     try {
       await app.close();
+      await simulators?.close();
       await embedded?.stop();
       log.info('Stopped');
       process.exit(0);

@@ -50,6 +50,15 @@ export class AppConfig {
     fitbit: ProviderEndpoints;
     strava: ProviderEndpoints;
     credentialsConfigured: boolean;
+    /** Quota windows are shrunk by this factor (the simulators' SIM_TIME_SCALE); 1 for the real providers. */
+    timeScale: number;
+    /** Longer waits for a quota window give the chunk back (rescheduled) instead of holding a worker. */
+    maxInlineWaitMs: number;
+    requestTimeoutMs: number;
+    transientRetries: number;
+    uploadFirstPollMs: number;
+    uploadPollIntervalMs: number;
+    uploadTimeoutMs: number;
   };
   readonly tokenEncryptionKey!: Buffer;
   readonly push!: {
@@ -60,8 +69,22 @@ export class AppConfig {
     initialSyncNotify: boolean;
   };
 
-  constructor(values: Omit<AppConfig, 'withDatabaseUrl'>) {
+  constructor(values: Omit<AppConfig, 'withDatabaseUrl' | 'withProviderUrls'>) {
     Object.assign(this, values);
+  }
+
+  /** The same configuration, with the providers' URLs replaced (the in-process simulators'). */
+  withProviderUrls(
+    urls: Record<'fitbit' | 'strava', { apiBaseUrl: string; authorizeUrl: string; tokenUrl: string }>,
+  ): AppConfig {
+    return new AppConfig({
+      ...this,
+      providers: {
+        ...this.providers,
+        fitbit: { ...this.providers.fitbit, ...urls.fitbit },
+        strava: { ...this.providers.strava, ...urls.strava },
+      },
+    });
   }
 
   /** The same configuration, pointed at a database (the embedded one is only known once started). */
@@ -78,6 +101,7 @@ export class ConfigError extends Error {
 }
 
 const KEYS = Object.keys(new EnvironmentVariables()).concat([
+  'PROVIDER_TIME_SCALE',
   'DATABASE_URL',
   'JWT_SECRET',
   'FITBIT_CLIENT_ID',
@@ -164,6 +188,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     providers: {
       credentialsConfigured,
+      timeScale: env.PROVIDER_TIME_SCALE ?? (simulated ? env.SIM_TIME_SCALE : 1),
+      maxInlineWaitMs: env.PROVIDER_MAX_WAIT_SECONDS * 1000,
+      requestTimeoutMs: env.PROVIDER_REQUEST_TIMEOUT_SECONDS * 1000,
+      transientRetries: env.PROVIDER_RETRIES,
+      uploadFirstPollMs: env.STRAVA_UPLOAD_FIRST_POLL_MS,
+      uploadPollIntervalMs: env.STRAVA_UPLOAD_POLL_MS,
+      uploadTimeoutMs: env.STRAVA_UPLOAD_TIMEOUT_SECONDS * 1000,
       fitbit: {
         clientId: env.FITBIT_CLIENT_ID ?? 'syncwell-local',
         clientSecret: env.FITBIT_CLIENT_SECRET ?? 'syncwell-local-secret',

@@ -161,7 +161,49 @@ export class EnvironmentVariables {
   @Type(() => Number)
   @Min(0.0001)
   @Max(1)
-  SIM_TIME_SCALE = 1;
+  SIM_TIME_SCALE = 0.05;
+
+  @IsOptional()
+  @Type(() => Number)
+  @Min(0.0001)
+  @Max(1)
+  PROVIDER_TIME_SCALE?: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  PROVIDER_MAX_WAIT_SECONDS = 20;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  PROVIDER_REQUEST_TIMEOUT_SECONDS = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  PROVIDER_RETRIES = 3;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(60_000)
+  STRAVA_UPLOAD_FIRST_POLL_MS = 2000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(60_000)
+  STRAVA_UPLOAD_POLL_MS = 1000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(5)
+  @Max(3600)
+  STRAVA_UPLOAD_TIMEOUT_SECONDS = 120;
 
   @IsOptional()
   @IsString()

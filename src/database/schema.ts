@@ -139,6 +139,8 @@ export interface DB {
   devices: DevicesTable;
   notifications: NotificationsTable;
   notification_deliveries: NotificationDeliveriesTable;
+  sync_ledger: SyncLedgerTable;
+  provider_quota: ProviderQuotaTable;
 }
 
 export type Orchestration = Selectable<OrchestrationsTable>;
@@ -203,5 +205,31 @@ export interface NotificationDeliveriesTable {
   last_error: string | null;
   provider_message_id: string | null;
   sent_at: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
+export type LedgerStatus = 'CLAIMED' | 'WRITTEN' | 'SKIPPED';
+
+export interface SyncLedgerTable {
+  connection_id: string;
+  source_record_id: string;
+  idempotency_key: string;
+  status: LedgerStatus;
+  destination_id: string | null;
+  reason: string | null;
+  orchestration_id: string | null;
+  chunk_id: string | null;
+  attempts: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface ProviderQuotaTable {
+  bucket: string;
+  provider: ProviderName;
+  window_index: number;
+  used: Generated<number>;
+  limit_per_window: number;
+  blocked_until: NullableTimestamp;
   updated_at: Timestamp;
 }

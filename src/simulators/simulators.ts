@@ -50,3 +50,29 @@ export async function startSimulators(options: {
     },
   };
 }
+
+/** Endpoints of simulators already listening on these ports (another process's), if both answer. */
+export async function findRunningSimulators(
+  googlePort: number,
+  stravaPort: number,
+): Promise<RunningSimulators['endpoints'] | undefined> {
+  const probe = async (port: number, provider: string) => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/_sim/health`, { signal: AbortSignal.timeout(1000) });
+      return res.ok && ((await res.json()) as { provider?: string }).provider === provider;
+    } catch {
+      return false;
+    }
+  };
+  if (!(await probe(googlePort, 'google')) || !(await probe(stravaPort, 'strava'))) return undefined;
+  const google = `http://127.0.0.1:${googlePort}`;
+  const strava = `http://127.0.0.1:${stravaPort}`;
+  return {
+    fitbit: { apiBaseUrl: google, authorizeUrl: `${google}/o/oauth2/v2/auth`, tokenUrl: `${google}/token` },
+    strava: {
+      apiBaseUrl: `${strava}/api/v3`,
+      authorizeUrl: `${strava}/oauth/authorize`,
+      tokenUrl: `${strava}/oauth/token`,
+    },
+  };
+}

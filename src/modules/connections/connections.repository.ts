@@ -54,4 +54,19 @@ export class ConnectionsRepository {
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
+
+  /** The automatic 7-day sync of each connection (the first one started). */
+  async initialSyncs(connectionIds: string[]): Promise<Map<string, string>> {
+    if (connectionIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('orchestrations')
+      .select(['connection_id', 'id'])
+      .distinctOn('connection_id')
+      .where('connection_id', 'in', connectionIds)
+      .where('kind', '=', 'INITIAL_7_DAY')
+      .orderBy('connection_id')
+      .orderBy('created_at')
+      .execute();
+    return new Map(rows.map((r) => [r.connection_id, r.id]));
+  }
 }

@@ -1,11 +1,31 @@
 import { Module } from '@nestjs/common';
 import { SYNC_CONNECTOR } from '../chunks/sync-connector.js';
 import { ConnectionStoreModule } from '../connections/connection-store.module.js';
-import { ProviderSyncConnector } from './provider-sync.connector.js';
+import { FitbitConnector } from './fitbit/fitbit.connector.js';
+import { ProviderMetrics } from './http/provider-metrics.js';
+import { SyncLedgerRepository } from './ledger/sync-ledger.repository.js';
+import { ProviderRegistry } from './provider-registry.js';
+import { QuotaRepository } from './quota/quota.repository.js';
+import { QuotaService } from './quota/quota.service.js';
+import { StravaConnector } from './strava/strava.connector.js';
+import { ProviderSyncConnector } from './sync/provider-sync.connector.js';
+import { TokenService } from './tokens/token.service.js';
 
+/** Provider connectors (one folder each), their tokens, quotas and the sync ledger. */
 @Module({
   imports: [ConnectionStoreModule],
-  providers: [ProviderSyncConnector, { provide: SYNC_CONNECTOR, useExisting: ProviderSyncConnector }],
-  exports: [SYNC_CONNECTOR],
+  providers: [
+    FitbitConnector,
+    StravaConnector,
+    ProviderRegistry,
+    ProviderMetrics,
+    QuotaRepository,
+    QuotaService,
+    TokenService,
+    SyncLedgerRepository,
+    ProviderSyncConnector,
+    { provide: SYNC_CONNECTOR, useExisting: ProviderSyncConnector },
+  ],
+  exports: [SYNC_CONNECTOR, ProviderRegistry, TokenService, SyncLedgerRepository],
 })
 export class ProvidersModule {}

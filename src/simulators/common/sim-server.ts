@@ -42,6 +42,8 @@ export abstract class SimServer {
   /** Everything an account holds, for tests and the demo. */
   abstract accountContents(id: string): unknown;
   abstract accountIds(): string[];
+  /** Stores a record exactly as given, unvalidated: how tests plant malformed provider data. */
+  abstract insertRaw(accountId: string, record: Record<string, unknown>): unknown;
 
   /** Counting, base latency, and fault injection for one API endpoint, in that order. */
   protected endpoint(name: string, ...handlers: Handler[]): Handler[] {
@@ -145,6 +147,11 @@ export abstract class SimServer {
       const contents = this.accountContents(req.params.id);
       if (!contents) return void res.status(404).json({ error: 'no such account' });
       res.json(contents);
+    });
+    router.post('/accounts/:id/raw', (req, res) => {
+      if (!this.accountIds().includes(req.params.id))
+        return void res.status(404).json({ error: 'no such account' });
+      res.status(201).json(this.insertRaw(req.params.id, req.body as Record<string, unknown>));
     });
     router.post('/accounts/:id/revoke', (req, res) => {
       this.oauth.revoke(req.params.id);

@@ -142,6 +142,21 @@ export class GoogleHealthSimulator extends SimServer {
     return [...this.accounts.keys()];
   }
 
+  insertRaw(accountId: string, record: Record<string, unknown>) {
+    const account = this.accounts.get(accountId)!;
+    const id =
+      String(record.name ?? '')
+        .split('/')
+        .at(-1) || String(6_000_000_000_000 + account.points.size);
+    const point = {
+      ...record,
+      name: `users/${account.healthUserId}/dataTypes/exercise/dataPoints/${id}`,
+    } as unknown as GoogleDataPoint;
+    account.points.set(id, { point, created: false });
+    account.sorted = undefined;
+    return point;
+  }
+
   accountContents(id: string) {
     const account = this.accounts.get(id);
     if (!account) return undefined;

@@ -27,6 +27,8 @@ export interface StravaActivityRecord {
   deviceName: string | null;
   /** Recorded samples: from the uploaded file, or generated from the session on demand. */
   track: () => SimTrackPoint[];
+  /** Fields that override the generated JSON (planted, possibly malformed, data). */
+  raw?: Record<string, unknown>;
 }
 
 export const SPORT_TYPES: Record<SimSport, string> = {

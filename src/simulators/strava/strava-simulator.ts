@@ -151,6 +151,27 @@ export class StravaSimulator extends SimServer {
     return [...this.athletes.keys()];
   }
 
+  /** A summary activity exactly as given (`id` and `start_date` at least); it has no streams. */
+  insertRaw(accountId: string, record: Record<string, unknown>) {
+    const athlete = this.athletes.get(accountId)!;
+    const id = Number(record.id ?? this.nextActivityId++);
+    const base = fromSession(
+      id,
+      athlete.athleteId,
+      athlete.data.sessions[0] ?? generateAccount({ id: 'x', historyDays: 30 }).sessions[0],
+      athlete.data.timezone,
+      () => [],
+    );
+    const activity: StravaActivityRecord = {
+      ...base,
+      externalId: null,
+      start: new Date(String(record.start_date ?? base.start.toISOString())),
+      raw: record,
+    };
+    athlete.activities.set(id, activity);
+    return activityJson(activity);
+  }
+
   accountContents(id: string) {
     const athlete = this.athletes.get(id);
     if (!athlete) return undefined;
@@ -364,7 +385,10 @@ export class StravaSimulator extends SimServer {
     const { athlete } = res.locals.sim as Locals;
     const b = (req.body ?? {}) as Record<string, string | number | boolean | undefined>;
     const sportType = String(b.sport_type ?? b.type ?? '');
-    const local = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/.exec(String(b.start_date_local ?? ''));
+    // local wall-clock time; an explicit offset (+01:00) pins the instant, otherwise the athlete's time zone does
+    const local = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:Z|([+-])(\d{2}):(\d{2}))?$/.exec(
+      String(b.start_date_local ?? ''),
+    );
     const elapsed = Number(b.elapsed_time);
     const missing = !b.name
       ? 'name'
@@ -383,7 +407,10 @@ export class StravaSimulator extends SimServer {
           code: missing === 'name' ? 'missing' : 'invalid',
         }),
       );
-    const [y, m, d, h, min, s] = local!.slice(1).map(Number);
+    const [y, m, d, h, min, s] = local!.slice(1, 7).map(Number);
+    const offset = local![7]
+      ? (local![7] === '-' ? -1 : 1) * (Number(local![8]) * 3600 + Number(local![9]) * 60)
+      : undefined;
     const activity: StravaActivityRecord = {
       id: this.nextActivityId++,
       athleteId: athlete.athleteId,
@@ -391,7 +418,10 @@ export class StravaSimulator extends SimServer {
       uploadId: null,
       name: String(b.name),
       sportType,
-      start: zonedTimeToUtc(athlete.data.timezone, { y, m, d, h, min, s }),
+      start:
+        offset === undefined
+          ? zonedTimeToUtc(athlete.data.timezone, { y, m, d, h, min, s })
+          : new Date(Date.UTC(y, m - 1, d, h, min, s) - offset * 1000),
       timezone: athlete.data.timezone,
       elapsedSeconds: Math.round(elapsed),
       movingSeconds: Math.round(elapsed),

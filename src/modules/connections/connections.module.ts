@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { IdempotencyModule } from '../idempotency/idempotency.module.js';
+import { OrchestrationModule } from '../orchestration/orchestration.module.js';
+import { ProvidersModule } from '../providers/providers.module.js';
+import { ConnectionStoreModule } from './connection-store.module.js';
+import { ConnectionsService } from './connections.service.js';
+
+/** The connections API's service: OAuth code exchange, connection rows, the automatic 7-day sync. */
+@Module({
+  imports: [ConnectionStoreModule, IdempotencyModule, OrchestrationModule, ProvidersModule],
+  providers: [ConnectionsService],
+  exports: [ConnectionsService],
+})
+export class ConnectionsModule {}

@@ -1,0 +1,197 @@
+import { Injectable } from '@nestjs/common';
+import type { Kysely, Transaction } from 'kysely';
+import type { AuthUser } from '../../common/auth/auth.types.js';
+import { ErrorCode } from '../../common/errors/error-codes.js';
+import { notFound, ProblemException, validationFailed } from '../../common/errors/problem.exception.js';
+import { decodeCursor, page } from '../../common/http/cursor.js';
+import { InjectDb } from '../../database/database.tokens.js';
+import type { Connection, DB } from '../../database/schema.js';
+import { AnalyticsService } from '../analytics/analytics.service.js';
+import { IdempotencyService, type IdempotentResult } from '../idempotency/idempotency.service.js';
+import { isTimeZone } from '../orchestration/date-range.js';
+import { HistoricalSyncService } from '../orchestration/historical-sync.service.js';
+import { OrchestrationService } from '../orchestration/orchestration.service.js';
+import {
+  ProviderAuthError,
+  ProviderUnavailableError,
+  type AuthorizedAccount,
+} from '../providers/provider-connector.js';
+import { ProviderRegistry } from '../providers/provider-registry.js';
+import { TokenService } from '../providers/tokens/token.service.js';
+import { ConnectionsRepository } from './connections.repository.js';
+import type {
+  AuthorizeUrlQueryDto,
+  ConnectionDto,
+  ConnectionListDto,
+  CreateConnectionDto,
+  ListConnectionsQueryDto,
+  ProviderGrantDto,
+} from './dto/connection.dto.js';
+import { ProviderAccountsRepository } from './provider-accounts.repository.js';
+
+export function toConnectionDto(c: Connection, initialSyncId: string | null): ConnectionDto {
+  return {
+    id: c.id,
+    source: { provider: c.source_provider, externalUserId: c.source_external_user_id },
+    destination: { provider: c.destination_provider, externalUserId: c.destination_external_user_id },
+    timezone: c.timezone,
+    status: c.status,
+    createdAt: c.created_at.toISOString(),
+    initialSync: initialSyncId ? { orchestrationId: initialSyncId } : null,
+  };
+}
+
+/**
+ * Connections (US-31): the server exchanges both authorization codes at the providers' token
+ * endpoints, stores the tokens encrypted, and in one transaction creates the connection and starts
+ * its automatic last-7-days sync, for every tier.
+ */
+@Injectable()
+export class ConnectionsService {
+  constructor(
+    @InjectDb() private readonly db: Kysely<DB>,
+    private readonly connections: ConnectionsRepository,
+    private readonly accounts: ProviderAccountsRepository,
+    private readonly registry: ProviderRegistry,
+    private readonly tokens: TokenService,
+    private readonly syncs: HistoricalSyncService,
+    private readonly orchestrations: OrchestrationService,
+    private readonly idempotency: IdempotencyService,
+    private readonly analytics: AnalyticsService,
+  ) {}
+
+  authorizeUrl(query: AuthorizeUrlQueryDto): { url: string } {
+    return {
+      url: this.registry
+        .get(query.provider)
+        .authorizeUrl({ redirectUri: query.redirectUri, state: query.state, loginHint: query.loginHint }),
+    };
+  }
+
+  async create(
+    user: AuthUser,
+    body: CreateConnectionDto,
+    idempotency?: { key: string; fingerprint: string },
+  ): Promise<IdempotentResult<ConnectionDto>> {
+    const timezone = body.timezone ?? 'UTC';
+    const errors = [
+      ...(isTimeZone(timezone)
+        ? []
+        : [{ field: 'timezone', message: `${timezone} is not an IANA time zone` }]),
+      ...(body.source.provider === body.destination.provider
+        ? [{ field: 'destination.provider', message: 'source and destination must be different providers' }]
+        : []),
+    ];
+    if (errors.length > 0) throw validationFailed(errors);
+    const scope = idempotency && { userId: user.userId, ...idempotency };
+    const replay = scope && (await this.idempotency.lookup<ConnectionDto>(scope));
+    if (replay) return replay;
+
+    const source = await this.authorize(body.source, 'source');
+    const destination = await this.authorize(body.destination, 'destination');
+    const work = async (trx: Transaction<DB>) => {
+      const [from, to] = [
+        await this.accounts.upsert(
+          trx,
+          { userId: user.userId, provider: body.source.provider, externalUserId: source.externalUserId },
+          this.tokens.seal(source.grant),
+        ),
+        await this.accounts.upsert(
+          trx,
+          {
+            userId: user.userId,
+            provider: body.destination.provider,
+            externalUserId: destination.externalUserId,
+          },
+          this.tokens.seal(destination.grant),
+        ),
+      ];
+      const connection = await this.connections.create(
+        {
+          user_id: user.userId,
+          source_provider: body.source.provider,
+          source_account_id: from.id,
+          source_external_user_id: source.externalUserId,
+          destination_provider: body.destination.provider,
+          destination_account_id: to.id,
+          destination_external_user_id: destination.externalUserId,
+          timezone,
+        },
+        trx,
+      );
+      const initial = await this.syncs.startInitialSync(trx, connection);
+      await this.analytics.record(
+        {
+          type: 'SYNC_REQUESTED',
+          userId: user.userId,
+          orchestrationId: initial.id,
+          properties: { preset: 'LAST_7_DAYS', kind: 'INITIAL_7_DAY', chunks: initial.total_chunks },
+        },
+        trx,
+      );
+      return {
+        status: 201,
+        body: toConnectionDto(connection, initial.id),
+        headers: { Location: `/v1/connections/${connection.id}` },
+      };
+    };
+    if (scope) return this.idempotency.run(scope, work);
+    return { ...(await this.db.transaction().execute(work)), replayed: false };
+  }
+
+  async list(user: AuthUser, query: ListConnectionsQueryDto): Promise<ConnectionListDto> {
+    const limit = query.limit ?? 20;
+    const rows = await this.connections.listForUser(user.userId, limit + 1, decodeCursor(query.cursor));
+    const initial = await this.connections.initialSyncs(rows.map((r) => r.id));
+    return page(rows, limit, (c) => toConnectionDto(c, initial.get(c.id) ?? null));
+  }
+
+  async get(user: AuthUser, id: string): Promise<ConnectionDto> {
+    const connection = await this.connections.findForUser(id, user.userId);
+    if (!connection) throw notFound('Connection');
+    return toConnectionDto(connection, (await this.connections.initialSyncs([id])).get(id) ?? null);
+  }
+
+  /** Deletes the connection and cancels its running syncs, in one transaction. */
+  async delete(user: AuthUser, id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const connection = await this.connections.findForUser(id, user.userId, trx);
+      if (!connection) throw notFound('Connection');
+      await this.orchestrations.cancelForConnection(trx, id);
+      await this.connections.markDeleted(id, trx);
+    });
+  }
+
+  private async authorize(
+    grant: ProviderGrantDto,
+    side: 'source' | 'destination',
+  ): Promise<AuthorizedAccount> {
+    try {
+      return await this.registry.get(grant.provider).exchangeCode(grant.authorizationCode, grant.redirectUri);
+    } catch (error) {
+      if (error instanceof ProviderAuthError) {
+        throw new ProblemException(
+          422,
+          ErrorCode.ProviderAuthFailed,
+          `${grant.provider} rejected the ${side} authorization code: ${error.message}`,
+          {
+            errors: [
+              {
+                field: `${side}.authorizationCode`,
+                message: 'rejected by the provider (expired, used, or issued for another redirectUri)',
+              },
+            ],
+          },
+        );
+      }
+      if (error instanceof ProviderUnavailableError) {
+        throw new ProblemException(
+          502,
+          ErrorCode.ProviderUnavailable,
+          `${grant.provider} could not be reached to exchange the ${side} code; try again`,
+        );
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { sql, type Kysely } from 'kysely';
+import { InjectDb } from '../../database/database.tokens.js';
+import type { DB, ProviderAccount, ProviderName } from '../../database/schema.js';
+
+export interface SealedTokens {
+  accessToken: Buffer;
+  refreshToken: Buffer | null;
+  expiresAt: Date | null;
+  scopes: string | null;
+}
+
+/** Provider accounts and their (encrypted) tokens. */
+@Injectable()
+export class ProviderAccountsRepository {
+  constructor(@InjectDb() private readonly db: Kysely<DB>) {}
+
+  find(id: string, executor: Kysely<DB> = this.db): Promise<ProviderAccount | undefined> {
+    return executor.selectFrom('provider_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Locks the account row: one token refresh at a time per account, across every worker. */
+  lock(executor: Kysely<DB>, id: string): Promise<ProviderAccount | undefined> {
+    return executor
+      .selectFrom('provider_accounts')
+      .selectAll()
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+  }
+
+  /** A user's account at a provider, created or re-authorized with new tokens. */
+  upsert(
+    executor: Kysely<DB>,
+    account: { userId: string; provider: ProviderName; externalUserId: string },
+    tokens: SealedTokens,
+  ): Promise<ProviderAccount> {
+    const values = {
+      access_token: tokens.accessToken,
+      refresh_token: tokens.refreshToken,
+      access_token_expires_at: tokens.expiresAt,
+      scopes: tokens.scopes,
+      status: 'ACTIVE' as const,
+      updated_at: new Date(),
+    };
+    return executor
+      .insertInto('provider_accounts')
+      .values({
+        user_id: account.userId,
+        provider: account.provider,
+        external_user_id: account.externalUserId,
+        ...values,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['user_id', 'provider', 'external_user_id'])
+          .doUpdateSet({ ...values, token_version: sql`provider_accounts.token_version + 1` }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  async saveRefreshed(executor: Kysely<DB>, id: string, tokens: SealedTokens): Promise<void> {
+    await executor
+      .updateTable('provider_accounts')
+      .set({
+        access_token: tokens.accessToken,
+        ...(tokens.refreshToken ? { refresh_token: tokens.refreshToken } : {}),
+        access_token_expires_at: tokens.expiresAt,
+        token_version: sql`token_version + 1`,
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markRevoked(id: string): Promise<void> {
+    await this.db
+      .updateTable('provider_accounts')
+      .set({ status: 'REVOKED', updated_at: new Date() })
+      .where('id', '=', id)
+      .execute();
+  }
+}

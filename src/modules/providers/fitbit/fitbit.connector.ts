@@ -1,0 +1,221 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../../config/app-config.js';
+import { PermanentChunkError } from '../../chunks/chunk-errors.js';
+import { addDays } from '../../orchestration/date-range.js';
+import type { CanonicalSession, SourceRecord } from '../canonical/canonical-session.js';
+import { ProviderHttpClient } from '../http/provider-http.client.js';
+import { ProviderMetrics } from '../http/provider-metrics.js';
+import {
+  ProviderUnavailableError,
+  type AccountRef,
+  type AuthorizedAccount,
+  type ProviderConnector,
+  type ReadPage,
+  type ReadRange,
+  type TokenGrant,
+  type WriteResult,
+} from '../provider-connector.js';
+import { QuotaService, type QuotaSnapshot } from '../quota/quota.service.js';
+import { RecordRejectedError } from '../record-rejected.error.js';
+import { exchangeAuthorizationCode, refreshGrant, toGrant } from '../tokens/grants.js';
+import { TokenService } from '../tokens/token.service.js';
+import { fitbitCostModel } from './fitbit.cost-model.js';
+import { fromGooglePoint, hasGps, toGooglePoint, type GoogleExercisePoint } from './fitbit.mapper.js';
+
+export const GOOGLE_HEALTH_SCOPES = [
+  'https://www.googleapis.com/auth/googlehealth.activity_and_fitness',
+  'https://www.googleapis.com/auth/googlehealth.location.readonly',
+  'https://www.googleapis.com/auth/googlehealth.profile.readonly',
+];
+
+const EXERCISE = '/v4/users/me/dataTypes/exercise/dataPoints';
+
+/**
+ * Fitbit data through the Google Health API v4: exercise sessions by civil start time (25 a page),
+ * GPS tracks from the TCX export, first-data date from the profile, writes with a client-provided
+ * data point id (a second create of the same id is ALREADY_EXISTS: already written).
+ */
+@Injectable()
+export class FitbitConnector implements ProviderConnector {
+  readonly provider = 'fitbit' as const;
+  readonly costModel = fitbitCostModel;
+  private readonly http: ProviderHttpClient;
+
+  constructor(
+    private readonly config: AppConfig,
+    tokens: TokenService,
+    private readonly quota: QuotaService,
+    metrics: ProviderMetrics,
+  ) {
+    const endpoints = () => this.config.providers.fitbit;
+    this.http = new ProviderHttpClient(
+      {
+        provider: 'fitbit',
+        baseUrl: () => endpoints().apiBaseUrl,
+        // 300 requests / minute per user; 120,000 / minute per project (client)
+        buckets: (account) => [
+          quota.bucket('fitbit', `fitbit:user:${account.id}:1m`, 300, 60),
+          quota.bucket('fitbit', `fitbit:project:${endpoints().clientId}:1m`, 120_000, 60),
+        ],
+        observe: async () => undefined,
+        retryAt: (response, buckets) => {
+          const after = Number(response.headers.get('retry-after'));
+          return Number.isFinite(after) && after > 0
+            ? new Date(Date.now() + after * 1000)
+            : quota.windowEnd(buckets[0]);
+        },
+      },
+      tokens,
+      quota,
+      metrics,
+      { timeoutMs: config.providers.requestTimeoutMs, transientRetries: config.providers.transientRetries },
+    );
+  }
+
+  authorizeUrl({
+    redirectUri,
+    state,
+    loginHint,
+  }: {
+    redirectUri: string;
+    state: string;
+    loginHint?: string;
+  }): string {
+    const url = new URL(this.config.providers.fitbit.authorizeUrl);
+    url.search = new URLSearchParams({
+      client_id: this.config.providers.fitbit.clientId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: GOOGLE_HEALTH_SCOPES.join(' '),
+      access_type: 'offline',
+      prompt: 'consent',
+      state,
+      ...(loginHint ? { login_hint: loginHint } : {}),
+    }).toString();
+    return url.toString();
+  }
+
+  async exchangeCode(code: string, redirectUri: string): Promise<AuthorizedAccount> {
+    const endpoints = this.config.providers.fitbit;
+    const grant = toGrant(
+      await exchangeAuthorizationCode(
+        'fitbit',
+        endpoints,
+        code,
+        redirectUri,
+        this.config.providers.requestTimeoutMs,
+      ),
+    );
+    let identity: { healthUserId?: string };
+    try {
+      const res = await fetch(`${endpoints.apiBaseUrl}/v4/users/me/identity`, {
+        headers: { Authorization: `Bearer ${grant.accessToken}` },
+        signal: AbortSignal.timeout(this.config.providers.requestTimeoutMs),
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      identity = (await res.json()) as { healthUserId?: string };
+    } catch (error) {
+      throw new ProviderUnavailableError(
+        'fitbit',
+        `could not read the Google Health identity: ${(error as Error).message}`,
+      );
+    }
+    if (!identity.healthUserId)
+      throw new ProviderUnavailableError('fitbit', 'the Google Health identity has no healthUserId');
+    return { grant, externalUserId: identity.healthUserId };
+  }
+
+  refresh(refreshToken: string): Promise<TokenGrant> {
+    return refreshGrant(
+      'fitbit',
+      this.config.providers.fitbit,
+      refreshToken,
+      this.config.providers.requestTimeoutMs,
+    );
+  }
+
+  async firstDataDate(account: AccountRef): Promise<string | null> {
+    const { status, body } = await this.http.request<{
+      membershipStartDate?: { year: number; month: number; day: number };
+    }>(account, { method: 'GET', path: '/v4/users/me/profile', kind: 'read', idempotent: true });
+    const d = status === 200 ? body.membershipStartDate : undefined;
+    return d ? `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}` : null;
+  }
+
+  async readPage(
+    account: AccountRef,
+    range: ReadRange,
+    cursor: unknown,
+    signal?: AbortSignal,
+  ): Promise<ReadPage> {
+    const filter = `exercise.interval.civil_start_time >= "${range.startDate}" AND exercise.interval.civil_start_time < "${addDays(range.endDate, 1)}"`;
+    const list = (pageToken: string | undefined) =>
+      this.http.request<{ dataPoints?: GoogleExercisePoint[]; nextPageToken?: string }>(
+        account,
+        {
+          method: 'GET',
+          path: EXERCISE,
+          query: { filter, pageSize: 25, pageToken },
+          kind: 'read',
+          idempotent: true,
+        },
+        signal,
+      );
+    let page = await list(typeof cursor === 'string' ? cursor : undefined);
+    if (page.status === 400 && typeof cursor === 'string') page = await list(undefined); // a stale page token: start over (the ledger skips what was written)
+    if (page.status !== 200)
+      throw new PermanentChunkError(
+        'PROVIDER_BAD_REQUEST',
+        `Google Health refused the list request (HTTP ${page.status})`,
+      );
+    const records: SourceRecord[] = [];
+    for (const point of page.body.dataPoints ?? []) {
+      const tcx = hasGps(point) ? await this.exportTcx(account, point, signal) : undefined;
+      records.push(fromGooglePoint(point, tcx ?? undefined));
+    }
+    return { records, next: page.body.nextPageToken || null };
+  }
+
+  private async exportTcx(
+    account: AccountRef,
+    point: GoogleExercisePoint,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
+    const id = point.name?.split('/').at(-1);
+    const res = await this.http.request<string>(
+      account,
+      {
+        method: 'GET',
+        path: `${EXERCISE}/${id}:exportExerciseTcx`,
+        query: { alt: 'media', partialData: 'true' },
+        kind: 'read',
+        idempotent: true,
+        responseType: 'text',
+      },
+      signal,
+    );
+    return res.status === 200 ? res.body : undefined;
+  }
+
+  async write(
+    account: AccountRef,
+    session: CanonicalSession,
+    key: string,
+    options: { signal?: AbortSignal },
+  ): Promise<WriteResult> {
+    const res = await this.http.request(
+      account,
+      { method: 'POST', path: EXERCISE, json: toGooglePoint(session, key), kind: 'write', idempotent: true },
+      options.signal,
+    );
+    if (res.status === 200) return { destinationId: key, duplicate: false };
+    if (res.status === 409) return { destinationId: key, duplicate: true };
+    throw new RecordRejectedError(
+      `Google Health refused the exercise (HTTP ${res.status}: ${JSON.stringify(res.body).slice(0, 200)})`,
+    );
+  }
+
+  quotaState(): Promise<QuotaSnapshot[]> {
+    return this.quota.snapshot('fitbit');
+  }
+}

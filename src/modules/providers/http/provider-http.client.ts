@@ -1,0 +1,183 @@
+import { Logger } from '@nestjs/common';
+import type { ProviderName } from '../../../database/schema.js';
+import { FatalSyncError, RateLimitedError, RetryableChunkError } from '../../chunks/chunk-errors.js';
+import type { AccountRef } from '../provider-connector.js';
+import type { BucketUse } from '../quota/quota.repository.js';
+import type { QuotaService } from '../quota/quota.service.js';
+import type { TokenService } from '../tokens/token.service.js';
+import type { ProviderMetrics } from './provider-metrics.js';
+
+export interface ApiRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  json?: unknown;
+  form?: FormData;
+  /** Reads draw on read quotas; writes on write quotas (provider-specific). */
+  kind: 'read' | 'write';
+  /** Safe to send again after an ambiguous failure (GETs; writes with an idempotency key). */
+  idempotent: boolean;
+  responseType?: 'json' | 'text';
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A write whose outcome is unknown (timeout, dropped connection, garbled answer) and must not be blindly repeated. */
+export class AmbiguousWriteError extends RetryableChunkError {}
+
+/** What differs between providers: quota buckets, reading rate-limit headers, the 429 reset time. */
+export interface ProviderApiSpec {
+  provider: ProviderName;
+  baseUrl: () => string;
+  buckets(account: AccountRef, kind: ApiRequest['kind']): BucketUse[];
+  observe(response: Response, buckets: BucketUse[]): Promise<void>;
+  retryAt(response: Response, buckets: BucketUse[]): Date;
+}
+
+export interface HttpOptions {
+  timeoutMs: number;
+  transientRetries: number;
+}
+
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
+
+/**
+ * Every provider request goes through here: a unit from the shared quota budget first, the
+ * account's access token (refreshed once after a 401), a timeout, short in-request retries with
+ * backoff and jitter for 5xx, dropped connections and malformed bodies, and errors classified for
+ * the engine: 429 -> RateLimitedError (reschedule at the reset), revoked grant -> FatalSyncError,
+ * persistent trouble -> RetryableChunkError. Other 4xx are returned to the caller.
+ */
+export class ProviderHttpClient {
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly spec: ProviderApiSpec,
+    private readonly tokens: TokenService,
+    private readonly quota: QuotaService,
+    private readonly metrics: ProviderMetrics,
+    private readonly options: HttpOptions,
+  ) {
+    this.logger = new Logger(`${spec.provider}-http`);
+  }
+
+  async request<T = any>(
+    account: AccountRef,
+    req: ApiRequest,
+    signal?: AbortSignal,
+  ): Promise<ApiResponse<T>> {
+    const buckets = this.spec.buckets(account, req.kind);
+    let refreshed = false;
+    let lastProblem = '';
+    for (let attempt = 0; attempt <= this.options.transientRetries; attempt++) {
+      if (attempt > 0) await backoff(attempt, signal);
+      await this.quota.acquire(this.spec.provider, buckets, signal);
+      const token = await this.tokens.accessToken(account.id);
+      let response: Response;
+      try {
+        response = await fetch(this.url(req), {
+          method: req.method,
+          headers: {
+            Authorization: `Bearer ${token}`,
+            Accept: req.responseType === 'text' ? '*/*' : 'application/json',
+            ...(req.json !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          },
+          body: req.form ?? (req.json !== undefined ? JSON.stringify(req.json) : undefined),
+          signal: signal
+            ? AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)])
+            : AbortSignal.timeout(this.options.timeoutMs),
+        });
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        lastProblem = `${req.method} ${req.path}: ${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message}`;
+        this.metrics.request(this.spec.provider, 'network_error');
+        if (!req.idempotent) throw new AmbiguousWriteError('PROVIDER_UNAVAILABLE', lastProblem);
+        continue;
+      }
+      this.metrics.request(this.spec.provider, String(response.status));
+      await this.spec.observe(response, buckets).catch(() => undefined);
+
+      if (response.status === 401) {
+        await response.body?.cancel();
+        if (refreshed)
+          throw new FatalSyncError(
+            'PROVIDER_AUTH_REVOKED',
+            `${this.spec.provider} rejected a freshly refreshed token`,
+          );
+        refreshed = true;
+        await this.tokens.accessToken(account.id, token);
+        attempt--; // a refresh is not a failed attempt
+        continue;
+      }
+      if (response.status === 429) {
+        await response.body?.cancel();
+        const retryAt = this.spec.retryAt(response, buckets);
+        await this.quota.block(buckets, retryAt);
+        throw new RateLimitedError(this.spec.provider, retryAt);
+      }
+      if (response.status === 403) {
+        const text = await response.text();
+        throw new FatalSyncError(
+          'PROVIDER_PERMISSION_DENIED',
+          `${this.spec.provider} denied access (${text.slice(0, 200)}); reconnect with the needed permissions`,
+        );
+      }
+      if (TRANSIENT_STATUS.has(response.status)) {
+        await response.body?.cancel();
+        lastProblem = `${req.method} ${req.path}: HTTP ${response.status}`;
+        if (!req.idempotent) throw new AmbiguousWriteError('PROVIDER_UNAVAILABLE', lastProblem);
+        continue;
+      }
+      const text = await response.text().catch(() => undefined);
+      if (text === undefined) {
+        lastProblem = `${req.method} ${req.path}: the answer was cut off`;
+        if (!req.idempotent) throw new AmbiguousWriteError('PROVIDER_UNAVAILABLE', lastProblem);
+        continue;
+      }
+      if (req.responseType === 'text')
+        return { status: response.status, body: text as T, headers: response.headers };
+      try {
+        return {
+          status: response.status,
+          body: (text === '' ? null : JSON.parse(text)) as T,
+          headers: response.headers,
+        };
+      } catch {
+        lastProblem = `${req.method} ${req.path}: malformed JSON (HTTP ${response.status})`;
+        this.metrics.request(this.spec.provider, 'malformed');
+        if (!req.idempotent || response.status >= 300)
+          throw new AmbiguousWriteError('PROVIDER_UNAVAILABLE', lastProblem);
+      }
+    }
+    this.logger.warn(`giving up after ${this.options.transientRetries + 1} attempts: ${lastProblem}`);
+    throw new RetryableChunkError('PROVIDER_UNAVAILABLE', lastProblem);
+  }
+
+  private url(req: ApiRequest): string {
+    const url = new URL(`${this.spec.baseUrl()}${req.path}`);
+    for (const [k, v] of Object.entries(req.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    return url.toString();
+  }
+}
+
+/** 0.5 s, 1 s, 2 s, 4 s... with full jitter on the upper half. */
+function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
+  const base = 250 * 2 ** attempt;
+  const ms = base / 2 + Math.random() * (base / 2);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { InjectDb } from '../../../database/database.tokens.js';
+import type { DB, ProviderName, SyncLedgerTable } from '../../../database/schema.js';
+
+export type LedgerEntry = Selectable<SyncLedgerTable>;
+
+export interface LedgerScope {
+  connectionId: string;
+  orchestrationId: string;
+  chunkId: string;
+}
+
+/**
+ * The idempotency key of a source record at a destination account: the same record always gets the
+ * same key there, whatever connection, orchestration or attempt writes it. `sw-` + 32 hex digits
+ * fits Google's client-provided ids (4-63 of [a-z0-9-]) and Strava's external_id.
+ */
+export function recordKey(
+  destination: { provider: ProviderName; externalUserId: string },
+  source: { provider: ProviderName; id: string },
+): string {
+  const digest = createHash('sha256')
+    .update(`${destination.provider}:${destination.externalUserId}:${source.provider}:${source.id}`)
+    .digest('hex');
+  return `sw-${digest.slice(0, 32)}`;
+}
+
+/** The sync ledger: a claim before every destination write, the destination id after it. */
+@Injectable()
+export class SyncLedgerRepository {
+  constructor(@InjectDb() private readonly db: Kysely<DB>) {}
+
+  /**
+   * Claims a record for writing. Returns undefined when the claim is new; otherwise the earlier
+   * entry (CLAIMED means an earlier attempt may have written it and not recorded that).
+   */
+  async claim(scope: LedgerScope, sourceRecordId: string, key: string): Promise<LedgerEntry | undefined> {
+    const inserted = await this.db
+      .insertInto('sync_ledger')
+      .values({
+        connection_id: scope.connectionId,
+        source_record_id: sourceRecordId,
+        idempotency_key: key,
+        status: 'CLAIMED',
+        orchestration_id: scope.orchestrationId,
+        chunk_id: scope.chunkId,
+        updated_at: new Date(),
+      })
+      .onConflict((oc) => oc.columns(['connection_id', 'source_record_id']).doNothing())
+      .returning('source_record_id')
+      .executeTakeFirst();
+    if (inserted) return undefined;
+    return this.db
+      .updateTable('sync_ledger')
+      .set({
+        attempts: sql`attempts + 1`,
+        orchestration_id: scope.orchestrationId,
+        chunk_id: scope.chunkId,
+        updated_at: new Date(),
+      })
+      .where('connection_id', '=', scope.connectionId)
+      .where('source_record_id', '=', sourceRecordId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  async markWritten(scope: LedgerScope, sourceRecordId: string, destinationId: string): Promise<void> {
+    await this.db
+      .updateTable('sync_ledger')
+      .set({ status: 'WRITTEN', destination_id: destinationId, reason: null, updated_at: new Date() })
+      .where('connection_id', '=', scope.connectionId)
+      .where('source_record_id', '=', sourceRecordId)
+      .execute();
+  }
+
+  /** Records why a record was not written (invalid at the source, refused by the destination). */
+  async markSkipped(scope: LedgerScope, sourceRecordId: string, key: string, reason: string): Promise<void> {
+    await this.db
+      .insertInto('sync_ledger')
+      .values({
+        connection_id: scope.connectionId,
+        source_record_id: sourceRecordId,
+        idempotency_key: key,
+        status: 'SKIPPED',
+        reason: reason.slice(0, 1000),
+        orchestration_id: scope.orchestrationId,
+        chunk_id: scope.chunkId,
+        updated_at: new Date(),
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['connection_id', 'source_record_id'])
+          .doUpdateSet({ status: 'SKIPPED', reason: reason.slice(0, 1000), updated_at: new Date() })
+          .where('sync_ledger.status', '<>', 'WRITTEN'),
+      )
+      .execute();
+  }
+
+  forChunk(chunkId: string): Promise<LedgerEntry[]> {
+    return this.db
+      .selectFrom('sync_ledger')
+      .selectAll()
+      .where('chunk_id', '=', chunkId)
+      .orderBy('created_at')
+      .execute();
+  }
+}

@@ -1,0 +1,89 @@
+import type { ProviderName } from '../../database/schema.js';
+import type { CanonicalSession, SourceRecord } from './canonical/canonical-session.js';
+import type { ProviderCostModel } from './cost-model.js';
+import type { QuotaSnapshot } from './quota/quota.service.js';
+
+export interface TokenGrant {
+  accessToken: string;
+  refreshToken: string | null;
+  expiresAt: Date | null;
+  scopes: string | null;
+}
+
+export interface AuthorizedAccount {
+  grant: TokenGrant;
+  externalUserId: string;
+}
+
+/** A provider account the product holds tokens for. */
+export interface AccountRef {
+  id: string;
+  externalUserId: string;
+}
+
+/** Civil dates in the connection's time zone, both inclusive. */
+export interface ReadRange {
+  startDate: string;
+  endDate: string;
+  timezone: string;
+}
+
+export interface ReadPage {
+  records: SourceRecord[];
+  /** Where the next page starts; null after the last. Saved so a rescheduled chunk resumes there. */
+  next: unknown;
+}
+
+export interface WriteResult {
+  destinationId: string;
+  /** The destination already had it (an earlier run wrote it before its bookkeeping). */
+  duplicate: boolean;
+}
+
+/**
+ * One provider, either side of a sync: OAuth, paged reads of a date range, idempotent writes, its
+ * quota state and cost model. One folder per provider implements it.
+ */
+export interface ProviderConnector {
+  readonly provider: ProviderName;
+  readonly costModel: ProviderCostModel;
+  authorizeUrl(params: { redirectUri: string; state: string; loginHint?: string }): string;
+  exchangeCode(code: string, redirectUri: string): Promise<AuthorizedAccount>;
+  refresh(refreshToken: string): Promise<TokenGrant>;
+  firstDataDate(account: AccountRef): Promise<string | null>;
+  readPage(account: AccountRef, range: ReadRange, cursor: unknown, signal?: AbortSignal): Promise<ReadPage>;
+  /**
+   * Writes one session under an idempotency key derived from its source. Writing the same key
+   * twice must not create a second record (the provider's duplicate answer is success).
+   * `recovering` says an earlier attempt may have written it already.
+   */
+  write(
+    account: AccountRef,
+    session: CanonicalSession,
+    key: string,
+    options: { recovering: boolean; signal?: AbortSignal },
+  ): Promise<WriteResult>;
+  quotaState(): Promise<QuotaSnapshot[]>;
+}
+
+/** Thrown by exchangeCode/refresh when the provider rejects the code or grant (invalid_grant). */
+export class ProviderAuthError extends Error {
+  constructor(
+    readonly provider: ProviderName,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProviderAuthError';
+  }
+}
+
+/** Thrown when the provider cannot be reached or answers 5xx during an OAuth call. */
+export class ProviderUnavailableError extends Error {
+  constructor(
+    readonly provider: ProviderName,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProviderUnavailableError';
+  }
+}

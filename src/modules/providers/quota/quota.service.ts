@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../../config/app-config.js';
+import type { ProviderName } from '../../../database/schema.js';
+import { RateLimitedError } from '../../chunks/chunk-errors.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
+import { QuotaRepository, type BucketUse } from './quota.repository.js';
+
+export interface QuotaSnapshot {
+  bucket: string;
+  provider: ProviderName;
+  limit: number;
+  used: number;
+  windowIndex: number;
+  blockedUntil: string | null;
+}
+
+/**
+ * Paces provider requests against budgets every worker shares (PostgreSQL), so 429s stay rare:
+ * a request takes a unit from each of its buckets before it is sent; when one is spent the caller
+ * waits for its window to reset, or, if that is too far off to hold a worker, the chunk is
+ * rescheduled for then (RateLimitedError). Provider headers and 429s correct the counts.
+ */
+@Injectable()
+export class QuotaService {
+  private readonly throttled;
+
+  constructor(
+    private readonly repository: QuotaRepository,
+    private readonly config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    this.throttled = metrics.counter({
+      name: 'syncwell_provider_throttled_total',
+      help: 'Requests held back by the shared quota budget, by provider and outcome (waited, rescheduled)',
+      labelNames: ['provider', 'outcome'],
+    });
+  }
+
+  /** A bucket of `limit` requests per `windowSeconds` provider-seconds (time-scaled for the simulators). */
+  bucket(provider: ProviderName, key: string, limit: number, windowSeconds: number): BucketUse {
+    return {
+      key,
+      provider,
+      limit,
+      windowMs: Math.max(1, Math.round(windowSeconds * 1000 * this.config.providers.timeScale)),
+    };
+  }
+
+  async acquire(provider: ProviderName, uses: BucketUse[], signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const outcome = await this.repository.acquire(uses);
+      if (outcome.ok) return;
+      const wait = outcome.retryAt.getTime() - Date.now();
+      if (wait > this.config.providers.maxInlineWaitMs) {
+        this.throttled.inc({ provider, outcome: 'rescheduled' });
+        throw new RateLimitedError(
+          provider,
+          outcome.retryAt,
+          `${provider} request budget spent until ${outcome.retryAt.toISOString()}`,
+        );
+      }
+      this.throttled.inc({ provider, outcome: 'waited' });
+      await sleep(Math.max(0, wait) + Math.floor(Math.random() * 100), signal);
+    }
+  }
+
+  /** Provider-reported usage per bucket (entries without a number are ignored). */
+  observe(usage: Array<[BucketUse, number | undefined]>): Promise<void> {
+    const known = usage.filter((entry): entry is [BucketUse, number] => Number.isFinite(entry[1]));
+    return known.length ? this.repository.observe(known) : Promise.resolve();
+  }
+
+  block(uses: BucketUse[], until: Date): Promise<void> {
+    return this.repository.block(
+      uses.map((u) => u.key),
+      until,
+    );
+  }
+
+  /** When the current window of a bucket ends. */
+  windowEnd(use: BucketUse, now = Date.now()): Date {
+    return new Date((Math.floor(now / use.windowMs) + 1) * use.windowMs);
+  }
+
+  async snapshot(provider: ProviderName): Promise<QuotaSnapshot[]> {
+    const rows = await this.repository.snapshot(provider);
+    return rows.map((r) => ({
+      bucket: r.bucket,
+      provider: r.provider,
+      limit: r.limit_per_window,
+      used: r.used,
+      windowIndex: r.window_index,
+      blockedUntil: r.blocked_until?.toISOString() ?? null,
+    }));
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,323 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../../config/app-config.js';
+import { startOfCivilDate } from '../../../common/time-zone.js';
+import { PermanentChunkError, RetryableChunkError } from '../../chunks/chunk-errors.js';
+import { addDays } from '../../orchestration/date-range.js';
+import type { CanonicalSession, SourceRecord } from '../canonical/canonical-session.js';
+import { kindToStrava } from '../canonical/activity-kinds.js';
+import { AmbiguousWriteError, ProviderHttpClient } from '../http/provider-http.client.js';
+import { ProviderMetrics } from '../http/provider-metrics.js';
+import type {
+  AccountRef,
+  AuthorizedAccount,
+  ProviderConnector,
+  ReadPage,
+  ReadRange,
+  TokenGrant,
+  WriteResult,
+} from '../provider-connector.js';
+import { QuotaService, type QuotaSnapshot } from '../quota/quota.service.js';
+import { RecordRejectedError } from '../record-rejected.error.js';
+import { exchangeAuthorizationCode, refreshGrant, toGrant } from '../tokens/grants.js';
+import { TokenService } from '../tokens/token.service.js';
+import { stravaCostModel } from './strava.cost-model.js';
+import {
+  fromStravaActivity,
+  hasTrack,
+  isTracked,
+  marker,
+  toFitUpload,
+  toManualActivity,
+  uploadFields,
+  type StravaStreams,
+  type StravaSummary,
+} from './strava.mapper.js';
+import { StravaQuotaSpec } from './strava-quota.spec-builder.js';
+
+export const STRAVA_SCOPES = 'read,activity:read_all,activity:write';
+const PER_PAGE = 200;
+const DUPLICATE = /duplicate of activity (\d+)/;
+
+/**
+ * Strava API v3: activities by after/before (200 a page) with streams for GPS tracks; writes by
+ * FIT upload (external_id from the record's key; "duplicate of activity N" means already written)
+ * or, without a track, a manual activity (found again through a marker in its description, since
+ * Strava does not deduplicate those).
+ */
+@Injectable()
+export class StravaConnector implements ProviderConnector {
+  readonly provider = 'strava' as const;
+  readonly costModel = stravaCostModel;
+  private readonly http: ProviderHttpClient;
+
+  constructor(
+    private readonly config: AppConfig,
+    tokens: TokenService,
+    private readonly quota: QuotaService,
+    metrics: ProviderMetrics,
+  ) {
+    this.http = new ProviderHttpClient(new StravaQuotaSpec(config, quota), tokens, quota, metrics, {
+      timeoutMs: config.providers.requestTimeoutMs,
+      transientRetries: config.providers.transientRetries,
+    });
+  }
+
+  authorizeUrl({
+    redirectUri,
+    state,
+    loginHint,
+  }: {
+    redirectUri: string;
+    state: string;
+    loginHint?: string;
+  }): string {
+    const url = new URL(this.config.providers.strava.authorizeUrl);
+    url.search = new URLSearchParams({
+      client_id: this.config.providers.strava.clientId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      approval_prompt: 'auto',
+      scope: STRAVA_SCOPES,
+      state,
+      ...(loginHint ? { login_hint: loginHint } : {}),
+    }).toString();
+    return url.toString();
+  }
+
+  async exchangeCode(code: string, redirectUri: string): Promise<AuthorizedAccount> {
+    const body = await exchangeAuthorizationCode(
+      'strava',
+      this.config.providers.strava,
+      code,
+      redirectUri,
+      this.config.providers.requestTimeoutMs,
+    );
+    const athlete = body.athlete as { id?: number } | undefined;
+    if (!athlete?.id)
+      throw new RetryableChunkError('PROVIDER_UNAVAILABLE', 'the Strava token answer has no athlete');
+    return { grant: toGrant(body), externalUserId: String(athlete.id) };
+  }
+
+  refresh(refreshToken: string): Promise<TokenGrant> {
+    return refreshGrant(
+      'strava',
+      this.config.providers.strava,
+      refreshToken,
+      this.config.providers.requestTimeoutMs,
+    );
+  }
+
+  /** The oldest activity's local date (activities after the epoch, oldest first, one of them). */
+  async firstDataDate(account: AccountRef): Promise<string | null> {
+    const res = await this.http.request<StravaSummary[]>(account, {
+      method: 'GET',
+      path: '/athlete/activities',
+      query: { after: 0, per_page: 1, page: 1 },
+      kind: 'read',
+      idempotent: true,
+    });
+    const first = res.status === 200 ? res.body[0] : undefined;
+    return first?.start_date_local ? first.start_date_local.slice(0, 10) : null;
+  }
+
+  async readPage(
+    account: AccountRef,
+    range: ReadRange,
+    cursor: unknown,
+    signal?: AbortSignal,
+  ): Promise<ReadPage> {
+    const page =
+      typeof (cursor as { page?: unknown })?.page === 'number' ? (cursor as { page: number }).page : 1;
+    const after = Math.floor(startOfCivilDate(range.timezone, range.startDate).getTime() / 1000) - 1;
+    const before = Math.floor(startOfCivilDate(range.timezone, addDays(range.endDate, 1)).getTime() / 1000);
+    const res = await this.http.request<StravaSummary[]>(
+      account,
+      {
+        method: 'GET',
+        path: '/athlete/activities',
+        query: { after, before, page, per_page: PER_PAGE },
+        kind: 'read',
+        idempotent: true,
+      },
+      signal,
+    );
+    if (res.status !== 200 || !Array.isArray(res.body))
+      throw new PermanentChunkError(
+        'PROVIDER_BAD_REQUEST',
+        `Strava refused the activity list (HTTP ${res.status})`,
+      );
+    const records: SourceRecord[] = [];
+    for (const activity of res.body) {
+      const streams = hasTrack(activity) ? await this.streams(account, activity.id, signal) : undefined;
+      records.push(fromStravaActivity(activity, streams));
+    }
+    // a short page is the last one; a full page may be followed by an empty one
+    return { records, next: res.body.length === PER_PAGE ? { page: page + 1 } : null };
+  }
+
+  private async streams(
+    account: AccountRef,
+    id: number,
+    signal?: AbortSignal,
+  ): Promise<StravaStreams | undefined> {
+    const res = await this.http.request<StravaStreams>(
+      account,
+      {
+        method: 'GET',
+        path: `/activities/${id}/streams`,
+        query: { keys: 'latlng,time,heartrate,altitude,distance', key_by_type: 'true' },
+        kind: 'read',
+        idempotent: true,
+      },
+      signal,
+    );
+    return res.status === 200 ? res.body : undefined;
+  }
+
+  async write(
+    account: AccountRef,
+    session: CanonicalSession,
+    key: string,
+    options: { recovering: boolean; signal?: AbortSignal },
+  ): Promise<WriteResult> {
+    return isTracked(session)
+      ? this.upload(account, session, key, options.signal)
+      : this.createManual(account, session, key, options);
+  }
+
+  private async upload(
+    account: AccountRef,
+    session: CanonicalSession,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<WriteResult> {
+    const form = new FormData();
+    for (const [field, value] of Object.entries(uploadFields(session, key))) form.set(field, value);
+    form.set('file', new Blob([toFitUpload(session)], { type: 'application/octet-stream' }), `${key}.fit`);
+    // the external_id makes a repeated upload a "duplicate", so sending it again is safe
+    const created = await this.http.request(
+      account,
+      { method: 'POST', path: '/uploads', form, kind: 'write', idempotent: true },
+      signal,
+    );
+    if (created.status !== 201 && created.status !== 200)
+      throw new RecordRejectedError(`Strava refused the upload (HTTP ${created.status})`);
+    const deadline = Date.now() + this.config.providers.uploadTimeoutMs;
+    let upload = created.body as { id: number; error: string | null; activity_id: number | null };
+    await sleep(this.config.providers.uploadFirstPollMs, signal); // processing takes ~2 s; polls at most once a second
+    for (;;) {
+      if (upload.activity_id) return { destinationId: String(upload.activity_id), duplicate: false };
+      const duplicate = upload.error ? DUPLICATE.exec(upload.error) : null;
+      if (duplicate) return { destinationId: duplicate[1], duplicate: true };
+      if (upload.error) throw new RecordRejectedError(`Strava could not process the upload: ${upload.error}`);
+      if (Date.now() > deadline)
+        throw new RetryableChunkError(
+          'PROVIDER_UPLOAD_TIMEOUT',
+          `Strava upload ${upload.id} was still processing`,
+        );
+      const polled = await this.http.request(
+        account,
+        { method: 'GET', path: `/uploads/${upload.id}`, kind: 'read', idempotent: true },
+        signal,
+      );
+      if (polled.status !== 200)
+        throw new RetryableChunkError(
+          'PROVIDER_UPLOAD_STATUS',
+          `upload status answered HTTP ${polled.status}`,
+        );
+      upload = polled.body;
+      if (!upload.activity_id && !upload.error)
+        await sleep(Math.max(1000, this.config.providers.uploadPollIntervalMs), signal);
+    }
+  }
+
+  private async createManual(
+    account: AccountRef,
+    session: CanonicalSession,
+    key: string,
+    options: { recovering: boolean; signal?: AbortSignal },
+  ): Promise<WriteResult> {
+    if (options.recovering) {
+      const existing = await this.findManual(account, session, key, options.signal);
+      if (existing) return { destinationId: existing, duplicate: true };
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.http.request(
+          account,
+          {
+            method: 'POST',
+            path: '/activities',
+            json: toManualActivity(session, key),
+            kind: 'write',
+            idempotent: false,
+          },
+          options.signal,
+        );
+        if (res.status === 201 || res.status === 200)
+          return { destinationId: String(res.body.id), duplicate: false };
+        throw new RecordRejectedError(
+          `Strava refused the activity (HTTP ${res.status}: ${JSON.stringify(res.body).slice(0, 200)})`,
+        );
+      } catch (error) {
+        if (!(error instanceof AmbiguousWriteError)) throw error;
+        // it may have been created before the answer was lost: look before writing again
+        const existing = await this.findManual(account, session, key, options.signal);
+        if (existing) return { destinationId: existing, duplicate: true };
+        if (attempt >= 3) throw error;
+      }
+    }
+  }
+
+  /** A manual activity this key created earlier: same start and sport, the key's marker in its description. */
+  private async findManual(
+    account: AccountRef,
+    session: CanonicalSession,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
+    const start = Math.floor(Date.parse(session.start) / 1000);
+    const list = await this.http.request<StravaSummary[]>(
+      account,
+      {
+        method: 'GET',
+        path: '/athlete/activities',
+        query: { after: start - 2, before: start + 2, per_page: 30 },
+        kind: 'read',
+        idempotent: true,
+      },
+      signal,
+    );
+    const candidates = (list.status === 200 ? list.body : []).filter(
+      (a) => a.manual && a.sport_type === kindToStrava(session.kind),
+    );
+    for (const candidate of candidates) {
+      const detail = await this.http.request<StravaSummary>(
+        account,
+        { method: 'GET', path: `/activities/${candidate.id}`, kind: 'read', idempotent: true },
+        signal,
+      );
+      if (detail.status === 200 && detail.body.description?.includes(marker(key)))
+        return String(candidate.id);
+    }
+    return undefined;
+  }
+
+  quotaState(): Promise<QuotaSnapshot[]> {
+    return this.quota.snapshot('strava');
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,93 @@
+import { kindFromGoogle, kindToStrava } from '../../src/modules/providers/canonical/activity-kinds.js';
+import { addDays, addMonths, todayIn } from '../../src/modules/orchestration/date-range.js';
+import {
+  chunksOf,
+  civilDate,
+  connect,
+  createSimAccount,
+  finished,
+  simAccount,
+  startProviderStack,
+  startSync,
+  type ProviderStack,
+} from '../support/providers.js';
+
+describe('fitbit (Google Health API) -> strava, over HTTP against the simulators', () => {
+  let stack: ProviderStack;
+
+  beforeAll(async () => {
+    stack = await startProviderStack();
+  });
+  afterAll(() => stack.close());
+
+  it('moves a year of ~200 sessions, each exactly once with the right sport, start, elapsed time and distance', async () => {
+    const { sims, t } = stack;
+    await createSimAccount(sims, 'fitbit', {
+      id: 'ana-fitbit',
+      seed: 'ana',
+      historyDays: 400,
+      timezone: 'Europe/Berlin',
+    });
+    await createSimAccount(sims, 'strava', { id: 'ana-strava', seed: 'ana-strava', historyDays: 0 });
+    const connection = await connect(t, 'ana', {
+      source: 'fitbit',
+      sourceLogin: 'ana-fitbit',
+      destination: 'strava',
+      destinationLogin: 'ana-strava',
+    });
+    expect(await finished(t, 'ana', connection.initialSync.orchestrationId)).toMatchObject({
+      status: 'COMPLETED',
+      kind: 'INITIAL_7_DAY',
+    });
+
+    const id = await startSync(t, 'ana', connection.id, { preset: 'LAST_YEAR' });
+    const done = await finished(t, 'ana', id);
+    expect(done).toMatchObject({
+      status: 'COMPLETED',
+      totalChunks: 12,
+      completedChunks: 12,
+      failedChunks: 0,
+    });
+
+    const today = todayIn('Europe/Berlin');
+    const start = addDays(addMonths(today, -12), 1);
+    const source = (await simAccount(sims.google, 'ana-fitbit')).dataPoints.filter((p: any) => {
+      const date = civilDate(
+        p.exercise.interval.startTime,
+        Number.parseFloat(p.exercise.interval.startUtcOffset),
+      );
+      return date >= start && date <= today;
+    });
+    expect(source.length).toBeGreaterThan(170);
+    expect(source.length).toBeLessThan(280);
+
+    const landed = (await simAccount(sims.strava, 'ana-strava')).activities as Array<Record<string, any>>;
+    expect(landed).toHaveLength(source.length);
+    const byStart = new Map<string, Array<Record<string, any>>>();
+    for (const a of landed) byStart.set(a.start_date, [...(byStart.get(a.start_date) ?? []), a]);
+    for (const p of source) {
+      const matches = byStart.get(p.exercise.interval.startTime) ?? [];
+      expect(matches).toHaveLength(1);
+      const [a] = matches;
+      expect(a.sport_type).toBe(kindToStrava(kindFromGoogle(p.exercise.exerciseType)));
+      const elapsed =
+        (Date.parse(p.exercise.interval.endTime) - Date.parse(p.exercise.interval.startTime)) / 1000;
+      expect(a.elapsed_time).toBe(elapsed);
+      expect(a.distance).toBeCloseTo((p.exercise.metricsSummary.distanceMillimeters ?? 0) / 1000, 0);
+      if (p.exercise.exerciseMetadata.hasGps) {
+        expect(a.manual).toBe(false);
+        expect(a.external_id).toMatch(/^sw-[0-9a-f]{32}\.fit$/);
+        expect(a.start_latlng).toHaveLength(2);
+      } else {
+        expect(a.manual).toBe(true);
+        expect(a.description).toMatch(/\[syncwell:sw-[0-9a-f]{32}\]/);
+      }
+    }
+    const chunks = await chunksOf(t, 'ana', id);
+    const read = chunks.reduce((sum, c) => sum + c.recordsRead, 0);
+    const written = chunks.reduce((sum, c) => sum + c.recordsWritten, 0);
+    expect(read).toBe(source.length);
+    expect(written).toBe(source.length);
+    expect(chunks.every((c) => c.recordsSkipped === 0)).toBe(true);
+  });
+});

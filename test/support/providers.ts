@@ -1,0 +1,171 @@
+import request from 'supertest';
+import { startSimulators, type RunningSimulators } from '../../src/simulators/simulators.js';
+import type { SimSettings } from '../../src/simulators/common/settings.js';
+import { createTestApp, eventually, type TestApp } from './app.js';
+import { grantPro } from './fixtures.js';
+
+export const REDIRECT = 'https://app.syncwell.test/oauth/callback';
+
+/** The env that points the service at running simulators. */
+export function providerEnv(sims: RunningSimulators, timeScale: number): Record<string, string> {
+  return {
+    SIMULATORS: 'off',
+    FITBIT_CLIENT_ID: 'syncwell-local',
+    FITBIT_CLIENT_SECRET: 'syncwell-local-secret',
+    STRAVA_CLIENT_ID: 'syncwell-local',
+    STRAVA_CLIENT_SECRET: 'syncwell-local-secret',
+    GOOGLE_HEALTH_API_BASE_URL: sims.endpoints.fitbit.apiBaseUrl,
+    GOOGLE_OAUTH_AUTHORIZE_URL: sims.endpoints.fitbit.authorizeUrl,
+    GOOGLE_OAUTH_TOKEN_URL: sims.endpoints.fitbit.tokenUrl,
+    STRAVA_API_BASE_URL: sims.endpoints.strava.apiBaseUrl,
+    STRAVA_OAUTH_AUTHORIZE_URL: sims.endpoints.strava.authorizeUrl,
+    STRAVA_OAUTH_TOKEN_URL: sims.endpoints.strava.tokenUrl,
+    PROVIDER_TIME_SCALE: String(timeScale),
+    STRAVA_UPLOAD_FIRST_POLL_MS: '1000',
+    PROVIDER_REQUEST_TIMEOUT_SECONDS: '5',
+    PROVIDER_MAX_WAIT_SECONDS: '20',
+  };
+}
+
+export interface ProviderStack {
+  sims: RunningSimulators;
+  t: TestApp;
+  close(): Promise<void>;
+}
+
+/** The simulators plus the real application talking to them over HTTP. */
+export async function startProviderStack(
+  options: { timeScale?: number; sim?: Partial<SimSettings>; env?: Record<string, string> } = {},
+): Promise<ProviderStack> {
+  const timeScale = options.timeScale ?? 0.01;
+  const sims = await startSimulators({ settings: { timeScale, uploadProcessingMs: 200, ...options.sim } });
+  const t = await createTestApp({ env: { ...providerEnv(sims, timeScale), ...options.env } });
+  return {
+    sims,
+    t,
+    close: async () => {
+      await t.close();
+      await sims.close();
+    },
+  };
+}
+
+export async function createSimAccount(
+  sims: RunningSimulators,
+  provider: 'fitbit' | 'strava',
+  body: Record<string, unknown>,
+): Promise<void> {
+  const sim = provider === 'fitbit' ? sims.google : sims.strava;
+  const res = await fetch(`${sim.url}/_sim/accounts`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201) throw new Error(`could not create ${provider} account: ${res.status}`);
+}
+
+/** Walks a provider's consent redirect the way the mobile app does, through the service's authorize URL. */
+export async function authorizationCode(
+  t: TestApp,
+  user: string,
+  provider: 'fitbit' | 'strava',
+  loginHint: string,
+): Promise<string> {
+  const res = await request(t.http)
+    .get('/v1/connections/authorize-url')
+    .query({ provider, redirectUri: REDIRECT, state: `st-${provider}`, loginHint })
+    .set('Authorization', `Bearer ${t.token(user)}`)
+    .expect(200);
+  const consent = await fetch(res.body.url, { redirect: 'manual' });
+  if (consent.status !== 302) throw new Error(`consent answered ${consent.status}`);
+  const location = new URL(consent.headers.get('location')!);
+  if (location.searchParams.get('state') !== `st-${provider}`) throw new Error('state lost in the redirect');
+  return location.searchParams.get('code')!;
+}
+
+/** Connects `sourceLogin` at the source to `destinationLogin` at the destination through POST /v1/connections. */
+export async function connect(
+  t: TestApp,
+  user: string,
+  opts: {
+    source: 'fitbit' | 'strava';
+    sourceLogin: string;
+    destination: 'fitbit' | 'strava';
+    destinationLogin: string;
+    timezone?: string;
+  },
+) {
+  const body = {
+    source: {
+      provider: opts.source,
+      authorizationCode: await authorizationCode(t, user, opts.source, opts.sourceLogin),
+      redirectUri: REDIRECT,
+    },
+    destination: {
+      provider: opts.destination,
+      authorizationCode: await authorizationCode(t, user, opts.destination, opts.destinationLogin),
+      redirectUri: REDIRECT,
+    },
+    timezone: opts.timezone ?? 'Europe/Berlin',
+  };
+  const res = await request(t.http)
+    .post('/v1/connections')
+    .set('Authorization', `Bearer ${t.token(user)}`)
+    .send(body);
+  if (res.status !== 201) throw new Error(`connect answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body as {
+    id: string;
+    initialSync: { orchestrationId: string };
+    source: { externalUserId: string };
+    destination: { externalUserId: string };
+  };
+}
+
+export async function startSync(
+  t: TestApp,
+  user: string,
+  connectionId: string,
+  range: object,
+  key = `k-${Math.random()}`,
+): Promise<string> {
+  await grantPro(t, user);
+  const res = await request(t.http)
+    .post(`/v1/connections/${connectionId}/historical-syncs`)
+    .set('Authorization', `Bearer ${t.token(user)}`)
+    .set('Idempotency-Key', key)
+    .send({ range });
+  if (res.status !== 202) throw new Error(`sync answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.orchestrationId;
+}
+
+export async function finished(t: TestApp, user: string, id: string, timeoutMs = 180_000) {
+  return eventually(
+    async () => {
+      const res = await request(t.http)
+        .get(`/v1/orchestrations/${id}`)
+        .set('Authorization', `Bearer ${t.token(user)}`);
+      return ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED'].includes(res.body.status)
+        ? res.body
+        : undefined;
+    },
+    timeoutMs,
+    `orchestration ${id} to finish`,
+  );
+}
+
+export async function chunksOf(t: TestApp, user: string, id: string): Promise<Array<Record<string, any>>> {
+  return (
+    await request(t.http)
+      .get(`/v1/orchestrations/${id}/chunks`)
+      .set('Authorization', `Bearer ${t.token(user)}`)
+      .expect(200)
+  ).body.items;
+}
+
+export async function simAccount(sim: { url: string }, id: string): Promise<any> {
+  return (await fetch(`${sim.url}/_sim/accounts/${id}`)).json();
+}
+
+/** Civil date of an instant at an offset. */
+export const civilDate = (iso: string, offsetSeconds: number) =>
+  new Date(Date.parse(iso) + offsetSeconds * 1000).toISOString().slice(0, 10);
