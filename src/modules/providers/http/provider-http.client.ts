@@ -20,7 +20,7 @@ export interface ApiRequest {
   responseType?: 'json' | 'text';
 }
 
-export interface ApiResponse<T = any> {
+export interface ApiResponse<T = unknown> {
   status: number;
   body: T;
   headers: Headers;
@@ -65,7 +65,7 @@ export class ProviderHttpClient {
     this.logger = new Logger(`${spec.provider}-http`);
   }
 
-  async request<T = any>(
+  async request<T = unknown>(
     account: AccountRef,
     req: ApiRequest,
     signal?: AbortSignal,
