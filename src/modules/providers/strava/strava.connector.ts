@@ -215,7 +215,7 @@ export class StravaConnector implements ProviderConnector {
           'PROVIDER_UPLOAD_TIMEOUT',
           `Strava upload ${upload.id} was still processing`,
         );
-      const polled = await this.http.request(
+      const polled = await this.http.request<typeof upload>(
         account,
         { method: 'GET', path: `/uploads/${upload.id}`, kind: 'read', idempotent: true },
         signal,
@@ -243,7 +243,7 @@ export class StravaConnector implements ProviderConnector {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await this.http.request(
+        const res = await this.http.request<{ id: number }>(
           account,
           {
             method: 'POST',
