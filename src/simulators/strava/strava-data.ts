@@ -162,14 +162,16 @@ export function activityJson(a: StravaActivityRecord, detailed = false): Record<
     total_photo_count: 0,
     has_kudoed: false,
   };
-  if (!detailed) return summary;
-  return {
-    ...summary,
-    description: a.description,
-    calories: a.calories,
-    device_name: a.deviceName,
-    embed_token: `e${a.id}`,
-  };
+  const json = detailed
+    ? {
+        ...summary,
+        description: a.description,
+        calories: a.calories,
+        device_name: a.deviceName,
+        embed_token: `e${a.id}`,
+      }
+    : summary;
+  return a.raw ? { ...json, ...a.raw } : json;
 }
 
 export const STREAM_KEYS = ['time', 'latlng', 'distance', 'altitude', 'heartrate'] as const;

@@ -1,0 +1,150 @@
+import request from 'supertest';
+import {
+  chunksOf,
+  connect,
+  createSimAccount,
+  finished,
+  simAccount,
+  startProviderStack,
+  startSync,
+  type ProviderStack,
+} from '../support/providers.js';
+
+const put = (url: string, body: unknown) =>
+  fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('syncing through provider trouble', () => {
+  let stack: ProviderStack;
+
+  beforeAll(async () => {
+    stack = await startProviderStack({ env: { CHUNK_RETRY_LIMIT: '8' } });
+  });
+  afterAll(() => stack.close());
+
+  it('completes with 10% 5xx, 429 bursts and 2 s latency spikes: no duplicates, no chunk failed for a rate limit', async () => {
+    const { sims, t } = stack;
+    await createSimAccount(sims, 'fitbit', {
+      id: 'cy-fitbit',
+      seed: 'cy',
+      historyDays: 200,
+      timezone: 'Europe/Berlin',
+    });
+    await createSimAccount(sims, 'strava', { id: 'cy-strava', seed: 'cy-strava', historyDays: 0 });
+    const connection = await connect(t, 'cy', {
+      source: 'fitbit',
+      sourceLogin: 'cy-fitbit',
+      destination: 'strava',
+      destinationLogin: 'cy-strava',
+    });
+    await finished(t, 'cy', connection.initialSync.orchestrationId);
+
+    const trouble = { errorRate: 0.1, errorStatus: 503, spikeRate: 0.05, spikeMs: 2000 };
+    for (const sim of [sims.google, sims.strava]) await put(`${sim.url}/_sim/faults`, { '*': trouble });
+    await put(`${sims.google.url}/_sim/faults`, {
+      'dataPoints.list': { ...trouble, burst429: 3, burstRetryAfterSeconds: 1 },
+    });
+    await put(`${sims.strava.url}/_sim/faults`, {
+      'uploads.create': { ...trouble, burst429: 3 },
+      'activities.create': { ...trouble, burst429: 2 },
+    });
+
+    const id = await startSync(t, 'cy', connection.id, {
+      preset: 'CUSTOM',
+      startDate: '2026-07-01',
+      endDate: '2026-10-31',
+    });
+    const done = await finished(t, 'cy', id, 300_000);
+    await fetch(`${sims.google.url}/_sim/faults`, { method: 'DELETE' });
+    await fetch(`${sims.strava.url}/_sim/faults`, { method: 'DELETE' });
+    expect(done).toMatchObject({ status: 'COMPLETED', totalChunks: 4, completedChunks: 4, failedChunks: 0 });
+
+    const source = (await simAccount(sims.google, 'cy-fitbit')).dataPoints.filter(
+      (p: any) =>
+        p.exercise.interval.startTime >= '2026-06-30' && p.exercise.interval.startTime < '2026-11-01',
+    );
+    const landed = (await simAccount(sims.strava, 'cy-strava')).activities as Array<Record<string, any>>;
+    const inRange = landed.filter((a) => a.start_date >= '2026-06-30' && a.start_date < '2026-11-01');
+    expect(new Set(inRange.map((a) => a.start_date)).size).toBe(inRange.length); // no duplicates
+    expect(inRange.length).toBeGreaterThanOrEqual(source.length - 2); // (boundary days counted by local date)
+    const chunks = await chunksOf(t, 'cy', id);
+    expect(chunks.every((c) => c.status === 'COMPLETED')).toBe(true);
+
+    const google = await (await fetch(`${sims.google.url}/_sim/requests`)).json();
+    const strava = await (await fetch(`${sims.strava.url}/_sim/requests`)).json();
+    const count = (stats: Record<string, Record<string, number>>, status: string) =>
+      Object.values(stats).reduce((s, byStatus) => s + (byStatus[status] ?? 0), 0);
+    expect(count(google, '503') + count(strava, '503')).toBeGreaterThan(5); // the faults did happen
+    expect(count(google, '429') + count(strava, '429')).toBeGreaterThan(0);
+    const metrics = await request(t.http).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/syncwell_provider_429_total\{provider="(fitbit|strava)"\} \d+/);
+  });
+
+  it('refreshes access tokens that expire every 2 simulated minutes, during the sync', async () => {
+    const { sims, t } = stack;
+    for (const sim of [sims.google, sims.strava])
+      await put(`${sim.url}/_sim/config`, { accessTokenLifetimeSeconds: 120 * sim.settings.timeScale });
+    try {
+      await createSimAccount(sims, 'fitbit', {
+        id: 'di-fitbit',
+        seed: 'di',
+        historyDays: 200,
+        timezone: 'Europe/Berlin',
+      });
+      await createSimAccount(sims, 'strava', { id: 'di-strava', seed: 'di-strava', historyDays: 0 });
+      await fetch(`${sims.google.url}/_sim/requests`, { method: 'DELETE' });
+      await fetch(`${sims.strava.url}/_sim/requests`, { method: 'DELETE' });
+      const connection = await connect(t, 'di', {
+        source: 'fitbit',
+        sourceLogin: 'di-fitbit',
+        destination: 'strava',
+        destinationLogin: 'di-strava',
+      });
+      await finished(t, 'di', connection.initialSync.orchestrationId);
+      const id = await startSync(t, 'di', connection.id, {
+        preset: 'CUSTOM',
+        startDate: '2026-08-01',
+        endDate: '2026-10-31',
+      });
+      expect(await finished(t, 'di', id)).toMatchObject({ status: 'COMPLETED', failedChunks: 0 });
+      const google = await (await fetch(`${sims.google.url}/_sim/requests`)).json();
+      const strava = await (await fetch(`${sims.strava.url}/_sim/requests`)).json();
+      // one exchange per side, then refreshes
+      expect(google['oauth.token']['200']).toBeGreaterThan(2);
+      expect(strava['oauth.token']['200']).toBeGreaterThan(2);
+    } finally {
+      for (const sim of [sims.google, sims.strava])
+        await put(`${sim.url}/_sim/config`, { accessTokenLifetimeSeconds: 21_600 });
+    }
+  });
+
+  it('ends the orchestration FAILED with PROVIDER_AUTH_REVOKED when the user revokes the grant mid-sync', async () => {
+    const { sims, t } = stack;
+    await createSimAccount(sims, 'fitbit', {
+      id: 'ed-fitbit',
+      seed: 'ed',
+      historyDays: 400,
+      timezone: 'Europe/Berlin',
+    });
+    await createSimAccount(sims, 'strava', { id: 'ed-strava', seed: 'ed-strava', historyDays: 0 });
+    const connection = await connect(t, 'ed', {
+      source: 'fitbit',
+      sourceLogin: 'ed-fitbit',
+      destination: 'strava',
+      destinationLogin: 'ed-strava',
+    });
+    await finished(t, 'ed', connection.initialSync.orchestrationId);
+    const id = await startSync(t, 'ed', connection.id, { preset: 'LAST_YEAR' });
+    await new Promise((r) => setTimeout(r, 1500));
+    await fetch(`${sims.strava.url}/_sim/accounts/ed-strava/revoke`, { method: 'POST' });
+    const done = await finished(t, 'ed', id);
+    expect(done.status).toBe('FAILED');
+    expect(done.lastError).toMatchObject({ code: 'PROVIDER_AUTH_REVOKED', retryable: false });
+    expect(done.completedChunks + done.failedChunks).toBe(done.totalChunks);
+    const account = await t.db
+      .selectFrom('provider_accounts')
+      .selectAll()
+      .where('external_user_id', '=', connection.destination.externalUserId)
+      .executeTakeFirstOrThrow();
+    expect(account.status).toBe('REVOKED');
+  });
+});
