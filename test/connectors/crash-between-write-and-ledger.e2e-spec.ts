@@ -55,7 +55,6 @@ describe('a worker killed between a Strava upload and its ledger update', () => 
       ...testEnv(t.databaseUrl, { ...providerEnv(sims, 0.01), ROLE: 'worker', LOG_LEVEL: 'info', PORT: '0' }),
     };
     const doomed = spawnTs('src/main.ts', env);
-    let claimed: { idempotency_key: string; source_record_id: string } | undefined;
     try {
       await waitForOutput(doomed, 'Workers started');
       await eventually(
@@ -76,7 +75,7 @@ describe('a worker killed between a Strava upload and its ledger update', () => 
       .where('status', '=', 'CLAIMED')
       .execute();
     expect(open.length).toBeGreaterThanOrEqual(1);
-    claimed = open.find((row) => row.destination_id === null);
+    const claimed = open.find((row) => row.destination_id === null);
     expect(claimed).toBeDefined();
     const externalId = `${claimed!.idempotency_key}.fit`;
     await eventually(
