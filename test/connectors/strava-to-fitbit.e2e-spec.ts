@@ -75,7 +75,7 @@ describe('strava -> fitbit (Google Health API), over HTTP against the simulators
     const byStart = new Map(landed.map((p) => [p.exercise.interval.startTime, p]));
     expect(byStart.size).toBe(landed.length);
     for (const a of source) {
-      const p = byStart.get(a.start_date);
+      const p = byStart.get(a.start_date)!;
       expect(p).toBeDefined();
       expect(p.exercise.exerciseType).toBe(kindToGoogle(kindFromStrava(a.sport_type)));
       expect(
