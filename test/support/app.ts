@@ -34,6 +34,7 @@ export function testEnv(databaseUrl: string, overrides: Record<string, string> =
     CHUNK_HEARTBEAT_SECONDS: '10',
     SWEEP_INTERVAL_SECONDS: '3600',
     SWEEP_GRACE_SECONDS: '0',
+    PROVIDER_TIME_SCALE: '1',
     ...overrides,
   };
 }

@@ -18,6 +18,7 @@ export class EstimateService {
     totalChunks: number,
   ): EstimateDto {
     const cost = estimateSyncCost({
+      timeScale: this.config.providers.timeScale,
       source: COST_MODELS[source],
       destination: COST_MODELS[destination],
       days: daysBetween(range.startDate, range.endDate) + 1,

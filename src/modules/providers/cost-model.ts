@@ -36,6 +36,8 @@ export interface SyncCostInput {
   chunks: number;
   parallelism: number;
   recordsPerDay?: number;
+  /** Quota windows run this much faster (the simulators' time scale); 1 for the real providers. */
+  timeScale?: number;
 }
 
 export interface SyncCost {
@@ -88,9 +90,11 @@ export function estimateSyncCost(input: SyncCostInput): SyncCost {
   let bindingQuota: SyncCost['bindingQuota'] = null;
   for (const { provider, bucket, requests } of usage.values()) {
     // Within one window's allowance there is no wait; beyond it the quota's rate sets the pace.
-    let seconds = requests <= bucket.limit ? 0 : Math.ceil((requests / bucket.limit) * bucket.windowSeconds);
+    const scale = input.timeScale ?? 1;
+    let seconds =
+      requests <= bucket.limit ? 0 : Math.ceil((requests / bucket.limit) * bucket.windowSeconds * scale);
     if (bucket.dailyLimit && requests > bucket.dailyLimit) {
-      seconds = Math.max(seconds, Math.floor(requests / bucket.dailyLimit) * 86_400);
+      seconds = Math.max(seconds, Math.floor(requests / bucket.dailyLimit) * 86_400 * scale);
     }
     if (seconds > quotaSeconds) {
       quotaSeconds = seconds;

@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { signToken } from '../common/auth/token.js';
+import { loadConfig } from '../config/app-config.js';
+
+/**
+ * `npm run demo`: a client of the running service (`npm start`) that does what the mobile app
+ * does: grants Pro to a demo user (as an admin), walks both OAuth consent redirects, creates the
+ * connection, starts a LAST_YEAR sync, shows its progress with an ETA until it ends, then prints the
+ * chunk table and what landed at the destination. Against the local simulators, it creates the
+ * demo's provider accounts first. Tokens are signed with the local JWT secret (.data/jwt-secret).
+ */
+const { values } = parseArgs({
+  options: {
+    url: {
+      type: 'string',
+      default: process.env.SYNCWELL_URL ?? `http://localhost:${process.env.PORT ?? 3000}`,
+    },
+    source: { type: 'string', default: 'fitbit' },
+    destination: { type: 'string', default: 'strava' },
+    preset: { type: 'string', default: 'LAST_YEAR' },
+  },
+});
+const base = values.url!.replace(/\/$/, '');
+const config = loadConfig();
+const run = Date.now().toString(36);
+const user = `demo-${run}`;
+const userToken = signToken(config.auth.jwtSecret, { sub: user });
+const adminToken = signToken(config.auth.jwtSecret, { sub: 'demo-admin', roles: ['admin'] });
+const redirectUri = 'http://localhost/demo/oauth-callback';
+const tty = process.stdout.isTTY;
+
+async function api(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${options.token ?? userToken}`,
+      ...(options.body ? { 'Content-Type': 'application/json' } : {}),
+      ...options.headers,
+    },
+    body: options.body ? JSON.stringify(options.body) : undefined,
+  });
+  const text = await res.text();
+  const body = text ? JSON.parse(text) : undefined;
+  if (res.status >= 400) throw new Error(`${method} ${path} answered ${res.status}: ${body?.detail ?? text}`);
+  return { status: res.status, body, headers: res.headers };
+}
+
+async function simulatorOf(url: string): Promise<string | undefined> {
+  const origin = new URL(url).origin;
+  const res = await fetch(`${origin}/_sim/health`).catch(() => undefined);
+  return res?.ok ? origin : undefined;
+}
+
+async function consent(provider: string, login: string, account: Record<string, unknown>): Promise<string> {
+  const { body } = await api(
+    'GET',
+    `/v1/connections/authorize-url?provider=${provider}&redirectUri=${encodeURIComponent(redirectUri)}&state=${run}&loginHint=${login}`,
+  );
+  const simulator = await simulatorOf(body.url);
+  if (!simulator)
+    throw new Error(
+      `${provider} is a real provider here: open ${body.url} in a browser, then POST the code to /v1/connections`,
+    );
+  await fetch(`${simulator}/_sim/accounts`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: login, ...account }),
+  });
+  const redirect = await fetch(body.url, { redirect: 'manual' });
+  const location = new URL(redirect.headers.get('location') ?? '');
+  if (location.searchParams.get('state') !== run) throw new Error('the OAuth state did not come back');
+  console.log(
+    `  ${provider}: consent given by "${login}" at ${simulator}, redirected to ${location.origin}${location.pathname}`,
+  );
+  return location.searchParams.get('code')!;
+}
+
+const duration = (s: number | null) =>
+  s === null
+    ? '—'
+    : s >= 3600
+      ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
+      : s >= 60
+        ? `${Math.floor(s / 60)}m${s % 60}s`
+        : `${s}s`;
+
+function progressLine(s: {
+  status: string;
+  progressPercent: number;
+  completedChunks: number;
+  failedChunks: number;
+  totalChunks: number;
+  estimatedSecondsRemaining: number | null;
+}) {
+  const width = 30;
+  const filled = Math.round((s.progressPercent / 100) * width);
+  return `  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${s.progressPercent.toFixed(1).padStart(5)}%  ${s.completedChunks + s.failedChunks}/${s.totalChunks} chunks  ${s.failedChunks ? `${s.failedChunks} failed  ` : ''}ETA ${duration(s.estimatedSecondsRemaining)}  ${s.status}`;
+}
+
+async function main() {
+  console.log(`SyncWell demo against ${base} (user ${user})`);
+  await api('GET', '/health/ready', { token: '' }).catch(() => {
+    throw new Error(`the service at ${base} is not ready: start it with "npm start" first`);
+  });
+  await api('PUT', `/v1/admin/users/${user}/entitlement`, { token: adminToken, body: { tier: 'PRO' } });
+  console.log('1. Pro granted (admin API).');
+
+  console.log('2. OAuth consent for both accounts:');
+  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const sourceLogin = `${user}-${values.source}`;
+  const destinationLogin = `${user}-${values.destination}`;
+  const sourceCode = await consent(values.source!, sourceLogin, {
+    seed: 'demo-athlete',
+    historyDays: 800,
+    timezone,
+  });
+  const destinationCode = await consent(values.destination!, destinationLogin, {
+    seed: destinationLogin,
+    historyDays: 0,
+    timezone,
+  });
+  const { body: connection } = await api('POST', '/v1/connections', {
+    body: {
+      source: { provider: values.source, authorizationCode: sourceCode, redirectUri },
+      destination: { provider: values.destination, authorizationCode: destinationCode, redirectUri },
+      timezone,
+    },
+  });
+  console.log(
+    `3. Connection ${connection.id} created (${timezone}); automatic 7-day sync ${connection.initialSync.orchestrationId}.`,
+  );
+
+  const { body: estimate } = await api(
+    'GET',
+    `/v1/connections/${connection.id}/historical-syncs/estimate?preset=${values.preset}`,
+  );
+  console.log(
+    `4. Estimate for ${values.preset}: ${estimate.startDate} to ${estimate.endDate}, ${estimate.totalChunks} chunks, ~${estimate.estimatedRecords} sessions, ${estimate.estimatedApiCalls.source}+${estimate.estimatedApiCalls.destination} API calls, ~${duration(estimate.estimatedSeconds)}.`,
+  );
+  for (const w of estimate.warnings) console.log(`   ${w.code}: ${w.message}`);
+
+  const { body: started, headers } = await api('POST', `/v1/connections/${connection.id}/historical-syncs`, {
+    body: { range: { preset: values.preset } },
+    headers: { 'Idempotency-Key': randomUUID() },
+  });
+  console.log(
+    `5. Historical sync ${started.orchestrationId} accepted (Location: ${headers.get('location')}). Progress:`,
+  );
+
+  let etag = '';
+  let last = '';
+  let status: Parameters<typeof progressLine>[0] & { status: string } = {
+    status: 'PENDING',
+    progressPercent: 0,
+    completedChunks: 0,
+    failedChunks: 0,
+    totalChunks: 0,
+    estimatedSecondsRemaining: null,
+  };
+  for (;;) {
+    const res = await fetch(`${base}/v1/orchestrations/${started.orchestrationId}/status`, {
+      headers: { Authorization: `Bearer ${userToken}`, ...(etag ? { 'If-None-Match': etag } : {}) },
+    });
+    if (res.status === 200) {
+      status = (await res.json()) as typeof status;
+      etag = res.headers.get('etag') ?? '';
+    }
+    const line = progressLine(status);
+    if (tty) process.stdout.write(`\r${line}`);
+    else if (line !== last) console.log(line);
+    last = line;
+    if (!['PENDING', 'IN_PROGRESS'].includes(status.status)) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  if (tty) process.stdout.write('\n');
+
+  const { body: chunks } = await api('GET', `/v1/orchestrations/${started.orchestrationId}/chunks`);
+  console.log('\n6. Chunks:');
+  console.log('   #  from        to          status     tries  read  written  skipped  error');
+  for (const c of chunks.items) {
+    console.log(
+      `  ${String(c.index).padStart(2)}  ${c.chunkStartDate}  ${c.chunkEndDate}  ${c.status.padEnd(9)}  ${String(c.attempts).padStart(5)}  ${String(c.recordsRead).padStart(4)}  ${String(c.recordsWritten).padStart(7)}  ${String(c.recordsSkipped).padStart(7)}  ${c.lastError?.code ?? ''}`,
+    );
+  }
+  const destinationSim = await simulatorOf(
+    (
+      await api(
+        'GET',
+        `/v1/connections/authorize-url?provider=${values.destination}&redirectUri=${encodeURIComponent(redirectUri)}&state=x`,
+      )
+    ).body.url,
+  );
+  if (destinationSim) {
+    type Landed = {
+      name?: string;
+      displayName?: string;
+      start_date?: string;
+      sport_type?: string;
+      exerciseType?: string;
+      interval?: { startTime?: string };
+      exercise?: Landed;
+    };
+    const landed = (await (await fetch(`${destinationSim}/_sim/accounts/${destinationLogin}`)).json()) as {
+      activities?: Landed[];
+      dataPoints?: Landed[];
+    };
+    const items = landed.activities ?? landed.dataPoints ?? [];
+    console.log(
+      `\n7. At the ${values.destination} destination (${destinationSim}/_sim/accounts/${destinationLogin}): ${items.length} records.`,
+    );
+    for (const item of items.slice(-5)) {
+      const a = item.exercise ?? item;
+      console.log(
+        `   ${(a.start_date ?? a.interval?.startTime ?? '').padEnd(21)} ${(a.sport_type ?? a.exerciseType ?? '').padEnd(30)} ${a.name ?? a.displayName}`,
+      );
+    }
+  }
+  console.log(
+    `\nDone: ${status.status}. The sync is also listed under GET /v1/orchestrations (token: npm run token -- --sub ${user}).`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
