@@ -13,6 +13,7 @@ export default {
     '<rootDir>/src/**/*.spec.ts',
     '<rootDir>/migrations/**/*.spec.ts',
     '<rootDir>/test/**/*.spec.ts',
+    '<rootDir>/test/**/*.e2e-spec.ts',
   ],
   globalSetup: '<rootDir>/test/setup/global-setup.js',
   globalTeardown: '<rootDir>/test/setup/global-teardown.js',

@@ -66,7 +66,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       c
         .notNull()
         .defaultTo('PENDING')
-        .check(sql`status IN ('PENDING', 'SENT', 'FAILED', 'INVALID_TOKEN')`),
+        .check(sql`status IN ('PENDING', 'SENDING', 'SENT', 'UNCONFIRMED', 'FAILED', 'INVALID_TOKEN')`),
     )
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('last_error', 'text')

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AdminController } from './modules/admin/admin.controller.js';
 import { AdminModule } from './modules/admin/admin.module.js';
+import { AnalyticsController } from './modules/analytics/analytics.controller.js';
 import { ConnectionsController } from './modules/connections/connections.controller.js';
 import { ConnectionsModule } from './modules/connections/connections.module.js';
 import { EntitlementsController } from './modules/entitlements/entitlements.controller.js';
 import { EntitlementsModule } from './modules/entitlements/entitlements.module.js';
+import { NotificationsController } from './modules/notifications/notifications.controller.js';
+import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { HistoricalSyncsController } from './modules/orchestration/historical-syncs.controller.js';
 import { OrchestrationModule } from './modules/orchestration/orchestration.module.js';
 import { OrchestrationsController } from './modules/orchestration/orchestrations.controller.js';
@@ -14,12 +17,14 @@ import { OrchestrationsController } from './modules/orchestration/orchestrations
  * beside their feature modules, which the worker role loads without them.
  */
 @Module({
-  imports: [AdminModule, ConnectionsModule, EntitlementsModule, OrchestrationModule],
+  imports: [AdminModule, ConnectionsModule, EntitlementsModule, NotificationsModule, OrchestrationModule],
   controllers: [
     AdminController,
+    AnalyticsController,
     ConnectionsController,
     EntitlementsController,
     HistoricalSyncsController,
+    NotificationsController,
     OrchestrationsController,
   ],
 })

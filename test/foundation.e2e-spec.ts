@@ -168,3 +168,28 @@ describe('foundation: HTTP conventions, health, metrics, docs', () => {
     await request(t.http).get('/docs').expect(200).expect('Content-Type', /html/);
   });
 });
+
+describe('Grafana dashboard', () => {
+  it('charts only metrics the service exposes', async () => {
+    const { readFileSync } = await import('node:fs');
+    const t = await createTestApp();
+    try {
+      const exposed = (await request(t.http).get('/metrics').expect(200)).text;
+      const dashboard = readFileSync(
+        new URL('../deploy/grafana/syncwell-historical-sync.json', import.meta.url),
+        'utf8',
+      );
+      const names = new Set(
+        [
+          ...dashboard.matchAll(
+            /\b(syncwell_\w+|http_request_duration_seconds\w*|process_resident_memory_bytes|nodejs_eventloop_lag_p99_seconds)\b/g,
+          ),
+        ].map((m) => m[1].replace(/_(bucket|count|sum)$/, '')),
+      );
+      expect(names.size).toBeGreaterThan(10);
+      for (const name of names) expect(exposed).toContain(`# HELP ${name} `);
+    } finally {
+      await t.close();
+    }
+  });
+});

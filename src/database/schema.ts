@@ -160,7 +160,8 @@ export type AnalyticsEventType =
   | 'CHUNK_COMPLETED'
   | 'CHUNK_FAILED'
   | 'CHUNK_RETRIED'
-  | 'SYNC_COMPLETED';
+  | 'SYNC_COMPLETED'
+  | 'PRO_GRANTED';
 
 export interface AnalyticsEventsTable {
   id: Generated<number>;
@@ -173,7 +174,7 @@ export interface AnalyticsEventsTable {
 
 export type DevicePlatform = 'android' | 'ios' | 'web';
 export type NotificationCode = 'N-05' | 'N-06';
-export type DeliveryStatus = 'PENDING' | 'SENT' | 'FAILED' | 'INVALID_TOKEN';
+export type DeliveryStatus = 'PENDING' | 'SENDING' | 'SENT' | 'UNCONFIRMED' | 'FAILED' | 'INVALID_TOKEN';
 
 export interface DevicesTable {
   id: Generated<string>;

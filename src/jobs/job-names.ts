@@ -2,11 +2,13 @@
 export const JobName = {
   ChunkProcess: 'chunk.process',
   ChunkDeadLetter: 'chunk.dead',
+  NotificationDeliver: 'notification.deliver',
+  NotificationDeadLetter: 'notification.dead',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
 /** Queues that collect the jobs whose retries are spent. */
-export const DEAD_LETTER_QUEUES: string[] = [JobName.ChunkDeadLetter];
+export const DEAD_LETTER_QUEUES: string[] = [JobName.ChunkDeadLetter, JobName.NotificationDeadLetter];
 
 /** Payload of one chunk job (PRD §31 "Chunk Job"), plus the ids the engine needs. */
 export interface ChunkJobData {
@@ -19,7 +21,14 @@ export interface ChunkJobData {
   chunkEndDate: string;
 }
 
+/** Delivery of one notification to every device of its user. */
+export interface NotificationJobData {
+  notificationId: string;
+}
+
 export interface JobPayloads {
   [JobName.ChunkProcess]: ChunkJobData;
   [JobName.ChunkDeadLetter]: ChunkJobData;
+  [JobName.NotificationDeliver]: NotificationJobData;
+  [JobName.NotificationDeadLetter]: NotificationJobData;
 }

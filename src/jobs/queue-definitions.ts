@@ -48,5 +48,24 @@ export function queueDefinitions(config: AppConfig): QueueDefinition[] {
         groupConcurrency: jobs.chunkUserConcurrency,
       },
     },
+    {
+      name: JobName.NotificationDeadLetter,
+      queue: { retryLimit: 3, retryDelay: 30, retryBackoff: true, deleteAfterSeconds: 4 * WEEK },
+      work: { ...polling, localConcurrency: 1 },
+    },
+    {
+      name: JobName.NotificationDeliver,
+      queue: {
+        retryLimit: 8,
+        retryDelay: 5,
+        retryBackoff: true,
+        retryDelayMax: 1800,
+        expireInSeconds: 300,
+        heartbeatSeconds: jobs.chunkHeartbeatSeconds,
+        deleteAfterSeconds: WEEK,
+        deadLetter: JobName.NotificationDeadLetter,
+      },
+      work: { ...polling, localConcurrency: 4 },
+    },
   ];
 }

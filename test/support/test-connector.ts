@@ -39,6 +39,8 @@ export class TestConnector implements SyncConnector {
   private readonly scripts = new Map<string, Behavior[]>();
   firstData: string | null = null;
   defaultBehavior: Behavior = { kind: 'ok' };
+  /** Per-chunk behaviour by anything in the work (user, orchestration); wins over the date scripts. */
+  behaviorFor?: (work: ChunkWork) => Behavior | undefined;
 
   script(startDate: string, ...behaviors: Behavior[]): this {
     this.scripts.set(startDate, [...(this.scripts.get(startDate) ?? []), ...behaviors]);
@@ -61,7 +63,8 @@ export class TestConnector implements SyncConnector {
       attempt: work.attempt,
       at: Date.now(),
     });
-    const behavior = this.scripts.get(work.startDate)?.shift() ?? this.defaultBehavior;
+    const behavior =
+      this.behaviorFor?.(work) ?? this.scripts.get(work.startDate)?.shift() ?? this.defaultBehavior;
     switch (behavior.kind) {
       case 'permanent':
         throw new PermanentChunkError('TEST_PERMANENT', `chunk ${work.startDate} cannot be synced`);

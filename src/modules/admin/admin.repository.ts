@@ -4,17 +4,6 @@ import { AppConfig } from '../../config/app-config.js';
 import { InjectDb } from '../../database/database.tokens.js';
 import type { DB } from '../../database/schema.js';
 
-export interface QueueCountsRow {
-  name: string;
-  ready: number;
-  deferred: number;
-  retry: number;
-  active: number;
-  failed: number;
-  completed: number;
-  cancelled: number;
-}
-
 export interface DeadLetterRow {
   id: string;
   name: string;
@@ -38,23 +27,6 @@ export class AdminRepository {
 
   private get job() {
     return sql.table(`${this.config.jobs.schema}.job`);
-  }
-
-  async queueCounts(names: string[]): Promise<QueueCountsRow[]> {
-    const { rows } = await sql<QueueCountsRow>`
-      SELECT name,
-        count(*) FILTER (WHERE state = 'created' AND start_after <= now())::int AS ready,
-        count(*) FILTER (WHERE state = 'created' AND start_after > now())::int AS deferred,
-        count(*) FILTER (WHERE state = 'retry')::int AS retry,
-        count(*) FILTER (WHERE state = 'active')::int AS active,
-        count(*) FILTER (WHERE state = 'failed')::int AS failed,
-        count(*) FILTER (WHERE state = 'completed')::int AS completed,
-        count(*) FILTER (WHERE state = 'cancelled')::int AS cancelled
-      FROM ${this.job}
-      WHERE name = ANY(${names}::text[])
-      GROUP BY name
-    `.execute(this.db);
-    return rows;
   }
 
   async deadLetters(queues: string[], limit: number, afterId?: string): Promise<DeadLetterRow[]> {

@@ -5,6 +5,7 @@ import { AppConfig } from '../../config/app-config.js';
 import { InjectDb } from '../../database/database.tokens.js';
 import type { DB } from '../../database/schema.js';
 import { DEAD_LETTER_QUEUES, JobName } from '../../jobs/job-names.js';
+import { JobsRepository } from '../../jobs/jobs.repository.js';
 import { JobsService } from '../../jobs/jobs.service.js';
 import { queueDefinitions } from '../../jobs/queue-definitions.js';
 import { OrchestrationRepository } from '../orchestration/orchestration.repository.js';
@@ -46,22 +47,15 @@ export class AdminService {
     private readonly config: AppConfig,
     private readonly repository: AdminRepository,
     private readonly jobs: JobsService,
+    private readonly jobCounts: JobsRepository,
     private readonly orchestrations: OrchestrationRepository,
     private readonly orchestrationService: OrchestrationService,
   ) {}
 
   async queues(): Promise<QueueListDto> {
     const definitions = queueDefinitions(this.config);
-    const counts = new Map(
-      (await this.repository.queueCounts(definitions.map((d) => d.name))).map((r) => [r.name, r]),
-    );
-    const zero = { ready: 0, deferred: 0, retry: 0, active: 0, failed: 0, completed: 0, cancelled: 0 };
-    return {
-      items: definitions.map(({ name, queue }) => {
-        const { name: _name, ...row } = counts.get(name) ?? { name, ...zero };
-        return { name, deadLetter: queue.deadLetter ?? null, ...row };
-      }),
-    };
+    const counts = await this.jobCounts.queueCounts(definitions.map((d) => d.name));
+    return { items: counts.map((c, i) => ({ ...c, deadLetter: definitions[i].queue.deadLetter ?? null })) };
   }
 
   async deadLetters(query: DeadLetterQueryDto): Promise<DeadLetterListDto> {

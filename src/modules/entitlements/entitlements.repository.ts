@@ -11,8 +11,13 @@ export class EntitlementsRepository {
     return this.db.selectFrom('entitlements').selectAll().where('user_id', '=', userId).executeTakeFirst();
   }
 
-  upsert(userId: string, tier: Tier, expiresAt: Date | null): Promise<Entitlement> {
-    return this.db
+  upsert(
+    userId: string,
+    tier: Tier,
+    expiresAt: Date | null,
+    executor: Kysely<DB> = this.db,
+  ): Promise<Entitlement> {
+    return executor
       .insertInto('entitlements')
       .values({ user_id: userId, tier, expires_at: expiresAt, updated_at: new Date() })
       .onConflict((oc) =>

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Tier } from '../../database/schema.js';
+import type { Kysely } from 'kysely';
+import { InjectDb } from '../../database/database.tokens.js';
+import type { DB, Tier } from '../../database/schema.js';
+import { AnalyticsService } from '../analytics/analytics.service.js';
 import { EntitlementsRepository } from './entitlements.repository.js';
 
 export interface EffectiveEntitlement {
@@ -10,7 +13,11 @@ export interface EffectiveEntitlement {
 /** The entitlement store is the only source of a user's tier; token claims are never trusted for it. */
 @Injectable()
 export class EntitlementsService {
-  constructor(private readonly repository: EntitlementsRepository) {}
+  constructor(
+    @InjectDb() private readonly db: Kysely<DB>,
+    private readonly repository: EntitlementsRepository,
+    private readonly analytics: AnalyticsService,
+  ) {}
 
   /** Users never written are FREE; a PRO whose expiresAt has passed is FREE. */
   async effective(userId: string, now: Date = new Date()): Promise<EffectiveEntitlement> {
@@ -25,8 +32,18 @@ export class EntitlementsService {
     return (await this.effective(userId)).tier === 'PRO';
   }
 
+  /** Sets the tier; becoming PRO records a PRO_GRANTED analytics event in the same transaction. */
   async set(userId: string, tier: Tier, expiresAt: Date | null): Promise<EffectiveEntitlement> {
-    await this.repository.upsert(userId, tier, tier === 'PRO' ? expiresAt : null);
+    const before = await this.effective(userId);
+    await this.db.transaction().execute(async (trx) => {
+      await this.repository.upsert(userId, tier, tier === 'PRO' ? expiresAt : null, trx);
+      if (tier === 'PRO' && before.tier !== 'PRO') {
+        await this.analytics.record(
+          { type: 'PRO_GRANTED', userId, properties: { expiresAt: expiresAt?.toISOString() ?? null } },
+          trx,
+        );
+      }
+    });
     return this.effective(userId);
   }
 }

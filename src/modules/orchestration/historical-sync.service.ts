@@ -72,7 +72,7 @@ export class HistoricalSyncService {
             type: 'SYNC_REQUESTED',
             userId: user.userId,
             orchestrationId: o.id,
-            properties: { preset: body.range.preset, chunks: o.total_chunks },
+            properties: { kind: 'HISTORICAL', preset: body.range.preset, chunks: o.total_chunks },
           },
           trx,
         );

@@ -9,6 +9,7 @@ export function rangeBucket(o: Pick<Orchestration, 'start_date' | 'end_date'>): 
   const days = daysBetween(o.start_date, o.end_date) + 1;
   if (days <= 7) return '7d';
   if (days <= 31) return '30d';
+  if (days <= 92) return '90d';
   if (days <= 366) return '1y';
   if (days <= 3 * 366) return '3y';
   return '10y';

@@ -1,0 +1,82 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import type { DevicePlatform } from '../../../database/schema.js';
+
+export const PLATFORMS: DevicePlatform[] = ['android', 'ios', 'web'];
+
+export class RegisterDeviceDto {
+  @ApiProperty({ enum: PLATFORMS })
+  @IsIn(PLATFORMS, { message: `platform must be one of ${PLATFORMS.join(', ')}` })
+  platform!: DevicePlatform;
+
+  @ApiProperty({ description: 'The FCM registration token of the app install' })
+  @IsString()
+  @Length(1, 4096)
+  token!: string;
+}
+
+export class DeviceDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: PLATFORMS })
+  platform!: DevicePlatform;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+}
+
+export class DeliveryDto {
+  @ApiProperty({ format: 'uuid' })
+  deviceId!: string;
+
+  @ApiProperty({ enum: ['PENDING', 'SENDING', 'SENT', 'UNCONFIRMED', 'FAILED', 'INVALID_TOKEN'] })
+  status!: string;
+}
+
+export class NotificationDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: ['N-05', 'N-06'] })
+  code!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  orchestrationId!: string;
+
+  @ApiProperty()
+  title!: string;
+
+  @ApiProperty({ example: 'Your historical sync is complete.' })
+  body!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ type: [DeliveryDto] })
+  deliveries!: DeliveryDto[];
+}
+
+export class NotificationListDto {
+  @ApiProperty({ type: [NotificationDto] })
+  items!: NotificationDto[];
+
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
+}
+
+export class ListNotificationsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}
