@@ -42,6 +42,7 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, Before
       application_name: `syncwell-${config.role.name}-jobs`,
       superviseIntervalSeconds: config.jobs.superviseIntervalSeconds,
       monitorIntervalSeconds: config.jobs.superviseIntervalSeconds,
+      queueCacheIntervalSeconds: config.jobs.superviseIntervalSeconds,
       schedule: false,
       instanceName: `syncwell-${config.role.name}`,
     });

@@ -46,6 +46,8 @@ export function queueDefinitions(config: AppConfig): QueueDefinition[] {
         ...polling,
         localConcurrency: jobs.chunkConcurrency,
         groupConcurrency: jobs.chunkUserConcurrency,
+        // with a backlog, fetch the next chunk as soon as one is done instead of waiting a poll
+        burstWhenReadyExceeds: 1,
       },
     },
     {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import { AppConfig } from '../../config/app-config.js';
 import { InjectDb } from '../../database/database.tokens.js';
-import type { Chunk, ChunkStatus, DB, ErrorInfo, NewChunk } from '../../database/schema.js';
+import type { Chunk, ChunkStatus, DB, ErrorInfo, NewChunk, Orchestration } from '../../database/schema.js';
 import { JobName } from '../../jobs/job-names.js';
 import type { ChunkCounts, ChunkProgress } from './sync-connector.js';
 
@@ -44,8 +44,28 @@ export class ChunksRepository {
     return executor.insertInto('chunks').values(chunks).returningAll().execute();
   }
 
+  /**
+   * The chunk's context, taking for the rest of the transaction its orchestration's row lock and
+   * the user's concurrency-slot lock (an advisory lock only chunk starts take, always first), so
+   * starts of one user's chunks are serialized and the running count read after it is exact.
+   */
+  lockContext(executor: Kysely<DB>, chunkId: string): Promise<ChunkContextRow | undefined> {
+    return this.contextQuery(executor, chunkId)
+      .select(
+        sql<string>`pg_advisory_xact_lock(hashtextextended('user-chunks:' || o.user_id, 0))::text`.as(
+          'slot_lock',
+        ),
+      )
+      .forUpdate('o')
+      .executeTakeFirst() as Promise<ChunkContextRow | undefined>;
+  }
+
   findContext(chunkId: string): Promise<ChunkContextRow | undefined> {
-    return this.db
+    return this.contextQuery(this.db, chunkId).executeTakeFirst() as Promise<ChunkContextRow | undefined>;
+  }
+
+  private contextQuery(executor: Kysely<DB>, chunkId: string) {
+    return executor
       .selectFrom('chunks as c')
       .innerJoin('orchestrations as o', 'o.id', 'c.orchestration_id')
       .innerJoin('connections as n', 'n.id', 'o.connection_id')
@@ -60,48 +80,43 @@ export class ChunksRepository {
         'n.source_account_id',
         'n.destination_account_id',
       ])
-      .where('c.id', '=', chunkId)
-      .executeTakeFirst() as Promise<ChunkContextRow | undefined>;
+      .where('c.id', '=', chunkId);
   }
 
   /**
-   * Takes the user's concurrency slot lock (for the rest of the transaction) and counts the user's
-   * chunks running now, this one excepted.
+   * PENDING (or RUNNING again after a crash) -> RUNNING, counting an attempt, and the orchestration
+   * PENDING -> IN_PROGRESS if this is its first chunk, in one statement; the caller holds the locks
+   * of lockContext. 'busy' when the user already has `userLimit` other chunks running, undefined if
+   * the job is stale; `startedKind` is set when the sync started now.
    */
-  async lockAndCountRunningForUser(
+  async startRun(
     executor: Kysely<DB>,
-    userId: string,
-    exceptChunkId: string,
-  ): Promise<number> {
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`user-chunks:${userId}`}, 0))`.execute(
-      executor,
-    );
-    const { rows } = await sql<{ n: number }>`
-      SELECT count(*)::int AS n
-      FROM chunks c
-      WHERE c.status = 'RUNNING' AND c.id <> ${exceptChunkId}
-        AND c.orchestration_id IN (
-          SELECT o.id FROM orchestrations o WHERE o.user_id = ${userId} AND o.status IN ('PENDING', 'IN_PROGRESS', 'PAUSED')
+    chunk: { id: string; orchestrationId: string; userId: string },
+    jobId: string,
+    userLimit: number,
+  ): Promise<{ attempts: number; startedKind: string | null } | 'busy' | undefined> {
+    const { rows } = await sql<{ running: number; attempts: number | null; started_kind: string | null }>`
+      WITH running AS (
+        SELECT count(*)::int AS n FROM chunks
+        WHERE status = 'RUNNING' AND id <> ${chunk.id} AND orchestration_id IN (
+          SELECT id FROM orchestrations WHERE user_id = ${chunk.userId} AND status IN ('PENDING', 'IN_PROGRESS', 'PAUSED')
         )
+      ), c AS (
+        UPDATE chunks SET status = 'RUNNING', attempts = attempts + 1, started_at = now(), updated_at = now()
+        WHERE id = ${chunk.id} AND job_id = ${jobId} AND status IN ('PENDING', 'RUNNING')
+          AND (SELECT n FROM running) < ${userLimit}
+        RETURNING attempts
+      ), o AS (
+        UPDATE orchestrations SET status = 'IN_PROGRESS', started_at = coalesce(started_at, now()), updated_at = now()
+        WHERE id = ${chunk.orchestrationId} AND status = 'PENDING' AND EXISTS (SELECT 1 FROM c)
+        RETURNING kind
+      )
+      SELECT running.n AS running, c.attempts, (SELECT kind FROM o) AS started_kind
+      FROM running LEFT JOIN c ON true
     `.execute(executor);
-    return rows[0].n;
-  }
-
-  /** PENDING (or RUNNING again after a crash) -> RUNNING, counting an attempt. Undefined if the job is stale. */
-  markRunning(executor: Kysely<DB>, chunkId: string, jobId: string): Promise<Chunk | undefined> {
-    return executor
-      .updateTable('chunks')
-      .set({
-        status: 'RUNNING',
-        attempts: sql`attempts + 1`,
-        started_at: sql`now()`,
-        updated_at: sql`now()`,
-      })
-      .where('id', '=', chunkId)
-      .where('job_id', '=', jobId)
-      .where('status', 'in', ['PENDING', 'RUNNING'])
-      .returningAll()
-      .executeTakeFirst();
+    const row = rows[0];
+    if (row.attempts !== null) return { attempts: row.attempts, startedKind: row.started_kind };
+    return row.running >= userLimit ? 'busy' : undefined;
   }
 
   async saveProgress(chunkId: string, jobId: string, progress: ChunkProgress): Promise<void> {
@@ -114,28 +129,32 @@ export class ChunksRepository {
       .execute();
   }
 
-  /** RUNNING -> COMPLETED once: false when this run is stale or the chunk was already counted. */
-  async complete(
+  /**
+   * RUNNING -> COMPLETED and completedChunks + 1 in one statement (the caller holds the
+   * orchestration's lock); undefined when this run is stale or the chunk was already counted.
+   */
+  async completeRun(
     executor: Kysely<DB>,
     chunkId: string,
     jobId: string,
+    orchestrationId: string,
     result: ChunkCounts,
-  ): Promise<Chunk | undefined> {
-    return executor
-      .updateTable('chunks')
-      .set({
-        ...counts(result),
-        status: 'COMPLETED',
-        last_error: null,
-        cursor: null,
-        finished_at: sql`now()`,
-        updated_at: sql`now()`,
-      })
-      .where('id', '=', chunkId)
-      .where('job_id', '=', jobId)
-      .where('status', '=', 'RUNNING')
-      .returningAll()
-      .executeTakeFirst();
+  ): Promise<{ idx: number; orchestration: Orchestration } | undefined> {
+    const { rows } = await sql<Orchestration & { chunk_idx: number }>`
+      WITH c AS (
+        UPDATE chunks SET status = 'COMPLETED', records_read = ${result.recordsRead}, records_written = ${result.recordsWritten},
+          records_skipped = ${result.recordsSkipped}, last_error = NULL, cursor = NULL, finished_at = now(), updated_at = now()
+        WHERE id = ${chunkId} AND job_id = ${jobId} AND status = 'RUNNING'
+        RETURNING idx
+      )
+      UPDATE orchestrations o SET completed_chunks = completed_chunks + 1, updated_at = now()
+      FROM c
+      WHERE o.id = ${orchestrationId}
+      RETURNING o.*, c.idx AS chunk_idx
+    `.execute(executor);
+    if (!rows[0]) return undefined;
+    const { chunk_idx: idx, ...orchestration } = rows[0];
+    return { idx, orchestration };
   }
 
   /**
@@ -203,8 +222,8 @@ export class ChunksRepository {
   }
 
   /** Clears the job of a chunk that must wait (paused orchestration), so resume enqueues it again. */
-  async detachJob(chunkId: string, jobId: string): Promise<void> {
-    await this.db
+  async detachJob(chunkId: string, jobId: string, executor: Kysely<DB> = this.db): Promise<void> {
+    await executor
       .updateTable('chunks')
       .set({ job_id: null, status: 'PENDING', updated_at: sql`now()` })
       .where('id', '=', chunkId)

@@ -105,17 +105,6 @@ export class OrchestrationRepository {
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
   }
 
-  /** PENDING -> IN_PROGRESS when its first chunk starts. Returns the row only if this call started it. */
-  markStarted(executor: Kysely<DB>, id: string): Promise<Orchestration | undefined> {
-    return executor
-      .updateTable('orchestrations')
-      .set({ status: 'IN_PROGRESS', started_at: sql`coalesce(started_at, now())`, updated_at: sql`now()` })
-      .where('id', '=', id)
-      .where('status', '=', 'PENDING')
-      .returningAll()
-      .executeTakeFirst();
-  }
-
   addToCounters(
     executor: Kysely<DB>,
     id: string,

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { AppConfig } from '../../../config/app-config.js';
 import { InjectDb } from '../../../database/database.tokens.js';
-import type { Chunk, DB, ErrorInfo, Orchestration } from '../../../database/schema.js';
+import type { DB, ErrorInfo, Orchestration } from '../../../database/schema.js';
 import { AnalyticsService } from '../../analytics/analytics.service.js';
 import { ChunkQueue } from '../../chunks/chunk-queue.service.js';
 import { ChunksRepository, type ChunkContextRow } from '../../chunks/chunks.repository.js';
@@ -12,6 +12,14 @@ import type { ChunkCounts } from '../../chunks/sync-connector.js';
 import { OrchestrationRepository } from '../orchestration.repository.js';
 import { CompletionService } from './completion.service.js';
 import { EngineMetrics } from './engine.metrics.js';
+
+const RUNNABLE_CHUNK = ['PENDING', 'RUNNING'];
+const RUNNABLE_ORCHESTRATION = ['PENDING', 'IN_PROGRESS'];
+
+export type StartOutcome =
+  | { kind: 'run'; context: ChunkContextRow; attempts: number }
+  | { kind: 'busy'; context: ChunkContextRow }
+  | { kind: 'skip' };
 
 const orchestrationRef = (c: ChunkContextRow) =>
   ({
@@ -46,30 +54,41 @@ export class ChunkEngine {
   ) {}
 
   /**
-   * Marks the chunk RUNNING (and its orchestration IN_PROGRESS on the first chunk), unless the user
-   * already has CHUNK_USER_CONCURRENCY chunks running: then 'busy'. pg-boss's group concurrency
-   * keeps this rare; this check makes the limit exact when fetches race.
+   * Takes the chunk for this job: RUNNING (and its orchestration IN_PROGRESS on the first chunk),
+   * unless the job is stale or the chunk settled ('skip'), the sync is paused or ended (the job is
+   * detached so resume enqueues the chunk again; 'skip'), or the user already has
+   * CHUNK_USER_CONCURRENCY chunks running ('busy'). pg-boss's group concurrency keeps 'busy' rare;
+   * the check under the user's lock makes the limit exact when fetches race.
    */
-  async start(context: ChunkContextRow, jobId: string): Promise<Chunk | 'busy' | undefined> {
-    return this.db.transaction().execute(async (trx) => {
-      await this.orchestrations.lock(trx, context.orchestration_id);
-      const running = await this.chunks.lockAndCountRunningForUser(trx, context.user_id, context.id);
-      if (running >= this.config.jobs.chunkUserConcurrency) return 'busy' as const;
-      const chunk = await this.chunks.markRunning(trx, context.id, jobId);
-      if (!chunk) return undefined;
-      const started = await this.orchestrations.markStarted(trx, context.orchestration_id);
-      if (started) {
+  async start(chunkId: string, jobId: string): Promise<StartOutcome> {
+    return this.db.transaction().execute(async (trx): Promise<StartOutcome> => {
+      const context = await this.chunks.lockContext(trx, chunkId);
+      if (!context || context.job_id !== jobId) return { kind: 'skip' }; // superseded by a newer job
+      if (!RUNNABLE_CHUNK.includes(context.status)) return { kind: 'skip' }; // settled: counts nothing
+      if (!RUNNABLE_ORCHESTRATION.includes(context.orchestration_status)) {
+        await this.chunks.detachJob(context.id, jobId, trx);
+        return { kind: 'skip' };
+      }
+      const run = await this.chunks.startRun(
+        trx,
+        { id: context.id, orchestrationId: context.orchestration_id, userId: context.user_id },
+        jobId,
+        this.config.jobs.chunkUserConcurrency,
+      );
+      if (run === 'busy') return { kind: 'busy', context };
+      if (!run) return { kind: 'skip' };
+      if (run.startedKind) {
         await this.analytics.record(
           {
             type: 'SYNC_STARTED',
-            userId: started.user_id,
-            orchestrationId: started.id,
-            properties: { kind: started.kind },
+            userId: context.user_id,
+            orchestrationId: context.orchestration_id,
+            properties: { kind: run.startedKind },
           },
           trx,
         );
       }
-      return chunk;
+      return { kind: 'run', context, attempts: run.attempts };
     });
   }
 
@@ -82,15 +101,15 @@ export class ChunkEngine {
   ): Promise<void> {
     const finished = await this.db.transaction().execute(async (trx) => {
       await this.orchestrations.lock(trx, context.orchestration_id);
-      const chunk = await this.chunks.complete(trx, context.id, jobId, result);
-      if (!chunk) return { counted: false as const };
-      const o = await this.orchestrations.addToCounters(trx, context.orchestration_id, { completed: 1 });
+      const run = await this.chunks.completeRun(trx, context.id, jobId, context.orchestration_id, result);
+      if (!run) return { counted: false as const };
+      const o = run.orchestration;
       await this.analytics.record(
         {
           type: 'CHUNK_COMPLETED',
           userId: o.user_id,
           orchestrationId: o.id,
-          properties: { index: chunk.idx, seconds, ...result },
+          properties: { index: run.idx, seconds, ...result },
         },
         trx,
       );

@@ -14,9 +14,6 @@ import {
 import { SYNC_CONNECTOR, type SyncConnector } from '../../chunks/sync-connector.js';
 import { ChunkEngine } from './chunk-engine.service.js';
 
-const RUNNABLE_CHUNK = ['PENDING', 'RUNNING'];
-const RUNNABLE_ORCHESTRATION = ['PENDING', 'IN_PROGRESS'];
-
 /**
  * The chunk queue's handler (PRD §31.4): run one month of one sync, then record the outcome.
  * The dead-letter handler marks chunks whose retries are spent (or whose error was permanent) FAILED.
@@ -33,17 +30,10 @@ export class ChunkWorker {
 
   @OnJob(JobName.ChunkProcess)
   async process(job: Job<ChunkJobData>): Promise<void> {
-    const context = await this.chunks.findContext(job.data.chunkId);
-    if (!context || context.job_id !== job.id) return; // superseded by a newer job for this chunk
-    if (!RUNNABLE_CHUNK.includes(context.status)) return; // already settled: a second run counts nothing
-    if (!RUNNABLE_ORCHESTRATION.includes(context.orchestration_status)) {
-      // paused: the chunk waits for resume; ended: it will never run
-      await this.chunks.detachJob(context.id, job.id);
-      return;
-    }
-    const chunk = await this.engine.start(context, job.id);
-    if (chunk === 'busy') return this.engine.deferBusy(context, job.id, job.retryCount);
-    if (!chunk) return;
+    const outcome = await this.engine.start(job.data.chunkId, job.id);
+    if (outcome.kind === 'skip') return;
+    const { context } = outcome;
+    if (outcome.kind === 'busy') return this.engine.deferBusy(context, job.id, job.retryCount);
 
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
@@ -61,7 +51,7 @@ export class ChunkWorker {
           timezone: context.timezone,
           startDate: context.start_date,
           endDate: context.end_date,
-          attempt: chunk.attempts,
+          attempt: outcome.attempts,
           cursor: context.cursor,
         },
         {
