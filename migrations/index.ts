@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_core.js';
 import * as m0002 from './0002_notifications_analytics.js';
 import * as m0003 from './0003_connectors.js';
+import * as m0004 from './0004_orchestration_changes.js';
 
 /**
  * Every migration, in order. Files stay plain Kysely migrations against `Kysely<any>`; listing them
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_notifications_analytics': m0002,
   '0003_connectors': m0003,
+  '0004_orchestration_changes': m0004,
 };

@@ -23,7 +23,7 @@ export class AppConfig {
   readonly http!: { host: string; port: number; bodyLimit: string };
   readonly log!: { level: LogLevel };
   readonly dataDir!: string;
-  readonly database!: { url?: string; embeddedPort: number; poolMax: number };
+  readonly database!: { url?: string; embeddedPort: number; poolMax: number; statusCacheSize: number };
   readonly auth!: { jwtSecret: string; jwtSecretGenerated: boolean };
   readonly jobs!: {
     schema: string;
@@ -163,7 +163,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { host: env.HOST, port: env.PORT, bodyLimit: env.HTTP_BODY_LIMIT },
     log: { level: env.LOG_LEVEL as LogLevel },
     dataDir,
-    database: { url: env.DATABASE_URL, embeddedPort: env.EMBEDDED_PG_PORT, poolMax: env.DB_POOL_MAX },
+    database: {
+      url: env.DATABASE_URL,
+      embeddedPort: env.EMBEDDED_PG_PORT,
+      poolMax: env.DB_POOL_MAX,
+      statusCacheSize: env.STATUS_CACHE_SIZE,
+    },
     auth: { jwtSecret, jwtSecretGenerated: !env.JWT_SECRET },
     jobs: {
       schema: env.JOBS_SCHEMA,

@@ -52,6 +52,13 @@ export class EnvironmentVariables {
   @Max(200)
   DB_POOL_MAX = 10;
 
+  /** Orchestration rows an API process keeps in memory for status polls (0: read every poll from PostgreSQL). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  STATUS_CACHE_SIZE = 50_000;
+
   @IsOptional()
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })

@@ -5,6 +5,16 @@ import { AppConfig } from '../../config/app-config.js';
 
 import { assignRequestId } from './request-id.js';
 
+/** The mobile app polls status every 10 s: answered polls are debug noise; failures are not. */
+const POLL = /^\/v1\/orchestrations\/[^/]+\/status(\?|$)/;
+
+export function requestLogLevel(req: IncomingMessage, res: ServerResponse, error?: Error) {
+  if (error || res.statusCode >= 500) return 'error';
+  if (res.statusCode >= 400) return 'warn';
+  if (req.method === 'GET' && POLL.test(req.url ?? '')) return 'debug';
+  return 'info';
+}
+
 /**
  * Structured JSON logs (pino) with a request id per request: the caller's `X-Request-Id` when it is
  * well-formed, else a new UUID, echoed in the response. Credentials never reach the log.
@@ -33,6 +43,7 @@ import { assignRequestId } from './request-id.js';
             ],
             censor: '[redacted]',
           },
+          customLogLevel: requestLogLevel,
           autoLogging: {
             ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? ''),
           },

@@ -13,6 +13,8 @@ import { EngineMetrics } from './engine/engine.metrics.js';
 import { SweeperService } from './engine/sweeper.service.js';
 import { EstimateService } from './estimate.service.js';
 import { HistoricalSyncService } from './historical-sync.service.js';
+import { OrchestrationCache } from './orchestration-cache.service.js';
+import { OrchestrationChangesRepository } from './orchestration-changes.repository.js';
 import { OrchestrationRepository } from './orchestration.repository.js';
 import { OrchestrationService } from './orchestration.service.js';
 
@@ -29,6 +31,8 @@ import { OrchestrationService } from './orchestration.service.js';
   ],
   providers: [
     OrchestrationRepository,
+    OrchestrationChangesRepository,
+    OrchestrationCache,
     OrchestrationService,
     HistoricalSyncService,
     EstimateService,

@@ -33,19 +33,6 @@ export class OrchestrationRepository {
       .executeTakeFirstOrThrow();
   }
 
-  findForUser(
-    id: string,
-    userId: string,
-    executor: Kysely<DB> = this.db,
-  ): Promise<Orchestration | undefined> {
-    return executor
-      .selectFrom('orchestrations')
-      .selectAll()
-      .where('id', '=', id)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-  }
-
   findById(id: string, executor: Kysely<DB> = this.db): Promise<Orchestration | undefined> {
     return executor.selectFrom('orchestrations').selectAll().where('id', '=', id).executeTakeFirst();
   }

@@ -23,6 +23,7 @@ import type {
 } from './dto/orchestration.dto.js';
 import { CompletionService } from './engine/completion.service.js';
 import { EngineMetrics } from './engine/engine.metrics.js';
+import { OrchestrationCache } from './orchestration-cache.service.js';
 import { toChunkDto, toOrchestrationDto } from './orchestration.mapper.js';
 import { ACTIVE_STATUSES, OrchestrationRepository, TERMINAL_STATUSES } from './orchestration.repository.js';
 
@@ -38,11 +39,13 @@ export class OrchestrationService {
     private readonly completion: CompletionService,
     private readonly analytics: AnalyticsService,
     private readonly metrics: EngineMetrics,
+    private readonly cache: OrchestrationCache,
   ) {}
 
+  /** One of the user's orchestrations, for the polled GET routes: from memory when it is unchanged. */
   async get(user: AuthUser, id: string): Promise<Orchestration> {
-    const o = await this.orchestrations.findForUser(id, user.userId);
-    if (!o) throw notFound('Orchestration');
+    const o = await this.cache.get(id, () => this.orchestrations.findById(id));
+    if (!o || o.user_id !== user.userId) throw notFound('Orchestration');
     return o;
   }
 
@@ -76,21 +79,25 @@ export class OrchestrationService {
 
   /** US-32: FAILED chunks back to PENDING with new jobs, in one transaction. Idempotent by key. */
   async retryFailed(user: AuthUser, id: string, scope: Omit<IdempotencyScope, 'userId'>) {
-    return this.idempotency.run<RetryFailedResponseDto>({ userId: user.userId, ...scope }, async (trx) => {
-      const o = await this.lockOwned(trx, user, id);
-      if (o.failed_chunks === 0) throw invalidState('This sync has no failed chunks to retry');
-      const retry = await this.requeueFailed(trx, o);
-      if (!retry) {
-        throw invalidState(
-          `Cannot retry chunks of a ${o.status} sync${o.status === 'PAUSED' ? '; resume it first' : ''}`,
-        );
-      }
-      return {
-        status: 202,
-        body: { orchestration: toOrchestrationDto(retry.orchestration), retriedChunks: retry.chunks },
-        headers: { Location: `/v1/orchestrations/${o.id}` },
-      };
-    }) as Promise<IdempotentResult<RetryFailedResponseDto>>;
+    const result = this.idempotency.run<RetryFailedResponseDto>(
+      { userId: user.userId, ...scope },
+      async (trx) => {
+        const o = await this.lockOwned(trx, user, id);
+        if (o.failed_chunks === 0) throw invalidState('This sync has no failed chunks to retry');
+        const retry = await this.requeueFailed(trx, o);
+        if (!retry) {
+          throw invalidState(
+            `Cannot retry chunks of a ${o.status} sync${o.status === 'PAUSED' ? '; resume it first' : ''}`,
+          );
+        }
+        return {
+          status: 202,
+          body: { orchestration: toOrchestrationDto(retry.orchestration), retriedChunks: retry.chunks },
+          headers: { Location: `/v1/orchestrations/${o.id}` },
+        };
+      },
+    ) as Promise<IdempotentResult<RetryFailedResponseDto>>;
+    return result.finally(() => this.cache.invalidate(id));
   }
 
   /**
@@ -193,6 +200,7 @@ export class OrchestrationService {
       const final = await this.completion.maybeFinalize(trx, changed);
       return { result: final ?? changed, final };
     });
+    this.cache.invalidate(id);
     this.metrics.completed(final);
     return toOrchestrationDto(result);
   }
