@@ -15,11 +15,15 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** Starts bench/lib/service-main.ts in a child process with `env` and waits until it answers /health/live. */
-export async function spawnService(env: Record<string, string>, port: number): Promise<ServiceProcess> {
+/** Starts `entry` (by default bench/lib/service-main.ts; src/main.ts is the real entry point) in a child process with `env` and waits until it answers /health/live. */
+export async function spawnService(
+  env: Record<string, string>,
+  port: number,
+  entry = 'bench/lib/service-main.ts',
+): Promise<ServiceProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs(), '--import', './scripts/register-ts.js', 'bench/lib/service-main.ts'],
+    [...nodeArgs(), '--import', './scripts/register-ts.js', entry],
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port) },

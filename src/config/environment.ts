@@ -194,15 +194,17 @@ export class EnvironmentVariables {
   @Max(10)
   PROVIDER_RETRIES = 3;
 
+  /** Wait before the first upload status poll (Strava processes an upload in ~2 s). */
   @Type(() => Number)
   @IsInt()
-  @Min(1000)
+  @Min(10)
   @Max(60_000)
   STRAVA_UPLOAD_FIRST_POLL_MS = 2000;
 
+  /** Between status polls; never below 1 s x PROVIDER_TIME_SCALE (Strava: at most one poll a second). */
   @Type(() => Number)
   @IsInt()
-  @Min(1000)
+  @Min(10)
   @Max(60_000)
   STRAVA_UPLOAD_POLL_MS = 1000;
 

@@ -227,7 +227,11 @@ export class StravaConnector implements ProviderConnector {
         );
       upload = polled.body;
       if (!upload.activity_id && !upload.error)
-        await sleep(Math.max(1000, this.config.providers.uploadPollIntervalMs), signal);
+        await sleep(
+          // Strava: no more than one poll a second (in provider time, for time-scaled simulators)
+          Math.max(1000 * this.config.providers.timeScale, this.config.providers.uploadPollIntervalMs),
+          signal,
+        );
     }
   }
 

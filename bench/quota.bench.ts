@@ -1,0 +1,208 @@
+/**
+ * A 1-year Fitbit -> Strava sync against the simulators with the real quotas, time-scaled (a
+ * 15-minute Strava window lasts 900 x SCALE s): completion time divided by the lower bound the
+ * quotas impose on the requests the sync made. Provider latencies (upload processing, poll
+ * intervals) are scaled by the same factor. The service is the real entry point (src/main.ts,
+ * all roles) in its own process; the simulators run in this one so their request counts can be read.
+ */
+import { randomUUID } from 'node:crypto';
+import { signToken } from '../src/common/auth/token.js';
+import { startSimulators } from '../src/simulators/simulators.js';
+import { BENCH_JWT_SECRET, benchEnv } from './lib/app.js';
+import { freshDatabase, stopEmbedded } from './lib/database.js';
+import { printTable, round, writeResult } from './lib/report.js';
+import { spawnService } from './lib/service.js';
+
+const SCALE = Number(process.env.BENCH_TIME_SCALE ?? 0.1);
+const PORT = 3921;
+const GOOGLE_PORT = 4111;
+const STRAVA_PORT = 4121;
+const REDIRECT = 'http://localhost/bench/oauth-callback';
+
+/** The published quotas (../shared/reference/PROVIDERS.md), in unscaled seconds. */
+const QUOTAS = [
+  { bucket: 'Strava overall (per app)', provider: 'strava', reads: false, limit: 200, window: 900 },
+  { bucket: 'Strava overall daily', provider: 'strava', reads: false, limit: 2000, window: 86_400 },
+  { bucket: 'Strava reads (per app)', provider: 'strava', reads: true, limit: 100, window: 900 },
+  { bucket: 'Strava reads daily', provider: 'strava', reads: true, limit: 1000, window: 86_400 },
+  { bucket: 'Google Health per user', provider: 'google', reads: false, limit: 300, window: 60 },
+] as const;
+const STRAVA_WRITES = ['uploads.create', 'activities.create'];
+
+type Counts = Record<string, Record<string, number>>;
+
+/** Requests a bucket counted and that were answered (not 429): what the sync needed. */
+function needed(counts: Counts, reads: boolean, provider: string) {
+  let answered = 0;
+  let rejected = 0;
+  for (const [endpoint, byStatus] of Object.entries(counts)) {
+    if (endpoint.startsWith('oauth.')) continue;
+    if (provider === 'strava' && reads && STRAVA_WRITES.includes(endpoint)) continue;
+    for (const [status, n] of Object.entries(byStatus)) {
+      if (status === '429') rejected += n;
+      else answered += n;
+    }
+  }
+  return { answered, rejected };
+}
+
+async function main() {
+  const db = await freshDatabase('quota');
+  // every provider-side duration is scaled like the quotas: Strava's ~1.5 s upload processing, and
+  // the client's 2 s first poll and 1 s poll interval, so latency keeps its real weight against windows
+  const sims = await startSimulators({
+    googlePort: GOOGLE_PORT,
+    stravaPort: STRAVA_PORT,
+    settings: { timeScale: SCALE, uploadProcessingMs: Math.round(1500 * SCALE) },
+  });
+  const env = benchEnv(db.url, {
+    ROLE: 'all',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    GOOGLE_SIM_PORT: String(GOOGLE_PORT),
+    STRAVA_SIM_PORT: String(STRAVA_PORT),
+    SIM_TIME_SCALE: String(SCALE),
+    PROVIDER_TIME_SCALE: String(SCALE),
+    STRAVA_UPLOAD_FIRST_POLL_MS: String(Math.max(10, Math.round(2000 * SCALE))),
+    STRAVA_UPLOAD_POLL_MS: String(Math.max(10, Math.round(1000 * SCALE))),
+  });
+  const server = await spawnService(env, PORT, 'src/main.ts');
+  const user = `quota-${Date.now().toString(36)}`;
+  const token = signToken(BENCH_JWT_SECRET, { sub: user });
+  const api = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    bearer = token,
+  ) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${bearer}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = res.status === 204 ? undefined : await res.json();
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const consent = async (provider: string, login: string, account: Record<string, unknown>) => {
+    const { url } = await api(
+      'GET',
+      `/v1/connections/authorize-url?provider=${provider}&redirectUri=${encodeURIComponent(REDIRECT)}&state=s&loginHint=${login}`,
+    );
+    await fetch(`${new URL(url).origin}/_sim/accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: login, ...account }),
+    });
+    const redirect = await fetch(url, { redirect: 'manual' });
+    return new URL(redirect.headers.get('location')!).searchParams.get('code')!;
+  };
+  const waitForEnd = async (id: string) => {
+    for (;;) {
+      const s = await api('GET', `/v1/orchestrations/${id}/status`);
+      if (!['PENDING', 'IN_PROGRESS'].includes(s.status)) return s;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  try {
+    console.log(
+      `quota benchmark: 1-year Fitbit -> Strava, quotas time-scaled x${SCALE} (15 min = ${900 * SCALE} s)`,
+    );
+    await api(
+      'PUT',
+      `/v1/admin/users/${user}/entitlement`,
+      { tier: 'PRO' },
+      {},
+      signToken(BENCH_JWT_SECRET, { sub: 'bench-admin', roles: ['admin'] }),
+    );
+    const source = await consent('fitbit', `${user}-fitbit`, {
+      seed: 'demo-athlete',
+      historyDays: 800,
+      timezone: 'UTC',
+    });
+    const destination = await consent('strava', `${user}-strava`, {
+      seed: `${user}-strava`,
+      historyDays: 0,
+      timezone: 'UTC',
+    });
+    const connection = await api('POST', '/v1/connections', {
+      source: { provider: 'fitbit', authorizationCode: source, redirectUri: REDIRECT },
+      destination: { provider: 'strava', authorizationCode: destination, redirectUri: REDIRECT },
+      timezone: 'UTC',
+    });
+    await waitForEnd(connection.initialSync.orchestrationId); // the automatic 7-day sync, before measuring
+    const estimate = await api(
+      'GET',
+      `/v1/connections/${connection.id}/historical-syncs/estimate?preset=LAST_YEAR`,
+    );
+
+    // start at the beginning of a Strava window (also a Google minute), with fresh counters
+    const windowMs = 900 * SCALE * 1000;
+    await new Promise((r) => setTimeout(r, windowMs - (Date.now() % windowMs) + 20));
+    sims.google.stats.reset();
+    sims.strava.stats.reset();
+    const started = performance.now();
+    const sync = await api(
+      'POST',
+      `/v1/connections/${connection.id}/historical-syncs`,
+      { range: { preset: 'LAST_YEAR' } },
+      { 'idempotency-key': randomUUID() },
+    );
+    const final = await waitForEnd(sync.orchestrationId);
+    const seconds = (performance.now() - started) / 1000;
+
+    const counts = { google: sims.google.stats.snapshot(), strava: sims.strava.stats.snapshot() };
+    const rows = QUOTAS.map((q) => {
+      const { answered, rejected } = needed(counts[q.provider], q.reads, q.provider);
+      const window = q.window * SCALE;
+      // the n-th request of a bucket cannot go out before floor((n - 1) / limit) windows have passed
+      const fullWindows = answered > 0 ? Math.floor((answered - 1) / q.limit) : 0;
+      return {
+        bucket: q.bucket,
+        requests: answered,
+        rejected429: rejected,
+        limit: q.limit,
+        windowSeconds: round(window, 1),
+        windowsToWait: fullWindows,
+        boundSeconds: round(fullWindows * window, 1),
+      };
+    });
+    const bound = Math.max(...rows.map((r) => r.boundSeconds));
+    const ratio = round(seconds / bound, 3);
+    printTable(
+      'Quota lower bound: windows to wait = floor((requests - 1) / limit), bound = windows x window',
+      rows,
+    );
+    const chunks = await api('GET', `/v1/orchestrations/${sync.orchestrationId}/chunks?limit=50`);
+    const written = chunks.items.reduce(
+      (sum: number, c: { recordsWritten: number }) => sum + c.recordsWritten,
+      0,
+    );
+    console.log(
+      `\n  sync ${final.status}: ${final.completedChunks}/${final.totalChunks} chunks, ${written} activities written (estimate: ${estimate.estimatedRecords} sessions, ${estimate.estimatedSeconds} s)`,
+    );
+    console.log(
+      `  completion ${round(seconds, 1)} s vs quota bound ${bound} s: ratio ${ratio} (target <= 1.10): ${ratio <= 1.1 ? 'met' : 'NOT met'}`,
+    );
+    console.log(
+      `  unscaled, that is ${round(seconds / SCALE / 3600, 2)} h for this 1-year sync (PRD: P90 < 4 h)`,
+    );
+    console.log(
+      `  results: ${writeResult('quota', { timeScale: SCALE, status: final.status, chunks: final.totalChunks, activitiesWritten: written, seconds: round(seconds, 1), boundSeconds: bound, ratio, target: 1.1, met: ratio <= 1.1, unscaledHours: round(seconds / SCALE / 3600, 2), rows, counts })}`,
+    );
+  } finally {
+    await server.stop();
+    await sims.close();
+    await db.drop();
+    await stopEmbedded();
+  }
+}
+
+await main();
+process.exit(0);
