@@ -10,42 +10,14 @@ import { KYSELY } from '../src/database/database.tokens.js';
 import { JobName } from '../src/jobs/job-names.js';
 import { queueDefinitions } from '../src/jobs/queue-definitions.js';
 import type { DB } from '../src/database/schema.js';
-import { ConnectionsRepository } from '../src/modules/connections/connections.repository.js';
-import { HistoricalSyncService } from '../src/modules/orchestration/historical-sync.service.js';
 import { benchEnv, FixedDelayConnector, startApp } from './lib/app.js';
 import { freshDatabase, stopEmbedded } from './lib/database.js';
+import { createYearSyncs } from './lib/syncs.js';
 import { printTable, round, writeResult } from './lib/report.js';
 
 const SYNCS = Number(process.env.BENCH_SYNCS ?? 150); // x 12 chunks
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-async function createSyncs(url: string): Promise<number> {
-  const api = await startApp(benchEnv(url, { ROLE: 'api' }), new FixedDelayConnector());
-  const connections = api.get(ConnectionsRepository);
-  const syncs = api.get(HistoricalSyncService);
-  const db = api.get<Kysely<DB>>(KYSELY);
-  for (let i = 0; i < SYNCS; i++) {
-    const connection = await connections.create({
-      user_id: `bench-${i}`,
-      source_provider: 'fitbit',
-      source_external_user_id: 's',
-      destination_provider: 'strava',
-      destination_external_user_id: 'd',
-      timezone: 'UTC',
-    });
-    // the same path as POST historical-syncs, LAST_YEAR (12 chunks), without HTTP
-    await syncs.create(
-      { userId: connection.user_id, roles: [] },
-      connection.id,
-      { range: { preset: 'LAST_YEAR' } },
-      { key: `k-${i}`, fingerprint: 'bench' },
-    );
-  }
-  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM chunks`.execute(db);
-  await api.close();
-  return rows[0].n;
-}
 
 /** Seconds from the first chunk taken to the last one completed (database clock), so boot is not counted. */
 async function drainEngine(url: string, chunks: number): Promise<number> {
@@ -119,7 +91,7 @@ async function drainRawPgBoss(url: string, jobs: number): Promise<number> {
 async function measureRound(n: number) {
   const db = await freshDatabase(`engine${n}`);
   try {
-    const chunks = await createSyncs(db.url);
+    const chunks = await createYearSyncs(db.url, SYNCS);
     // alternate which runs first, so neither gets a warmer cache every time
     let raw: number, engine: number;
     if (n % 2 === 0) {

@@ -2,22 +2,19 @@
  * A 1-year Fitbit -> Strava sync against the simulators with the real quotas, time-scaled (a
  * 15-minute Strava window lasts 900 x SCALE s): completion time divided by the lower bound the
  * quotas impose on the requests the sync made. Provider latencies (upload processing, poll
- * intervals) are scaled by the same factor. The service is the real entry point (src/main.ts,
- * all roles) in its own process; the simulators run in this one so their request counts can be read.
+ * intervals) are scaled by the same factor. The service is the real entry point as built
+ * (dist/src/main.js, all roles) in its own process; the simulators run in this one so their
+ * request counts can be read.
  */
 import { randomUUID } from 'node:crypto';
-import { signToken } from '../src/common/auth/token.js';
-import { startSimulators } from '../src/simulators/simulators.js';
-import { BENCH_JWT_SECRET, benchEnv } from './lib/app.js';
 import { freshDatabase, stopEmbedded } from './lib/database.js';
+import { startProviderStack, waitForEnd } from './lib/provider-stack.js';
 import { printTable, round, writeResult } from './lib/report.js';
-import { spawnService } from './lib/service.js';
 
 const SCALE = Number(process.env.BENCH_TIME_SCALE ?? 0.1);
 const PORT = 3921;
 const GOOGLE_PORT = 4111;
 const STRAVA_PORT = 4121;
-const REDIRECT = 'http://localhost/bench/oauth-callback';
 
 /** The published quotas (../shared/reference/PROVIDERS.md), in unscaled seconds. */
 const QUOTAS = [
@@ -48,98 +45,20 @@ function needed(counts: Counts, reads: boolean, provider: string) {
 
 async function main() {
   const db = await freshDatabase('quota');
-  // every provider-side duration is scaled like the quotas: Strava's ~1.5 s upload processing, and
-  // the client's 2 s first poll and 1 s poll interval, so latency keeps its real weight against windows
-  const sims = await startSimulators({
-    googlePort: GOOGLE_PORT,
-    stravaPort: STRAVA_PORT,
-    settings: { timeScale: SCALE, uploadProcessingMs: Math.round(1500 * SCALE) },
+  const stack = await startProviderStack(db.url, SCALE, {
+    api: PORT,
+    google: GOOGLE_PORT,
+    strava: STRAVA_PORT,
   });
-  const env = benchEnv(db.url, {
-    ROLE: 'all',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    GOOGLE_SIM_PORT: String(GOOGLE_PORT),
-    STRAVA_SIM_PORT: String(STRAVA_PORT),
-    SIM_TIME_SCALE: String(SCALE),
-    PROVIDER_TIME_SCALE: String(SCALE),
-    STRAVA_UPLOAD_FIRST_POLL_MS: String(Math.max(10, Math.round(2000 * SCALE))),
-    STRAVA_UPLOAD_POLL_MS: String(Math.max(10, Math.round(1000 * SCALE))),
-  });
-  const server = await spawnService(env, PORT, 'src/main.ts');
-  const user = `quota-${Date.now().toString(36)}`;
-  const token = signToken(BENCH_JWT_SECRET, { sub: user });
-  const api = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-    bearer = token,
-  ) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${bearer}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-        ...headers,
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = res.status === 204 ? undefined : await res.json();
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-  const consent = async (provider: string, login: string, account: Record<string, unknown>) => {
-    const { url } = await api(
-      'GET',
-      `/v1/connections/authorize-url?provider=${provider}&redirectUri=${encodeURIComponent(REDIRECT)}&state=s&loginHint=${login}`,
-    );
-    await fetch(`${new URL(url).origin}/_sim/accounts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id: login, ...account }),
-    });
-    const redirect = await fetch(url, { redirect: 'manual' });
-    return new URL(redirect.headers.get('location')!).searchParams.get('code')!;
-  };
-  const waitForEnd = async (id: string) => {
-    for (;;) {
-      const s = await api('GET', `/v1/orchestrations/${id}/status`);
-      if (!['PENDING', 'IN_PROGRESS'].includes(s.status)) return s;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
-
+  const { sims } = stack;
   try {
     console.log(
       `quota benchmark: 1-year Fitbit -> Strava, quotas time-scaled x${SCALE} (15 min = ${900 * SCALE} s)`,
     );
-    await api(
-      'PUT',
-      `/v1/admin/users/${user}/entitlement`,
-      { tier: 'PRO' },
-      {},
-      signToken(BENCH_JWT_SECRET, { sub: 'bench-admin', roles: ['admin'] }),
-    );
-    const source = await consent('fitbit', `${user}-fitbit`, {
-      seed: 'demo-athlete',
-      historyDays: 800,
-      timezone: 'UTC',
-    });
-    const destination = await consent('strava', `${user}-strava`, {
-      seed: `${user}-strava`,
-      historyDays: 0,
-      timezone: 'UTC',
-    });
-    const connection = await api('POST', '/v1/connections', {
-      source: { provider: 'fitbit', authorizationCode: source, redirectUri: REDIRECT },
-      destination: { provider: 'strava', authorizationCode: destination, redirectUri: REDIRECT },
-      timezone: 'UTC',
-    });
-    await waitForEnd(connection.initialSync.orchestrationId); // the automatic 7-day sync, before measuring
+    const { connectionId, api } = await stack.connect(`quota-${Date.now().toString(36)}`);
     const estimate = await api(
       'GET',
-      `/v1/connections/${connection.id}/historical-syncs/estimate?preset=LAST_YEAR`,
+      `/v1/connections/${connectionId}/historical-syncs/estimate?preset=LAST_YEAR`,
     );
 
     // start at the beginning of a Strava window (also a Google minute), with fresh counters
@@ -150,11 +69,11 @@ async function main() {
     const started = performance.now();
     const sync = await api(
       'POST',
-      `/v1/connections/${connection.id}/historical-syncs`,
+      `/v1/connections/${connectionId}/historical-syncs`,
       { range: { preset: 'LAST_YEAR' } },
       { 'idempotency-key': randomUUID() },
     );
-    const final = await waitForEnd(sync.orchestrationId);
+    const final = await waitForEnd(api, sync.orchestrationId);
     const seconds = (performance.now() - started) / 1000;
 
     const counts = { google: sims.google.stats.snapshot(), strava: sims.strava.stats.snapshot() };
@@ -197,8 +116,7 @@ async function main() {
       `  results: ${writeResult('quota', { timeScale: SCALE, status: final.status, chunks: final.totalChunks, activitiesWritten: written, seconds: round(seconds, 1), boundSeconds: bound, ratio, target: 1.1, met: ratio <= 1.1, unscaledHours: round(seconds / SCALE / 3600, 2), rows, counts })}`,
     );
   } finally {
-    await server.stop();
-    await sims.close();
+    await stack.close();
     await db.drop();
     await stopEmbedded();
   }

@@ -5,7 +5,10 @@ import { peakRss } from './proc.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Extra Node.js flags for service processes, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=bench/profiles'. */
-const nodeArgs = () => (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const nodeArgs = () => [
+  '--max-semi-space-size=16', // as npm start and the Dockerfile run the service
+  ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+];
 
 export interface ServiceProcess {
   pid: number;
@@ -15,21 +18,19 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `entry` (by default bench/lib/service-main.ts; src/main.ts is the real entry point) in a child process with `env` and waits until it answers /health/live. */
+/**
+ * Starts `entry` from the build (`npm run build` first): bench/lib/service-main.mjs by default, or
+ * dist/src/main.js, the real entry point; in a child process with `env` and waits until it answers /health/live. */
 export async function spawnService(
   env: Record<string, string>,
   port: number,
-  entry = 'bench/lib/service-main.ts',
+  entry = 'bench/lib/service-main.mjs',
 ): Promise<ServiceProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...nodeArgs(), '--import', './scripts/register-ts.js', entry],
-    {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'inherit'], // request logs are written (as in production) and dropped
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs(), entry], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'], // request logs are written (as in production) and dropped
+  });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
