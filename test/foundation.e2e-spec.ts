@@ -46,6 +46,24 @@ describe('foundation: HTTP conventions, health, metrics, docs', () => {
     }
   });
 
+  it('stops accepting a token at its exp, even one it has accepted before', async () => {
+    const { default: jwt } = await import('jsonwebtoken');
+    const exp = Math.floor(Date.now() / 1000) + 3;
+    const token = jwt.sign({ sub: 'alice', exp }, t.config.auth.jwtSecret, { algorithm: 'HS256' });
+    for (let i = 0; i < 2; i++)
+      await request(t.http).get('/v1/me/entitlement').set('Authorization', `Bearer ${token}`).expect(200);
+    // a token differing in one signature character is refused while the accepted one is still valid
+    const sig = token.lastIndexOf('.') + 1;
+    const tampered = token.slice(0, sig) + (token[sig] === 'A' ? 'B' : 'A') + token.slice(sig + 1);
+    await request(t.http).get('/v1/me/entitlement').set('Authorization', `Bearer ${tampered}`).expect(401);
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
+    const res = await request(t.http)
+      .get('/v1/me/entitlement')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(401);
+    expect(res.body).toMatchObject({ code: 'UNAUTHENTICATED', detail: 'The token has expired' });
+  });
+
   it('answers an unknown route with 404 problem+json', async () => {
     const res = await request(t.http)
       .get('/v1/nope')
