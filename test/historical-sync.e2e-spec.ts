@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { sql } from 'kysely';
-import { addDays, addMonths, todayIn } from '../src/modules/orchestration/date-range.js';
+import { addDays, addMonths, todayIn } from '../src/common/civil-date.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { chunkJobs, createConnection, grantPro } from './support/fixtures.js';
 import { TestConnector } from './support/test-connector.js';

@@ -1,5 +1,5 @@
 import { kindFromGoogle, kindToStrava } from '../../src/modules/providers/canonical/activity-kinds.js';
-import { addDays, addMonths, todayIn } from '../../src/modules/orchestration/date-range.js';
+import { addDays, addMonths, todayIn } from '../../src/common/civil-date.js';
 import {
   chunksOf,
   civilDate,

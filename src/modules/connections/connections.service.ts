@@ -8,7 +8,7 @@ import { InjectDb } from '../../database/database.tokens.js';
 import type { Connection, DB } from '../../database/schema.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { IdempotencyService, type IdempotentResult } from '../idempotency/idempotency.service.js';
-import { isTimeZone } from '../orchestration/date-range.js';
+import { isTimeZone } from '../../common/civil-date.js';
 import { HistoricalSyncService } from '../orchestration/historical-sync.service.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import {

@@ -3,7 +3,8 @@ import { AppConfig } from '../../config/app-config.js';
 import type { ProviderName } from '../../database/schema.js';
 import { estimateSyncCost } from '../providers/cost-model.js';
 import { COST_MODELS } from '../providers/cost-models.js';
-import { daysBetween, type DateRange } from './date-range.js';
+import { daysBetween } from '../../common/civil-date.js';
+import type { DateRange } from './date-range.js';
 import type { EstimateDto } from './dto/estimate.dto.js';
 
 /** FR-2: how long a range will take, from each provider's cost model and quotas. */

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB, ErrorInfo, Orchestration, OrchestrationStatus } from '../../../database/schema.js';
 import { AnalyticsService } from '../../analytics/analytics.service.js';
 import { NotificationsService } from '../../notifications/notifications.service.js';
-import { daysBetween } from '../date-range.js';
+import { daysBetween } from '../../../common/civil-date.js';
 import { ACTIVE_STATUSES, OrchestrationRepository } from '../orchestration.repository.js';
 
 /** The final status once completed + failed = total. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Orchestration } from '../../../database/schema.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
-import { daysBetween } from '../date-range.js';
+import { daysBetween } from '../../../common/civil-date.js';
 import { durationSeconds } from './completion.service.js';
 
 /** Range buckets of the completion-time histogram (the PRD tracks 1-year syncs). */

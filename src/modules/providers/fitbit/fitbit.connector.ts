@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config.js';
 import { PermanentChunkError } from '../../chunks/chunk-errors.js';
-import { addDays } from '../../orchestration/date-range.js';
+import { addDays } from '../../../common/civil-date.js';
 import type { CanonicalSession, SourceRecord } from '../canonical/canonical-session.js';
 import { ProviderHttpClient } from '../http/provider-http.client.js';
 import { ProviderMetrics } from '../http/provider-metrics.js';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config.js';
 import { startOfCivilDate } from '../../../common/time-zone.js';
 import { PermanentChunkError, RetryableChunkError } from '../../chunks/chunk-errors.js';
-import { addDays } from '../../orchestration/date-range.js';
+import { addDays } from '../../../common/civil-date.js';
 import type { CanonicalSession, SourceRecord } from '../canonical/canonical-session.js';
 import { kindToStrava } from '../canonical/activity-kinds.js';
 import { AmbiguousWriteError, ProviderHttpClient } from '../http/provider-http.client.js';
