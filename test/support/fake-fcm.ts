@@ -32,6 +32,8 @@ export class FakeFcm {
   readonly rejected: Array<{ status: number; reason: string }> = [];
   private readonly issued = new Set<string>();
   private readonly behaviors = new Map<string, Behavior>();
+  /** Held 'slow' replies: cleared on stop so no timer outlives the test. */
+  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   private server?: Server;
   url = '';
@@ -68,6 +70,8 @@ export class FakeFcm {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -131,7 +135,14 @@ export class FakeFcm {
       );
     }
     this.received.push(body);
-    if (behavior?.kind === 'slow') await new Promise((r) => setTimeout(r, behavior.ms));
+    if (behavior?.kind === 'slow')
+      await new Promise<void>((r) => {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          r();
+        }, behavior.ms);
+        this.timers.add(timer);
+      });
     reply(200, { name: `projects/${this.projectId}/messages/0:${this.received.length}` });
   }
 
