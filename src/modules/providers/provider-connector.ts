@@ -40,6 +40,14 @@ export interface WriteResult {
   duplicate: boolean;
 }
 
+/** Where to send the user for consent, and what the provider sends back with the code. */
+export interface AuthorizeUrlRequest {
+  redirectUri: string;
+  state: string;
+  /** Pre-fills the account at the consent screen (the simulators use it as the account name). */
+  loginHint?: string;
+}
+
 /**
  * One provider, either side of a sync: OAuth, paged reads of a date range, idempotent writes, its
  * quota state and cost model. One folder per provider implements it.
@@ -47,7 +55,7 @@ export interface WriteResult {
 export interface ProviderConnector {
   readonly provider: ProviderName;
   readonly costModel: ProviderCostModel;
-  authorizeUrl(params: { redirectUri: string; state: string; loginHint?: string }): string;
+  authorizeUrl(params: AuthorizeUrlRequest): string;
   exchangeCode(code: string, redirectUri: string): Promise<AuthorizedAccount>;
   refresh(refreshToken: string): Promise<TokenGrant>;
   firstDataDate(account: AccountRef): Promise<string | null>;

@@ -14,6 +14,7 @@ import {
   type ReadRange,
   type TokenGrant,
   type WriteResult,
+  type AuthorizeUrlRequest,
 } from '../provider-connector.js';
 import { QuotaService, type QuotaSnapshot } from '../quota/quota.service.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
@@ -72,15 +73,7 @@ export class FitbitConnector implements ProviderConnector {
     );
   }
 
-  authorizeUrl({
-    redirectUri,
-    state,
-    loginHint,
-  }: {
-    redirectUri: string;
-    state: string;
-    loginHint?: string;
-  }): string {
+  authorizeUrl({ redirectUri, state, loginHint }: AuthorizeUrlRequest): string {
     const url = new URL(this.config.providers.fitbit.authorizeUrl);
     url.search = new URLSearchParams({
       client_id: this.config.providers.fitbit.clientId,

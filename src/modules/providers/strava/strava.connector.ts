@@ -15,6 +15,7 @@ import type {
   ReadRange,
   TokenGrant,
   WriteResult,
+  AuthorizeUrlRequest,
 } from '../provider-connector.js';
 import { QuotaService, type QuotaSnapshot } from '../quota/quota.service.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
@@ -62,15 +63,7 @@ export class StravaConnector implements ProviderConnector {
     });
   }
 
-  authorizeUrl({
-    redirectUri,
-    state,
-    loginHint,
-  }: {
-    redirectUri: string;
-    state: string;
-    loginHint?: string;
-  }): string {
+  authorizeUrl({ redirectUri, state, loginHint }: AuthorizeUrlRequest): string {
     const url = new URL(this.config.providers.strava.authorizeUrl);
     url.search = new URLSearchParams({
       client_id: this.config.providers.strava.clientId,
