@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { PageQueryDto } from '../../../common/http/page-query.dto.js';
 import { DEAD_LETTER_QUEUES } from '../../../jobs/job-names.js';
 
 export class QueueDto {
@@ -89,24 +89,11 @@ export class DeadLetterListDto {
   nextCursor!: string | null;
 }
 
-export class DeadLetterQueryDto {
+export class DeadLetterQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: DEAD_LETTER_QUEUES })
   @IsOptional()
   @IsIn(DEAD_LETTER_QUEUES)
   queue?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  cursor?: string;
 }
 
 export class RedriveDto {

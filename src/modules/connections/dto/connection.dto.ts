@@ -3,16 +3,14 @@ import { Type } from 'class-transformer';
 import {
   IsDefined,
   IsIn,
-  IsInt,
   IsObject,
   IsOptional,
   IsString,
   IsUrl,
   Length,
-  Max,
-  Min,
   ValidateNested,
 } from 'class-validator';
+import { PageQueryDto } from '../../../common/http/page-query.dto.js';
 import type { ProviderName } from '../../../database/schema.js';
 
 export const PROVIDER_NAMES: ProviderName[] = ['fitbit', 'strava'];
@@ -110,20 +108,7 @@ export class ConnectionListDto {
   nextCursor!: string | null;
 }
 
-export class ListConnectionsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer from 1 to 100' })
-  @Min(1, { message: 'limit must be an integer from 1 to 100' })
-  @Max(100, { message: 'limit must be an integer from 1 to 100' })
-  limit?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  cursor?: string;
-}
+export class ListConnectionsQueryDto extends PageQueryDto {}
 
 export class AuthorizeUrlQueryDto {
   @ApiProperty({ enum: PROVIDER_NAMES })

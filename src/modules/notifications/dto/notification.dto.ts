@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsString, Length } from 'class-validator';
+import { PageQueryDto } from '../../../common/http/page-query.dto.js';
 import type { DevicePlatform } from '../../../database/schema.js';
 
 export const PLATFORMS: DevicePlatform[] = ['android', 'ios', 'web'];
@@ -66,17 +66,4 @@ export class NotificationListDto {
   nextCursor!: string | null;
 }
 
-export class ListNotificationsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  cursor?: string;
-}
+export class ListNotificationsQueryDto extends PageQueryDto {}

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { PageQueryDto } from '../../../common/http/page-query.dto.js';
 import type { ChunkStatus, OrchestrationStatus } from '../../../database/schema.js';
 
 export const ORCHESTRATION_STATUSES: OrchestrationStatus[] = [
@@ -150,24 +151,11 @@ export class RetryFailedResponseDto {
   retriedChunks!: number;
 }
 
-export class ListOrchestrationsQueryDto {
+export class ListOrchestrationsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ORCHESTRATION_STATUSES })
   @IsOptional()
   @IsIn(ORCHESTRATION_STATUSES, { message: `status must be one of ${ORCHESTRATION_STATUSES.join(', ')}` })
   status?: OrchestrationStatus;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer from 1 to 100' })
-  @Min(1, { message: 'limit must be an integer from 1 to 100' })
-  @Max(100, { message: 'limit must be an integer from 1 to 100' })
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  cursor?: string;
 }
 
 export class ListChunksQueryDto {
