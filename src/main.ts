@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { createApp } from './bootstrap.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { EmbeddedDatabase } from './database/embedded-postgres.js';
+import { isDatabaseUnavailable } from './database/database-errors.js';
 import { migrateToLatest } from './database/migrator.js';
 import { findRunningSimulators, startSimulators, type RunningSimulators } from './simulators/simulators.js';
 
@@ -63,9 +64,10 @@ async function main(): Promise<void> {
     }
   }
 
+  installProcessSafetyNet(log);
   let app: Awaited<ReturnType<typeof createApp>>;
   try {
-    const applied = await migrateToLatest(config.database.url!);
+    const applied = await whenDatabaseIsUp(log, () => migrateToLatest(config.database.url!));
     log.info(
       { migrations: applied.map((m) => m.migrationName) },
       `Database migrated (${applied.length} applied)`,
@@ -104,6 +106,43 @@ async function main(): Promise<void> {
     `SyncWell Historical Sync (${config.role.name}) listening on http://${config.http.host}:${config.http.port} ` +
       `(docs at /docs, readiness at /health/ready)`,
   );
+}
+
+/** How long a starting process waits for an unreachable database before giving up. */
+const DATABASE_STARTUP_WAIT_MS = 120_000;
+
+/** Runs `step`, again every 2 s while the database is unreachable (a replica starting during an outage). */
+async function whenDatabaseIsUp<T>(log: pino.Logger, step: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + DATABASE_STARTUP_WAIT_MS;
+  for (;;) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || Date.now() > deadline) throw error;
+      log.warn(`database unreachable at startup (${(error as Error).message}); trying again in 2 s`);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
+/**
+ * A process outlives its database: a connection error that escapes every handler (a socket dying
+ * under a client nobody listens to) is logged, not fatal. Any other uncaught error still ends the
+ * process (its state is unknown), after it is logged.
+ */
+function installProcessSafetyNet(log: pino.Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    if (isDatabaseUnavailable(reason)) log.warn(`database connection lost: ${String(reason)}`);
+    else log.error({ err: reason }, 'unhandled promise rejection');
+  });
+  process.on('uncaughtException', (error) => {
+    if (isDatabaseUnavailable(error)) {
+      log.warn(`database connection lost: ${error.message}`);
+      return;
+    }
+    log.fatal({ err: error }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
 }
 
 main().catch((error: unknown) => {

@@ -56,6 +56,8 @@ export class AppConfig {
     maxInlineWaitMs: number;
     requestTimeoutMs: number;
     transientRetries: number;
+    /** How long a chunk waits out a provider outage without using attempts. */
+    outageMaxMs: number;
     uploadFirstPollMs: number;
     uploadPollIntervalMs: number;
     uploadTimeoutMs: number;
@@ -197,6 +199,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxInlineWaitMs: env.PROVIDER_MAX_WAIT_SECONDS * 1000,
       requestTimeoutMs: env.PROVIDER_REQUEST_TIMEOUT_SECONDS * 1000,
       transientRetries: env.PROVIDER_RETRIES,
+      outageMaxMs: env.PROVIDER_OUTAGE_MAX_SECONDS * 1000,
       uploadFirstPollMs: env.STRAVA_UPLOAD_FIRST_POLL_MS,
       uploadPollIntervalMs: env.STRAVA_UPLOAD_POLL_MS,
       uploadTimeoutMs: env.STRAVA_UPLOAD_TIMEOUT_SECONDS * 1000,

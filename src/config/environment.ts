@@ -88,7 +88,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(3600)
-  JOBS_SUPERVISE_INTERVAL_SECONDS = 15;
+  JOBS_SUPERVISE_INTERVAL_SECONDS = 5;
 
   @Type(() => Number)
   @IsInt()
@@ -124,7 +124,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(10)
   @Max(3600)
-  CHUNK_HEARTBEAT_SECONDS = 30;
+  CHUNK_HEARTBEAT_SECONDS = 10;
 
   @Type(() => Number)
   @IsInt()
@@ -136,7 +136,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(3600)
-  SWEEP_INTERVAL_SECONDS = 30;
+  SWEEP_INTERVAL_SECONDS = 10;
 
   @Type(() => Number)
   @IsInt()
@@ -193,6 +193,16 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(10)
   PROVIDER_RETRIES = 3;
+
+  /**
+   * How long a chunk waits out a provider outage (5xx, timeouts, our client credentials refused,
+   * the database away) without using its attempts; past this the attempts count again.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(7 * 86400)
+  PROVIDER_OUTAGE_MAX_SECONDS = 21600;
 
   /** Wait before the first upload status poll (Strava processes an upload in ~2 s). */
   @Type(() => Number)

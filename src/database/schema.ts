@@ -13,6 +13,7 @@ export type ProviderName = 'fitbit' | 'strava';
 export type OrchestrationKind = 'HISTORICAL' | 'INITIAL_7_DAY';
 export type OrchestrationStatus =
   'PENDING' | 'IN_PROGRESS' | 'PAUSED' | 'COMPLETED' | 'COMPLETED_WITH_ERRORS' | 'FAILED' | 'CANCELLED';
+export type PauseReason = 'USER' | 'REAUTH_REQUIRED';
 export type ChunkStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 export type RangePreset = 'LAST_7_DAYS' | 'LAST_30_DAYS' | 'LAST_YEAR' | 'ALL_TIME' | 'CUSTOM';
 
@@ -40,6 +41,8 @@ export interface ProviderAccountsTable {
   access_token_expires_at: NullableTimestamp;
   scopes: string | null;
   status: Generated<'ACTIVE' | 'REVOKED'>;
+  /** When the grant was found gone (null while ACTIVE). */
+  revoked_at: NullableTimestamp;
   token_version: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
@@ -83,6 +86,8 @@ export interface OrchestrationsTable {
   started_at: NullableTimestamp;
   round_started_at: Generated<Date>;
   completed_at: NullableTimestamp;
+  /** Why a PAUSED sync is paused: the user, or a revoked provider grant (null unless PAUSED). */
+  pause_reason: PauseReason | null;
 }
 
 export interface ChunksTable {
@@ -99,6 +104,8 @@ export interface ChunksTable {
   last_error: NullableJson<ErrorInfo>;
   job_id: string | null;
   cursor: NullableJson<unknown>;
+  /** Since when the chunk has been waiting out a provider outage (null when it is not). */
+  transient_since: NullableTimestamp;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
   created_at: Generated<Date>;
@@ -173,7 +180,7 @@ export interface AnalyticsEventsTable {
 }
 
 export type DevicePlatform = 'android' | 'ios' | 'web';
-export type NotificationCode = 'N-05' | 'N-06';
+export type NotificationCode = 'N-05' | 'N-06' | 'N-07';
 export type DeliveryStatus = 'PENDING' | 'SENDING' | 'SENT' | 'UNCONFIRMED' | 'FAILED' | 'INVALID_TOKEN';
 
 export interface DevicesTable {
@@ -188,11 +195,17 @@ export interface DevicesTable {
 export interface NotificationsTable {
   id: Generated<string>;
   user_id: string;
-  orchestration_id: string;
+  /** N-05/N-06: the sync that ended; null for N-07 (it belongs to a connection). */
+  orchestration_id: string | null;
+  connection_id: string | null;
   round: number;
   code: NotificationCode;
   title: string;
   body: string;
+  /** The push payload's data besides `type` (N-07: connectionId, provider). */
+  data: NullableJson<Record<string, string>>;
+  /** Makes a notification once-only where (orchestration, round) does not (N-07: per revocation). */
+  dedupe_key: string | null;
   created_at: Generated<Date>;
 }
 

@@ -1,6 +1,8 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ErrorCode, titleOf, typeOf } from './error-codes.js';
+import { isDatabaseUnavailable } from '../../database/database-errors.js';
+import { ProviderError, retryAfterSeconds } from '../../modules/providers/provider-errors.js';
 import { ProblemException } from './problem.exception.js';
 
 export interface Problem {
@@ -53,8 +55,64 @@ const BODY_PARSER_ERRORS: Record<string, { status: number; code: ErrorCode; deta
   },
 };
 
+/** Seconds a client is told to wait (Retry-After) while the database is unreachable. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** A problem and the response headers that go with it (Retry-After on a 503). */
+export interface ProblemAnswer {
+  problem: Problem;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Faults of what the request depends on, not of the request: a provider fault (the taxonomy of
+ * providers/provider-errors.ts) or the database being unreachable. Never a 500.
+ */
+function dependencyProblem(error: unknown, logger?: Logger): ProblemAnswer | undefined {
+  if (error instanceof ProviderError) {
+    if (error.kind === 'auth_rejected' || error.kind === 'grant_revoked' || error.kind === 'permission')
+      return {
+        problem: problem(
+          422,
+          ErrorCode.ProviderAuthFailed,
+          `${error.provider} refused the authorization: ${error.message}`,
+        ),
+      };
+    if (error.kind === 'app_credentials') logger?.error(`${error.provider}: ${error.message}`);
+    else logger?.warn(`${error.provider} unavailable: ${error.message}`);
+    const retryAfter = retryAfterSeconds(error);
+    return {
+      problem: problem(
+        503,
+        ErrorCode.ProviderUnavailable,
+        `${error.provider} could not answer this request right now (${error.kind === 'rate_limited' ? 'rate limited' : 'unavailable'}); try again in ${retryAfter} s`,
+      ),
+      headers: { 'Retry-After': String(retryAfter) },
+    };
+  }
+  if (isDatabaseUnavailable(error)) {
+    logger?.warn(`database unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    return {
+      problem: problem(
+        503,
+        ErrorCode.ServiceUnavailable,
+        'The service cannot reach its database; try again shortly',
+      ),
+      headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+    };
+  }
+  return undefined;
+}
+
+/** An error as a problem with its headers. */
+export function toProblemAnswer(error: unknown, logger?: Logger): ProblemAnswer {
+  return dependencyProblem(error, logger) ?? { problem: toProblem(error, logger) };
+}
+
 /** Turns any error into an RFC 9457 problem. Unexpected errors are logged and answered without detail. */
 export function toProblem(error: unknown, logger?: Logger): Problem {
+  const dependency = dependencyProblem(error);
+  if (dependency) return dependency.problem;
   if (error instanceof ProblemException) {
     return problem(error.getStatus(), error.code, error.detail, error.extensions);
   }
@@ -68,6 +126,8 @@ export function toProblem(error: unknown, logger?: Logger): Problem {
         checks: body.details,
       });
     }
+    const cause = error.cause !== undefined ? dependencyProblem(error.cause) : undefined;
+    if (cause) return cause.problem;
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.MalformedRequest);
     if (status >= 500) logger?.error(error.message, error.stack);
     return problem(status, code, status >= 500 ? titleOf(code) : error.message);
@@ -99,11 +159,17 @@ function isHealthResult(body: unknown): body is { details: unknown } {
   );
 }
 
-export function sendProblem(req: Request, res: Response, value: Problem): void {
+export function sendProblem(
+  req: Request,
+  res: Response,
+  value: Problem,
+  headers: Record<string, string> = {},
+): void {
   const body: Problem = { ...value, instance: req.originalUrl?.split('?')[0] };
   const requestId = (req as Request & { id?: unknown }).id;
   if (typeof requestId === 'string') body.requestId = requestId;
-  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  if (body.status === 503 && !headers['Retry-After']) headers = { ...headers, 'Retry-After': '5' };
+  res.status(body.status).set(headers).type('application/problem+json').send(JSON.stringify(body));
 }
 
 @Catch()
@@ -114,6 +180,7 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const res = http.getResponse<Response>();
     if (res.headersSent) return;
-    sendProblem(http.getRequest<Request>(), res, toProblem(error, this.logger));
+    const { problem, headers } = toProblemAnswer(error, this.logger);
+    sendProblem(http.getRequest<Request>(), res, problem, headers);
   }
 }

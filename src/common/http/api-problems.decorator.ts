@@ -8,7 +8,8 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'FORBIDDEN or PRO_REQUIRED',
   404: 'NOT_FOUND: unknown id, or not the caller’s',
   409: 'Conflict with the current state',
-  422: 'VALIDATION_FAILED (with `errors`), or IDEMPOTENCY_KEY_REUSED',
+  422: 'VALIDATION_FAILED (with `errors`), PROVIDER_AUTH_FAILED, or IDEMPOTENCY_KEY_REUSED',
+  503: 'PROVIDER_UNAVAILABLE (a provider call this request needs is rate-limited, down or timed out) or SERVICE_UNAVAILABLE (the database is unreachable); `Retry-After` says when to try again',
 };
 
 /** Documents the problem+json answers a route can give. */

@@ -21,6 +21,7 @@ import {
   ConnectionListDto,
   CreateConnectionDto,
   ListConnectionsQueryDto,
+  ReauthorizeConnectionDto,
 } from './dto/connection.dto.js';
 
 const ConnectionId = () => Param('id', new ResourceIdPipe('Connection'));
@@ -48,7 +49,7 @@ export class ConnectionsController {
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiCreatedResponse({ type: ConnectionDto })
-  @ApiProblems(400, 401, 422)
+  @ApiProblems(400, 401, 422, 503)
   async create(
     @CurrentUser() user: AuthUser,
     @Body() body: CreateConnectionDto,
@@ -83,6 +84,23 @@ export class ConnectionsController {
   @ApiProblems(401, 404)
   get(@CurrentUser() user: AuthUser, @ConnectionId() id: string): Promise<ConnectionDto> {
     return this.connections.get(user, id);
+  }
+
+  @Post(':id/reauthorize')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Reconnect a provider account whose grant was revoked; its paused syncs resume',
+    description:
+      'Call it when a connection reads REAUTH_REQUIRED (or after an N-07 push): walk the provider’s consent again (authorize-url), then send the new code here. The code must belong to the same provider account as the connection’s side; its tokens replace the old ones and every sync paused for REAUTH_REQUIRED resumes where it stopped. 422 PROVIDER_AUTH_FAILED when the provider rejects the code, 422 VALIDATION_FAILED when it belongs to another account or provider, 503 PROVIDER_UNAVAILABLE (Retry-After) when the provider cannot be reached.',
+  })
+  @ApiOkResponse({ type: ConnectionDto, description: 'The connection, ACTIVE again' })
+  @ApiProblems(401, 404, 422, 503)
+  reauthorize(
+    @CurrentUser() user: AuthUser,
+    @ConnectionId() id: string,
+    @Body() body: ReauthorizeConnectionDto,
+  ): Promise<ConnectionDto> {
+    return this.connections.reauthorize(user, id, body);
   }
 
   @Delete(':id')

@@ -4,18 +4,17 @@ import type { AuthUser } from '../../common/auth/auth.types.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
 import { notFound, ProblemException, validationFailed } from '../../common/errors/problem.exception.js';
 import { decodeCursor, page } from '../../common/http/cursor.js';
+import { retryTransaction } from '../../database/database-errors.js';
 import { InjectDb } from '../../database/database.tokens.js';
-import type { Connection, DB } from '../../database/schema.js';
+import type { Connection, DB, ProviderName } from '../../database/schema.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { IdempotencyService, type IdempotentResult } from '../idempotency/idempotency.service.js';
 import { isTimeZone } from '../../common/civil-date.js';
 import { HistoricalSyncService } from '../orchestration/historical-sync.service.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
-import {
-  ProviderAuthError,
-  ProviderUnavailableError,
-  type AuthorizedAccount,
-} from '../providers/provider-connector.js';
+import type { AuthorizedAccount } from '../providers/provider-connector.js';
+import { ProviderAuthError } from '../providers/provider-errors.js';
+import { ReauthService } from '../orchestration/reauth.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { TokenService } from '../providers/tokens/token.service.js';
 import { ConnectionsRepository } from './connections.repository.js';
@@ -29,13 +28,18 @@ import type {
 } from './dto/connection.dto.js';
 import { ProviderAccountsRepository } from './provider-accounts.repository.js';
 
-export function toConnectionDto(c: Connection, initialSyncId: string | null): ConnectionDto {
+export function toConnectionDto(
+  c: Connection,
+  initialSyncId: string | null,
+  reauth?: { provider: ProviderName; since: Date },
+): ConnectionDto {
   return {
     id: c.id,
     source: { provider: c.source_provider, externalUserId: c.source_external_user_id },
     destination: { provider: c.destination_provider, externalUserId: c.destination_external_user_id },
     timezone: c.timezone,
-    status: c.status,
+    status: reauth ? 'REAUTH_REQUIRED' : 'ACTIVE',
+    ...(reauth ? { reauth: { provider: reauth.provider, since: reauth.since.toISOString() } } : {}),
     createdAt: c.created_at.toISOString(),
     initialSync: initialSyncId ? { orchestrationId: initialSyncId } : null,
   };
@@ -58,6 +62,7 @@ export class ConnectionsService {
     private readonly orchestrations: OrchestrationService,
     private readonly idempotency: IdempotencyService,
     private readonly analytics: AnalyticsService,
+    private readonly reauth: ReauthService,
   ) {}
 
   authorizeUrl(query: AuthorizeUrlQueryDto): { url: string } {
@@ -142,24 +147,81 @@ export class ConnectionsService {
   async list(user: AuthUser, query: ListConnectionsQueryDto): Promise<ConnectionListDto> {
     const limit = query.limit ?? 20;
     const rows = await this.connections.listForUser(user.userId, limit + 1, decodeCursor(query.cursor));
-    const initial = await this.connections.initialSyncs(rows.map((r) => r.id));
-    return page(rows, limit, (c) => toConnectionDto(c, initial.get(c.id) ?? null));
+    const ids = rows.map((r) => r.id);
+    const [initial, reauth] = await Promise.all([
+      this.connections.initialSyncs(ids),
+      this.connections.reauthOf(ids),
+    ]);
+    return page(rows, limit, (c) => toConnectionDto(c, initial.get(c.id) ?? null, reauth.get(c.id)));
   }
 
   async get(user: AuthUser, id: string): Promise<ConnectionDto> {
     const connection = await this.connections.findForUser(id, user.userId);
     if (!connection) throw notFound('Connection');
-    return toConnectionDto(connection, (await this.connections.initialSyncs([id])).get(id) ?? null);
+    return this.toDto(connection);
+  }
+
+  private async toDto(connection: Connection, executor?: Kysely<DB>): Promise<ConnectionDto> {
+    const [initial, reauth] = await Promise.all([
+      this.connections.initialSyncs([connection.id]),
+      this.connections.reauthOf([connection.id], executor),
+    ]);
+    return toConnectionDto(connection, initial.get(connection.id) ?? null, reauth.get(connection.id));
+  }
+
+  /**
+   * A new authorization code for one side of a connection whose grant was revoked: the code must
+   * belong to the same provider account; its tokens replace the old ones and the syncs paused for
+   * REAUTH_REQUIRED resume where they stopped, in one transaction.
+   */
+  async reauthorize(user: AuthUser, id: string, body: ProviderGrantDto): Promise<ConnectionDto> {
+    const connection = await this.connections.findForUser(id, user.userId);
+    if (!connection) throw notFound('Connection');
+    const side =
+      body.provider === connection.source_provider
+        ? 'source'
+        : body.provider === connection.destination_provider
+          ? 'destination'
+          : undefined;
+    if (!side)
+      throw validationFailed([
+        { field: 'provider', message: `this connection has no ${body.provider} account` },
+      ]);
+    const authorized = await this.authorize(body, side);
+    const expected =
+      side === 'source' ? connection.source_external_user_id : connection.destination_external_user_id;
+    if (authorized.externalUserId !== expected)
+      throw validationFailed([
+        {
+          field: 'authorizationCode',
+          message: `the code belongs to another ${body.provider} account than this connection's`,
+        },
+      ]);
+    const { dto, resumed } = await retryTransaction(() =>
+      this.db.transaction().execute(async (trx) => {
+        const account = await this.accounts.upsert(
+          trx,
+          { userId: user.userId, provider: body.provider, externalUserId: authorized.externalUserId },
+          this.tokens.seal(authorized.grant),
+        );
+        const resumed = await this.reauth.resumeAfterReauthorization(trx, account.id);
+        return { dto: await this.toDto(connection, trx), resumed };
+      }),
+    );
+    this.reauth.invalidate(resumed);
+    return dto;
   }
 
   /** Deletes the connection and cancels its running syncs, in one transaction. */
   async delete(user: AuthUser, id: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    const cancelled = await this.db.transaction().execute(async (trx) => {
       const connection = await this.connections.findForUser(id, user.userId, trx);
       if (!connection) throw notFound('Connection');
-      await this.orchestrations.cancelForConnection(trx, id);
+      const chunks = await this.orchestrations.cancelForConnection(trx, id);
       await this.connections.markDeleted(id, trx);
+      return chunks;
     });
+    this.orchestrations.countCancelledChunks(cancelled);
   }
 
   private async authorize(
@@ -184,14 +246,7 @@ export class ConnectionsService {
           },
         );
       }
-      if (error instanceof ProviderUnavailableError) {
-        throw new ProblemException(
-          502,
-          ErrorCode.ProviderUnavailable,
-          `${grant.provider} could not be reached to exchange the ${side} code; try again`,
-        );
-      }
-      throw error;
+      throw error; // other provider faults answer 503 PROVIDER_UNAVAILABLE (problem.filter.ts)
     }
   }
 }

@@ -52,16 +52,22 @@ export class NotificationsRepository {
       .execute();
   }
 
-  /** Inserts the notification of one completion round; undefined when it already exists. */
+  /**
+   * Inserts a notification once: per completion round of an orchestration (N-05/N-06), per
+   * `dedupeKey` otherwise (N-07); undefined when it already exists.
+   */
   insertNotification(
     executor: Kysely<DB>,
     values: {
       userId: string;
-      orchestrationId: string;
+      orchestrationId: string | null;
+      connectionId?: string | null;
       round: number;
       code: NotificationCode;
       title: string;
       body: string;
+      data?: Record<string, string>;
+      dedupeKey?: string;
     },
   ): Promise<Notification | undefined> {
     return executor
@@ -69,12 +75,15 @@ export class NotificationsRepository {
       .values({
         user_id: values.userId,
         orchestration_id: values.orchestrationId,
+        connection_id: values.connectionId ?? null,
         round: values.round,
         code: values.code,
         title: values.title,
         body: values.body,
+        data: values.data ? JSON.stringify(values.data) : null,
+        dedupe_key: values.dedupeKey ?? null,
       })
-      .onConflict((oc) => oc.columns(['orchestration_id', 'round']).doNothing())
+      .onConflict((oc) => oc.doNothing())
       .returningAll()
       .executeTakeFirst();
   }

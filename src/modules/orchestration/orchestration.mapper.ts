@@ -14,6 +14,7 @@ type StatusFields = Pick<
   | 'round_started_at'
   | 'updated_at'
   | 'round'
+  | 'pause_reason'
 >;
 
 export function progressPercent(
@@ -55,6 +56,7 @@ export function toStatusDto(o: StatusFields, now?: Date): OrchestrationStatusDto
     failedChunks: o.failed_chunks,
     progressPercent: progressPercent(o),
     estimatedSecondsRemaining: estimatedSecondsRemaining(o, now),
+    pauseReason: o.status === 'PAUSED' ? (o.pause_reason ?? 'USER') : null,
     updatedAt: o.updated_at.toISOString(),
   };
 }
@@ -75,6 +77,7 @@ export function toOrchestrationDto(o: Orchestration, now?: Date): OrchestrationD
     failedChunks: o.failed_chunks,
     progressPercent: progressPercent(o),
     estimatedSecondsRemaining: estimatedSecondsRemaining(o, now),
+    pauseReason: o.status === 'PAUSED' ? (o.pause_reason ?? 'USER') : null,
     lastError: o.last_error,
     createdAt: o.created_at.toISOString(),
     updatedAt: o.updated_at.toISOString(),

@@ -73,25 +73,3 @@ export interface ProviderConnector {
   ): Promise<WriteResult>;
   quotaState(): Promise<QuotaSnapshot[]>;
 }
-
-/** Thrown by exchangeCode/refresh when the provider rejects the code or grant (invalid_grant). */
-export class ProviderAuthError extends Error {
-  constructor(
-    readonly provider: ProviderName,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProviderAuthError';
-  }
-}
-
-/** Thrown when the provider cannot be reached or answers 5xx during an OAuth call. */
-export class ProviderUnavailableError extends Error {
-  constructor(
-    readonly provider: ProviderName,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProviderUnavailableError';
-  }
-}

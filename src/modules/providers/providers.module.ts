@@ -26,6 +26,6 @@ import { TokenService } from './tokens/token.service.js';
     ProviderSyncConnector,
     { provide: SYNC_CONNECTOR, useExisting: ProviderSyncConnector },
   ],
-  exports: [SYNC_CONNECTOR, ProviderRegistry, TokenService, SyncLedgerRepository],
+  exports: [SYNC_CONNECTOR, ProviderRegistry, TokenService, SyncLedgerRepository, ProviderMetrics],
 })
 export class ProvidersModule {}

@@ -68,6 +68,16 @@ export class ConnectionSideDto {
   externalUserId!: string;
 }
 
+export class ReauthDto {
+  @ApiProperty({ enum: PROVIDER_NAMES, description: 'The provider whose grant must be renewed' })
+  provider!: ProviderName;
+
+  @ApiProperty({ format: 'date-time', description: 'When the grant was found gone' })
+  since!: string;
+}
+
+export class ReauthorizeConnectionDto extends ProviderGrantDto {}
+
 export class InitialSyncDto {
   @ApiProperty({ format: 'uuid' })
   orchestrationId!: string;
@@ -86,8 +96,15 @@ export class ConnectionDto {
   @ApiProperty({ example: 'Europe/Berlin' })
   timezone!: string;
 
-  @ApiProperty({ enum: ['ACTIVE'] })
-  status!: string;
+  @ApiProperty({
+    enum: ['ACTIVE', 'REAUTH_REQUIRED'],
+    description:
+      'REAUTH_REQUIRED when a provider answered that one of its grants is gone (revoked at the provider): its syncs are PAUSED until POST /v1/connections/{id}/reauthorize',
+  })
+  status!: 'ACTIVE' | 'REAUTH_REQUIRED';
+
+  @ApiPropertyOptional({ type: ReauthDto, description: 'Present when status is REAUTH_REQUIRED' })
+  reauth?: ReauthDto;
 
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;

@@ -39,11 +39,27 @@ export class NotificationDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ enum: ['N-05', 'N-06'] })
+  @ApiProperty({
+    enum: ['N-05', 'N-06', 'N-07'],
+    description: 'N-05 sync complete, N-06 finished with errors, N-07 reconnect a provider (revoked grant)',
+  })
   code!: string;
 
-  @ApiProperty({ format: 'uuid' })
-  orchestrationId!: string;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'N-05/N-06: the sync; null for N-07',
+  })
+  orchestrationId!: string | null;
+
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'N-07: the connection to reconnect',
+  })
+  connectionId!: string | null;
 
   @ApiProperty()
   title!: string;

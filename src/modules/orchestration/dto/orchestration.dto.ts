@@ -52,6 +52,15 @@ export class OrchestrationStatusDto {
   })
   estimatedSecondsRemaining!: number | null;
 
+  @ApiProperty({
+    enum: ['USER', 'REAUTH_REQUIRED'],
+    nullable: true,
+    type: String,
+    description:
+      'Why a PAUSED sync is paused: USER (pause route) or REAUTH_REQUIRED (a provider grant was revoked; reconnect with POST /v1/connections/{id}/reauthorize and it resumes); null otherwise',
+  })
+  pauseReason!: 'USER' | 'REAUTH_REQUIRED' | null;
+
   @ApiProperty({ format: 'date-time' })
   updatedAt!: string;
 }

@@ -5,8 +5,8 @@ import { addDays } from '../../../common/civil-date.js';
 import type { CanonicalSession, SourceRecord } from '../canonical/canonical-session.js';
 import { ProviderHttpClient } from '../http/provider-http.client.js';
 import { ProviderMetrics } from '../http/provider-metrics.js';
+import { ProviderUnavailableError } from '../provider-errors.js';
 import {
-  ProviderUnavailableError,
   type AccountRef,
   type AuthorizedAccount,
   type ProviderConnector,
@@ -111,6 +111,7 @@ export class FitbitConnector implements ProviderConnector {
       throw new ProviderUnavailableError(
         'fitbit',
         `could not read the Google Health identity: ${(error as Error).message}`,
+        'api',
       );
     }
     if (!identity.healthUserId)

@@ -107,11 +107,14 @@ export class ProviderSyncConnector implements SyncConnector {
     }
     const session = (record as Extract<SourceRecord, { session: unknown }>).session;
     const earlier = await this.ledger.claim(scope, record.id, key);
-    if (earlier?.status === 'WRITTEN') return 'written';
+    // an earlier run of this chunk wrote it (it is counted as written by this chunk); anything else
+    // already at the destination (another sync, another connection) is skipped, not written again
+    const ours = earlier?.chunk_id === scope.chunkId;
+    if (earlier?.status === 'WRITTEN') return ours ? 'written' : 'skipped';
     try {
       const result = await destination.write(to, session, key, { recovering: earlier !== undefined, signal });
-      await this.ledger.markWritten(scope, record.id, result.destinationId);
-      return 'written';
+      await this.ledger.markWritten(key, result.destinationId);
+      return result.duplicate && !ours ? 'skipped' : 'written';
     } catch (error) {
       if (!(error instanceof RecordRejectedError)) throw error;
       this.logger.warn(`the destination refused source record ${record.id}: ${error.reason}`);

@@ -40,6 +40,7 @@ export async function exchangeAuthorizationCode(
       client_secret: endpoints.clientSecret,
     },
     timeoutMs,
+    'exchange',
   );
 }
 
@@ -59,6 +60,7 @@ export async function refreshGrant(
       client_secret: endpoints.clientSecret,
     },
     timeoutMs,
+    'refresh',
   );
   return toGrant(body, refreshToken);
 }
