@@ -91,7 +91,10 @@ describe('revoked grants, token endpoint faults and reconnecting', () => {
       startDate: '2026-06-01',
       endDate: '2026-10-31',
     });
-    await eventually(async () => (await chunksOf(t, 'rv', id)).some((c) => c.status === 'COMPLETED'));
+    await eventually(
+      async () => (await chunksOf(t, 'rv', id)).some((c) => c.status === 'COMPLETED'),
+      120_000,
+    );
     await fetch(`${sims.strava.url}/_sim/accounts/rv-strava/revoke`, { method: 'POST' });
     await fetch(`${sims.strava.url}/_sim/accounts/rv-strava/expire-tokens`, { method: 'POST' });
 
@@ -111,7 +114,7 @@ describe('revoked grants, token endpoint faults and reconnecting', () => {
     const chunks = await eventually(async () => {
       const items = await chunksOf(t, 'rv', id);
       return items.every((c) => c.status !== 'RUNNING') ? items : undefined;
-    });
+    }, 60_000);
     expect(chunks.filter((c) => c.status === 'FAILED')).toEqual([]);
     expect(chunks.some((c) => c.status === 'PENDING')).toBe(true);
     await request(t.http)

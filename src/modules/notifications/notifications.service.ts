@@ -176,6 +176,7 @@ export class NotificationsService {
         collapseKey: n.orchestration_id ? `sync-${n.orchestration_id}` : `reauth-${n.connection_id}`,
       });
       if (result.outcome !== 'retry' || attempt >= 2 || (result.retryAfterMs ?? 1000) > 10_000) return result;
+      this.metrics.sent(this.push.name, 'retry'); // a 5xx/429 answered in place: counted too
       await new Promise((r) => setTimeout(r, result.retryAfterMs ?? 500 * 2 ** attempt));
     }
   }

@@ -14,7 +14,6 @@ type StatusFields = Pick<
   | 'round_started_at'
   | 'updated_at'
   | 'round'
-  | 'pause_reason'
 >;
 
 export function progressPercent(
@@ -56,7 +55,6 @@ export function toStatusDto(o: StatusFields, now?: Date): OrchestrationStatusDto
     failedChunks: o.failed_chunks,
     progressPercent: progressPercent(o),
     estimatedSecondsRemaining: estimatedSecondsRemaining(o, now),
-    pauseReason: o.status === 'PAUSED' ? (o.pause_reason ?? 'USER') : null,
     updatedAt: o.updated_at.toISOString(),
   };
 }

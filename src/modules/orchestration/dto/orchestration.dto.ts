@@ -52,6 +52,11 @@ export class OrchestrationStatusDto {
   })
   estimatedSecondsRemaining!: number | null;
 
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
+}
+
+export class OrchestrationDto extends OrchestrationStatusDto {
   @ApiProperty({
     enum: ['USER', 'REAUTH_REQUIRED'],
     nullable: true,
@@ -61,11 +66,6 @@ export class OrchestrationStatusDto {
   })
   pauseReason!: 'USER' | 'REAUTH_REQUIRED' | null;
 
-  @ApiProperty({ format: 'date-time' })
-  updatedAt!: string;
-}
-
-export class OrchestrationDto extends OrchestrationStatusDto {
   @ApiProperty()
   userId!: string;
 
