@@ -77,7 +77,7 @@ describe('syncing through provider trouble', () => {
     expect(count(google, '429') + count(strava, '429')).toBeGreaterThan(0);
     const metrics = await request(t.http).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/syncwell_provider_429_total\{provider="(fitbit|strava)"\} \d+/);
-  });
+  }, 300_000);
 
   it('refreshes access tokens that expire every 2 simulated minutes, during the sync', async () => {
     const { sims, t } = stack;
@@ -115,5 +115,5 @@ describe('syncing through provider trouble', () => {
       for (const sim of [sims.google, sims.strava])
         await put(`${sim.url}/_sim/config`, { accessTokenLifetimeSeconds: 21_600 });
     }
-  });
+  }, 300_000);
 });
