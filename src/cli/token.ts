@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { signToken } from '../common/auth/token.js';
 import { ConfigError, loadConfig } from '../config/app-config.js';
+import { loadDotEnv } from '../config/dotenv.js';
 
 /** `npm run token -- --sub alice [--admin] [--ttl 3600]`: prints a bearer token for the local service. */
 try {
@@ -12,6 +13,7 @@ try {
     },
   });
   if (!values.sub) throw new Error('usage: npm run token -- --sub <userId> [--admin] [--ttl <seconds>]');
+  loadDotEnv(); // the service's JWT_SECRET, when .env sets it
   const config = loadConfig();
   const token = signToken(
     config.auth.jwtSecret,
