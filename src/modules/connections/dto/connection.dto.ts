@@ -16,11 +16,14 @@ import type { ProviderName } from '../../../database/schema.js';
 export const PROVIDER_NAMES: ProviderName[] = ['fitbit', 'strava'];
 
 export class ProviderGrantDto {
-  @ApiProperty({ enum: PROVIDER_NAMES })
+  @ApiProperty({ example: 'fitbit', enum: PROVIDER_NAMES })
   @IsIn(PROVIDER_NAMES, { message: `provider must be one of ${PROVIDER_NAMES.join(', ')}` })
   provider!: ProviderName;
 
-  @ApiProperty({ description: 'The code the provider’s OAuth redirect carried' })
+  @ApiProperty({
+    example: 'ya29.c_njYSoKwWsJtM4rtrh3rZadFOCgyLRcxr',
+    description: 'The code the provider’s OAuth redirect carried',
+  })
   @IsString()
   @Length(1, 2048)
   authorizationCode!: string;
@@ -61,20 +64,20 @@ export class CreateConnectionDto {
 }
 
 export class ConnectionSideDto {
-  @ApiProperty({ enum: PROVIDER_NAMES })
+  @ApiProperty({ example: 'fitbit', enum: PROVIDER_NAMES })
   provider!: ProviderName;
 
-  @ApiProperty({ description: 'The account’s id at the provider' })
+  @ApiProperty({ example: 'c20e27323ee6d64a', description: 'The account’s id at the provider' })
   externalUserId!: string;
 }
 
 export class InitialSyncDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '06c368df-af27-461d-8e10-1587fb11d4ee', format: 'uuid' })
   orchestrationId!: string;
 }
 
 export class ConnectionDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'bec49b8f-2e03-4f23-bdbf-59a1e31adca1', format: 'uuid' })
   id!: string;
 
   @ApiProperty({ type: ConnectionSideDto })
@@ -86,10 +89,10 @@ export class ConnectionDto {
   @ApiProperty({ example: 'Europe/Berlin' })
   timezone!: string;
 
-  @ApiProperty({ enum: ['ACTIVE'] })
+  @ApiProperty({ example: 'ACTIVE', enum: ['ACTIVE'] })
   status!: string;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-12-02T03:31:15.542Z', format: 'date-time' })
   createdAt!: string;
 
   @ApiProperty({
@@ -104,14 +107,14 @@ export class ConnectionListDto {
   @ApiProperty({ type: [ConnectionDto] })
   items!: ConnectionDto[];
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ example: null, type: String, nullable: true })
   nextCursor!: string | null;
 }
 
 export class ListConnectionsQueryDto extends PageQueryDto {}
 
 export class AuthorizeUrlQueryDto {
-  @ApiProperty({ enum: PROVIDER_NAMES })
+  @ApiProperty({ example: 'fitbit', enum: PROVIDER_NAMES })
   @IsIn(PROVIDER_NAMES, { message: `provider must be one of ${PROVIDER_NAMES.join(', ')}` })
   provider!: ProviderName;
 
@@ -122,12 +125,13 @@ export class AuthorizeUrlQueryDto {
   )
   redirectUri!: string;
 
-  @ApiProperty({ description: 'Opaque value the redirect carries back (CSRF protection)' })
+  @ApiProperty({ example: '3hQ9xv', description: 'Opaque value the redirect carries back (CSRF protection)' })
   @IsString()
   @Length(1, 512)
   state!: string;
 
   @ApiPropertyOptional({
+    example: 'alice-fitbit',
     description: 'Account hint (selects the simulated account on the local simulators)',
   })
   @IsOptional()
@@ -138,6 +142,8 @@ export class AuthorizeUrlQueryDto {
 
 export class AuthorizeUrlDto {
   @ApiProperty({
+    example:
+      'http://127.0.0.1:4010/o/oauth2/v2/auth?client_id=syncwell-local&redirect_uri=http%3A%2F%2Flocalhost%2Foauth%2Fcallback&response_type=code&scope=...&access_type=offline&prompt=consent&state=3hQ9xv&login_hint=alice-fitbit',
     description: 'Send the user’s browser here; the provider redirects back with `code` and `state`',
   })
   url!: string;
