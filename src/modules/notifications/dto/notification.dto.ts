@@ -51,7 +51,7 @@ export class NotificationDto {
   @ApiProperty({ example: '6179a1ec-9d9c-45dc-ac8d-05a45ecce1fa', format: 'uuid' })
   orchestrationId!: string;
 
-  @ApiProperty({ example: 'Historical sync complete' })
+  @ApiProperty({ example: 'SyncWell' })
   title!: string;
 
   @ApiProperty({ example: 'Your historical sync is complete.' })
