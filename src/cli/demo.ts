@@ -223,7 +223,7 @@ async function main() {
     }
   }
   console.log(
-    `\nDone: ${status.status}. The sync is also listed under GET /v1/orchestrations (token: npm run token -- --sub ${user}).`,
+    `\nDone: ${status.status}. The sync is also listed under GET /v1/orchestrations (token: npm run -s token -- --sub ${user}).`,
   );
 }
 
