@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import { pino } from 'pino';
 import { createApp } from './bootstrap.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { loadDotEnv } from './config/dotenv.js';
 import { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { isDatabaseUnavailable } from './database/database-errors.js';
 import { migrateToLatest } from './database/migrator.js';
+import { assertPortFree, isAddressInUse, PortInUseError } from './common/ports.js';
 import { findRunningSimulators, startSimulators, type RunningSimulators } from './simulators/simulators.js';
 
 /**
@@ -15,6 +17,7 @@ import { findRunningSimulators, startSimulators, type RunningSimulators } from '
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
   if (config.auth.jwtSecretGenerated)
     log.warn(`JWT_SECRET not set: using the local secret in ${config.dataDir}/jwt-secret`);
 
+  await assertPortFree(config.http.port, config.http.host, 'PORT', 'HTTP');
   let embedded: EmbeddedDatabase | undefined;
   if (!config.database.url) {
     embedded = await EmbeddedDatabase.start({
@@ -55,7 +59,17 @@ async function main(): Promise<void> {
         `No provider credentials: using the provider simulators already running on ports ${googlePort} and ${stravaPort}`,
       );
     } else {
-      simulators = await startSimulators({ googlePort, stravaPort, settings: { timeScale } });
+      simulators = await startSimulators({ googlePort, stravaPort, settings: { timeScale } }).catch(
+        (error: unknown) => {
+          if (!isAddressInUse(error)) throw error;
+          const google = error.port === googlePort;
+          throw new PortInUseError(
+            google ? googlePort : stravaPort,
+            google ? 'GOOGLE_SIM_PORT' : 'STRAVA_SIM_PORT',
+            `${google ? 'Google Health' : 'Strava'} simulator`,
+          );
+        },
+      );
       config = config.withProviderUrls(simulators.endpoints);
       log.info(
         `No provider credentials: Google Health and Strava simulators started in-process at ${simulators.google.url} and ` +
@@ -101,7 +115,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  await app.listen(config.http.port, config.http.host);
+  await app.listen(config.http.port, config.http.host).catch((error: unknown) => {
+    throw isAddressInUse(error) ? new PortInUseError(config.http.port, 'PORT', 'HTTP') : error;
+  });
   log.info(
     `SyncWell Historical Sync (${config.role.name}) listening on http://${config.http.host}:${config.http.port} ` +
       `(docs at /docs, readiness at /health/ready)`,

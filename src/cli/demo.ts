@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { signToken } from '../common/auth/token.js';
 import { loadConfig } from '../config/app-config.js';
+import { loadDotEnv } from '../config/dotenv.js';
 
 /**
  * `npm run demo`: a client of the running service (`npm start`) that does what the mobile app
@@ -10,6 +11,7 @@ import { loadConfig } from '../config/app-config.js';
  * chunk table and what landed at the destination. Against the local simulators, it creates the
  * demo's provider accounts first. Tokens are signed with the local JWT secret (.data/jwt-secret).
  */
+loadDotEnv(); // the service's PORT and JWT_SECRET, when .env sets them
 const { values } = parseArgs({
   options: {
     url: {
@@ -221,7 +223,7 @@ async function main() {
     }
   }
   console.log(
-    `\nDone: ${status.status}. The sync is also listed under GET /v1/orchestrations (token: npm run token -- --sub ${user}).`,
+    `\nDone: ${status.status}. The sync is also listed under GET /v1/orchestrations (token: npm run -s token -- --sub ${user}).`,
   );
 }
 

@@ -1,10 +1,18 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config.js';
 
 describe('configuration', () => {
-  const dataDir = () => mkdtempSync(join(tmpdir(), 'syncwell-config-'));
+  const made: string[] = [];
+  const dataDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncwell-config-'));
+    made.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true }); // generated secrets
+  });
 
   it('has working defaults with no environment at all (embedded database, generated local secrets)', () => {
     const dir = dataDir();

@@ -7,6 +7,7 @@ export type UserPreset = (typeof USER_PRESETS)[number];
 
 export class RangeDto {
   @ApiProperty({
+    example: 'LAST_YEAR',
     enum: USER_PRESETS,
     description: 'LAST_30_DAYS, LAST_YEAR, ALL_TIME (capped at 10 years), or CUSTOM',
   })
@@ -40,7 +41,7 @@ export class CreateHistoricalSyncDto {
 }
 
 export class EstimateQueryDto {
-  @ApiProperty({ enum: USER_PRESETS })
+  @ApiProperty({ example: 'LAST_YEAR', enum: USER_PRESETS })
   @IsIn(USER_PRESETS, { message: `preset must be one of ${USER_PRESETS.join(', ')}` })
   preset!: UserPreset;
 
