@@ -7,7 +7,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'UNAUTHENTICATED: missing, invalid or expired token',
   403: 'FORBIDDEN or PRO_REQUIRED',
   404: 'NOT_FOUND: unknown id, or not the caller’s',
-  409: 'Conflict with the current state',
+  409: 'Conflict: SYNC_ALREADY_ACTIVE, INVALID_STATE, IDEMPOTENCY_KEY_IN_PROGRESS, SYNC_LIMIT_REACHED or DEVICE_LIMIT_REACHED',
   422: 'VALIDATION_FAILED (with `errors`), or IDEMPOTENCY_KEY_REUSED',
 };
 

@@ -1,6 +1,9 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { AdminOnly } from '../../common/auth/admin.guard.js';
+import type { AuthUser } from '../../common/auth/auth.types.js';
+import { CurrentUser } from '../../common/auth/current-user.decorator.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { AdminService } from './admin.service.js';
 import {
@@ -35,10 +38,22 @@ export class AdminController {
 
   @Post('dead-letters/redrive')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Run dead-lettered work again (dead chunks go back through the engine)' })
+  @ApiOperation({
+    summary: 'Run dead-lettered work again (dead chunks go back through the engine)',
+    description:
+      'The body must say what: `ids`, a `queue`, or `{ "all": true }`; no body or `{}` is 422. ' +
+      'Each redrive is written to the admin audit log with the caller’s id.',
+  })
   @ApiOkResponse({ type: RedriveResultDto })
   @ApiProblems(401, 422)
-  redrive(@Body() body: RedriveDto): Promise<RedriveResultDto> {
-    return this.admin.redrive(body);
+  redrive(
+    @CurrentUser() admin: AuthUser,
+    @Body() body: RedriveDto,
+    @Req() req: Request & { id?: unknown },
+  ): Promise<RedriveResultDto> {
+    return this.admin.redrive(body, {
+      adminId: admin.userId,
+      requestId: typeof req.id === 'string' ? req.id : null,
+    });
   }
 }

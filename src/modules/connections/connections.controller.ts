@@ -36,15 +36,20 @@ export class ConnectionsController {
   })
   @ApiOkResponse({ type: AuthorizeUrlDto })
   @ApiProblems(401, 422)
-  authorizeUrl(@Query() query: AuthorizeUrlQueryDto): AuthorizeUrlDto {
-    return this.connections.authorizeUrl(query);
+  authorizeUrl(
+    @CurrentUser() user: AuthUser,
+    @Query() query: AuthorizeUrlQueryDto,
+  ): Promise<AuthorizeUrlDto> {
+    return this.connections.authorizeUrl(user, query);
   }
 
   @Post()
   @ApiOperation({
     summary: 'Connect a source and a destination account (starts the automatic 7-day sync)',
     description:
-      'Both authorization codes are exchanged at the providers. An optional Idempotency-Key makes a retried request safe.',
+      'Both authorization codes are exchanged at the providers. Each side carries the `state` that authorize-url ' +
+      'issued to the caller for that provider and redirectUri (missing, expired, reused or foreign: 422, nothing stored). ' +
+      'An optional Idempotency-Key makes a retried request safe.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiCreatedResponse({ type: ConnectionDto })

@@ -18,6 +18,7 @@ import {
   NotificationListDto,
   RegisterDeviceDto,
 } from './dto/notification.dto.js';
+import { DevicesService } from './devices.service.js';
 import { NotificationsRepository } from './notifications.repository.js';
 import { NotificationsService } from './notifications.service.js';
 
@@ -27,6 +28,7 @@ export class NotificationsController {
   constructor(
     private readonly notifications: NotificationsService,
     private readonly repository: NotificationsRepository,
+    private readonly devices: DevicesService,
   ) {}
 
   @Post('devices')
@@ -35,13 +37,13 @@ export class NotificationsController {
   })
   @ApiCreatedResponse({ type: DeviceDto })
   @ApiOkResponse({ type: DeviceDto, description: 'The token was already registered' })
-  @ApiProblems(401, 422)
+  @ApiProblems(401, 409, 422)
   async register(
     @CurrentUser() user: AuthUser,
     @Body() body: RegisterDeviceDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<DeviceDto> {
-    const { device, created } = await this.repository.upsertDevice(user.userId, body.platform, body.token);
+    const { device, created } = await this.devices.register(user.userId, body.platform, body.token);
     res.status(created ? 201 : 200);
     return { id: device.id, platform: device.platform, createdAt: device.created_at.toISOString() };
   }

@@ -34,6 +34,14 @@ export class ProviderGrantDto {
     { message: 'redirectUri must be an absolute URL' },
   )
   redirectUri!: string;
+
+  @ApiProperty({
+    description:
+      'The `state` that `authorize-url` issued for this consent (single use, bound to the caller, the provider and the redirectUri)',
+  })
+  @IsString()
+  @Length(1, 512)
+  state!: string;
 }
 
 export class CreateConnectionDto {
@@ -115,17 +123,25 @@ export class AuthorizeUrlQueryDto {
   @IsIn(PROVIDER_NAMES, { message: `provider must be one of ${PROVIDER_NAMES.join(', ')}` })
   provider!: ProviderName;
 
-  @ApiProperty({ example: 'https://app.syncwell.test/oauth/callback' })
+  @ApiProperty({
+    example: 'http://127.0.0.1:8765/oauth/callback',
+    description:
+      'Where the provider sends the code: one of the deployment’s allowed redirect URIs (exact match; loopback URIs on any port when allowed), else 422',
+  })
   @IsUrl(
     { require_tld: false, require_protocol: true, protocols: ['http', 'https', 'syncwell'] },
     { message: 'redirectUri must be an absolute URL' },
   )
   redirectUri!: string;
 
-  @ApiProperty({ description: 'Opaque value the redirect carries back (CSRF protection)' })
+  @ApiPropertyOptional({
+    description:
+      'Ignored (kept for compatibility): the server issues the state. Validated: 1 to 512 characters',
+  })
+  @IsOptional()
   @IsString()
   @Length(1, 512)
-  state!: string;
+  state?: string;
 
   @ApiPropertyOptional({
     description: 'Account hint (selects the simulated account on the local simulators)',
@@ -141,4 +157,13 @@ export class AuthorizeUrlDto {
     description: 'Send the user’s browser here; the provider redirects back with `code` and `state`',
   })
   url!: string;
+
+  @ApiProperty({
+    description:
+      'The server’s state for this consent: random, single use, bound to the caller, the provider and the redirectUri. Send it back with the code',
+  })
+  state!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'The state is redeemable until then' })
+  expiresAt!: string;
 }
