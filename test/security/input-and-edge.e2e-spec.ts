@@ -66,6 +66,7 @@ describe('security: input that cannot crash anything, the HTTP edge, tokens, cap
   let t: TestApp;
   const errors = jest.spyOn(Logger.prototype, 'error');
   const admin = () => ({ Authorization: `Bearer ${t.token('root', ['admin'])}` });
+  const call = (method: 'get' | 'post' | 'put' | 'delete', path: string) => request(t.http)[method](path);
 
   beforeAll(async () => {
     t = await createTestApp({
@@ -84,11 +85,7 @@ describe('security: input that cannot crash anything, the HTTP edge, tokens, cap
     const keys = JSON.stringify(Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, 0])));
     for (const { method, path } of BODIES) {
       for (const bomb of [arrays, objects, keys]) {
-        const res = await request(t.http)
-          [method](path)
-          .set(admin())
-          .set('Content-Type', 'application/json')
-          .send(bomb);
+        const res = await call(method, path).set(admin()).set('Content-Type', 'application/json').send(bomb);
         expect([path, res.status, res.body.code]).toEqual([path, 422, 'VALIDATION_FAILED']);
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       }
@@ -108,8 +105,7 @@ describe('security: input that cannot crash anything, the HTTP edge, tokens, cap
     for (const { method, path, body } of BODIES) {
       for (const poison of [NUL, LONE_SURROGATE]) {
         for (const variant of poisoned(body, poison)) {
-          const res = await request(t.http)
-            [method](path)
+          const res = await call(method, path)
             .set(admin())
             .set('Idempotency-Key', randomUUID())
             .send(variant.body as object);
@@ -122,8 +118,7 @@ describe('security: input that cannot crash anything, the HTTP edge, tokens, cap
         }
       }
       // in a key, too
-      const res = await request(t.http)
-        [method](path)
+      const res = await call(method, path)
         .set(admin())
         .set('Idempotency-Key', randomUUID())
         .send({ ...body, [NUL]: 1 });
@@ -316,7 +311,9 @@ describe('security: input that cannot crash anything, the HTTP edge, tokens, cap
             path.replace(/\{[^}]+\}/g, encodeURIComponent(param)) +
             `?limit=${encodeURIComponent(param)}&cursor=${encodeURIComponent(param)}&status=${encodeURIComponent(param)}`;
           for (const [type, body] of payloads) {
-            let req = request(t.http)[method as 'get'](url).set(admin()).set('Idempotency-Key', 'fuzz');
+            let req = call(method as 'get', url)
+              .set(admin())
+              .set('Idempotency-Key', 'fuzz');
             if (type) req = req.set('Content-Type', type);
             const res = await (method === 'get' || body === '' ? req : req.send(body));
             requests++;
