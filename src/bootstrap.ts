@@ -76,7 +76,10 @@ const securityHeaders = () =>
 const problemOf = (status: number, code: ErrorCode, detail: string) =>
   toProblem(new ProblemException(status, code, detail));
 
-/** Request ids, body limits, validation, docs: everything the module graph does not declare. */
+/**
+ * Request ids, security headers, the per-IP budget, the 415 and body-shape checks, validation, docs:
+ * everything the module graph does not declare.
+ */
 export function configureApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
@@ -87,17 +90,6 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
     next();
   });
   app.use(securityHeaders());
-  // a body the JSON parser would skip (text/plain, a form, no type) must not reach a route as `{}`
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (hasBody(req) && !isJsonBody(req)) {
-      return sendProblem(
-        req,
-        res,
-        problemOf(415, ErrorCode.UnsupportedMediaType, 'Send the request body as application/json'),
-      );
-    }
-    next();
-  });
   const limits = config.role.api ? app.get(RateLimitService, { strict: false }) : undefined;
   if (limits?.enabled) {
     // per client address on /v1, before authentication (so token guessing is counted too)
@@ -109,6 +101,17 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
       }, next);
     });
   }
+  // a body the JSON parser would skip (text/plain, a form, no type) must not reach a route as `{}`
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (hasBody(req) && !isJsonBody(req)) {
+      return sendProblem(
+        req,
+        res,
+        problemOf(415, ErrorCode.UnsupportedMediaType, 'Send the request body as application/json'),
+      );
+    }
+    next();
+  });
   app.use(
     express.json({
       limit: config.http.bodyLimit,
