@@ -4,6 +4,7 @@ import * as m0002 from './0002_notifications_analytics.js';
 import * as m0003 from './0003_connectors.js';
 import * as m0004 from './0004_orchestration_changes.js';
 import * as m0005 from './0005_resilience.js';
+import * as m0006 from './0006_security.js';
 
 /**
  * Every migration, in order. Files stay plain Kysely migrations against `Kysely<any>`; listing them
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0003_connectors': m0003,
   '0004_orchestration_changes': m0004,
   '0005_resilience': m0005,
+  '0006_security': m0006,
 };

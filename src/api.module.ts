@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { AdminController } from './modules/admin/admin.controller.js';
 import { AdminModule } from './modules/admin/admin.module.js';
+import { AuditLogModule } from './modules/audit/audit-log.module.js';
 import { AnalyticsController } from './modules/analytics/analytics.controller.js';
 import { ConnectionsController } from './modules/connections/connections.controller.js';
 import { ConnectionsModule } from './modules/connections/connections.module.js';
@@ -17,7 +19,15 @@ import { OrchestrationsController } from './modules/orchestration/orchestrations
  * beside their feature modules, which the worker role loads without them.
  */
 @Module({
-  imports: [AdminModule, ConnectionsModule, EntitlementsModule, NotificationsModule, OrchestrationModule],
+  imports: [
+    AdminModule,
+    AuditLogModule,
+    ConnectionsModule,
+    EntitlementsModule,
+    NotificationsModule,
+    OrchestrationModule,
+    RateLimitModule,
+  ],
   controllers: [
     AdminController,
     AnalyticsController,

@@ -58,10 +58,16 @@ async function simulatorOf(url: string): Promise<string | undefined> {
   return res?.ok ? origin : undefined;
 }
 
-async function consent(provider: string, login: string, account: Record<string, unknown>): Promise<string> {
+/** One side of POST /v1/connections: the code the consent redirect carried, and the server's state. */
+interface Consent {
+  code: string;
+  state: string;
+}
+
+async function consent(provider: string, login: string, account: Record<string, unknown>): Promise<Consent> {
   const { body } = await api(
     'GET',
-    `/v1/connections/authorize-url?provider=${provider}&redirectUri=${encodeURIComponent(redirectUri)}&state=${run}&loginHint=${login}`,
+    `/v1/connections/authorize-url?provider=${provider}&redirectUri=${encodeURIComponent(redirectUri)}&loginHint=${login}`,
   );
   const simulator = await simulatorOf(body.url);
   if (!simulator)
@@ -75,11 +81,11 @@ async function consent(provider: string, login: string, account: Record<string, 
   });
   const redirect = await fetch(body.url, { redirect: 'manual' });
   const location = new URL(redirect.headers.get('location') ?? '');
-  if (location.searchParams.get('state') !== run) throw new Error('the OAuth state did not come back');
+  if (location.searchParams.get('state') !== body.state) throw new Error('the OAuth state did not come back');
   console.log(
     `  ${provider}: consent given by "${login}" at ${simulator}, redirected to ${location.origin}${location.pathname}`,
   );
-  return location.searchParams.get('code')!;
+  return { code: location.searchParams.get('code')!, state: body.state };
 }
 
 const duration = (s: number | null) =>
@@ -128,8 +134,18 @@ async function main() {
   });
   const { body: connection } = await api('POST', '/v1/connections', {
     body: {
-      source: { provider: values.source, authorizationCode: sourceCode, redirectUri },
-      destination: { provider: values.destination, authorizationCode: destinationCode, redirectUri },
+      source: {
+        provider: values.source,
+        authorizationCode: sourceCode.code,
+        redirectUri,
+        state: sourceCode.state,
+      },
+      destination: {
+        provider: values.destination,
+        authorizationCode: destinationCode.code,
+        redirectUri,
+        state: destinationCode.state,
+      },
       timezone,
     },
   });
@@ -193,7 +209,7 @@ async function main() {
     (
       await api(
         'GET',
-        `/v1/connections/authorize-url?provider=${values.destination}&redirectUri=${encodeURIComponent(redirectUri)}&state=x`,
+        `/v1/connections/authorize-url?provider=${values.destination}&redirectUri=${encodeURIComponent(redirectUri)}`,
       )
     ).body.url,
   );

@@ -64,4 +64,28 @@ describe('configuration', () => {
       worker: true,
     });
   });
+
+  it('reads the security settings: redirect allowlist, token rules, rate limits, caps', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      OAUTH_REDIRECT_URIS: ' https://app.example/cb , syncwell://oauth ',
+      OAUTH_ALLOW_LOOPBACK_REDIRECTS: 'false',
+      JWT_ISSUER: 'https://auth.example',
+      RATE_LIMIT_ENABLED: 'no',
+      RATE_LIMIT_USER_REQUESTS: '7',
+    });
+    expect(config.oauth).toEqual({
+      redirectUris: ['https://app.example/cb', 'syncwell://oauth'],
+      allowLoopbackRedirects: false,
+      stateTtlSeconds: 900,
+    });
+    expect(config.auth).toMatchObject({ issuer: 'https://auth.example', maxLifetimeSeconds: 86400 });
+    expect(config.rateLimit).toMatchObject({ enabled: false, user: { points: 7, windowSeconds: 60 } });
+    expect(config.limits).toEqual({ devicesPerUser: 10, activeHistoricalSyncsPerUser: 3 });
+    expect(() =>
+      loadConfig({ DATA_DIR: dataDir(), OAUTH_REDIRECT_URIS: 'not a url', OAUTH_STATE_TTL_SECONDS: '60' }),
+    ).toThrow(
+      /OAUTH_REDIRECT_URIS[\s\S]*OAUTH_STATE_TTL_SECONDS|OAUTH_STATE_TTL_SECONDS[\s\S]*OAUTH_REDIRECT_URIS/,
+    );
+  });
 });

@@ -134,6 +134,33 @@ export interface IdempotencyKeysTable {
   expires_at: Timestamp;
 }
 
+export interface OAuthStatesTable {
+  state_hash: string;
+  user_id: string;
+  provider: ProviderName;
+  redirect_uri: string;
+  code_verifier: string | null;
+  expires_at: Timestamp;
+  created_at: Generated<Date>;
+}
+
+/** rate-limiter-flexible's table; written only by the library. */
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  expire: string | null;
+}
+
+export interface AdminAuditLogTable {
+  id: Generated<string>;
+  admin_id: string;
+  action: string;
+  target: string | null;
+  details: Json<Record<string, unknown>>;
+  request_id: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   entitlements: EntitlementsTable;
   provider_accounts: ProviderAccountsTable;
@@ -148,6 +175,9 @@ export interface DB {
   notification_deliveries: NotificationDeliveriesTable;
   sync_ledger: SyncLedgerTable;
   provider_quota: ProviderQuotaTable;
+  oauth_states: OAuthStatesTable;
+  rate_limits: RateLimitsTable;
+  admin_audit_log: AdminAuditLogTable;
 }
 
 export type Orchestration = Selectable<OrchestrationsTable>;

@@ -1,12 +1,11 @@
 import request from 'supertest';
 import { eventually } from '../support/app.js';
 import {
-  authorizationCode,
   chunksOf,
+  consent,
   connect,
   createSimAccount,
   finished,
-  REDIRECT,
   simAccount,
   startProviderStack,
   startSync,
@@ -141,17 +140,19 @@ describe('revoked grants, token endpoint faults and reconnecting', () => {
     await request(t.http)
       .post(`/v1/connections/${connection.id}/reauthorize`)
       .set('Authorization', `Bearer ${t.token('rv')}`)
-      .send({
-        provider: 'strava',
-        authorizationCode: await authorizationCode(t, 'rv', 'strava', 'rv-other'),
-        redirectUri: REDIRECT,
-      })
+      .send(await consent(t, 'rv', 'strava', 'rv-other'))
       .expect(422);
-    const code = await authorizationCode(t, 'rv', 'strava', 'rv-strava'); // consenting again restores access
+    const again = await consent(t, 'rv', 'strava', 'rv-strava'); // consenting again restores access
+    // the state is bound to its user: another user cannot redeem it, and nothing changes
+    await request(t.http)
+      .post(`/v1/connections/${connection.id}/reauthorize`)
+      .set('Authorization', `Bearer ${t.token('mallory')}`)
+      .send(again)
+      .expect(404);
     const reauth = await request(t.http)
       .post(`/v1/connections/${connection.id}/reauthorize`)
       .set('Authorization', `Bearer ${t.token('rv')}`)
-      .send({ provider: 'strava', authorizationCode: code, redirectUri: REDIRECT })
+      .send(again)
       .expect(200);
     expect(reauth.body.status).toBe('ACTIVE');
     expect(reauth.body.reauth).toBeUndefined();

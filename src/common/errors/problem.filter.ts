@@ -26,6 +26,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   413: ErrorCode.PayloadTooLarge,
   415: ErrorCode.UnsupportedMediaType,
   422: ErrorCode.ValidationFailed,
+  429: ErrorCode.RateLimited,
   503: ErrorCode.ServiceUnavailable,
 };
 
@@ -47,6 +48,11 @@ const BODY_PARSER_ERRORS: Record<string, { status: number; code: ErrorCode; deta
     detail: 'Unsupported content encoding',
   },
   'charset.unsupported': { status: 415, code: ErrorCode.UnsupportedMediaType, detail: 'Unsupported charset' },
+  'entity.shape.exceeded': {
+    status: 422,
+    code: ErrorCode.ValidationFailed,
+    detail: 'The JSON body is nested too deeply or has too many keys',
+  },
   'request.aborted': { status: 400, code: ErrorCode.MalformedRequest, detail: 'The request was aborted' },
   'request.size.invalid': {
     status: 400,
@@ -134,11 +140,24 @@ export function toProblem(error: unknown, logger?: Logger): Problem {
   }
   const parserError = BODY_PARSER_ERRORS[(error as { type?: string } | null)?.type ?? ''];
   if (parserError) return problem(parserError.status, parserError.code, parserError.detail);
+  const dataError = sqlDataError(error);
+  if (dataError) {
+    // a value PostgreSQL cannot take (SQLSTATE class 22: bad encoding, out of range, too long):
+    // the request's fault, answered 422 and logged without the value
+    logger?.warn(`Request rejected by the database: SQLSTATE ${dataError}`);
+    return problem(422, ErrorCode.ValidationFailed, 'The request contains a value that cannot be stored');
+  }
   logger?.error(
     error instanceof Error ? error.message : String(error),
     error instanceof Error ? error.stack : undefined,
   );
   return problem(500, ErrorCode.Internal, 'An unexpected error occurred. It has been logged.');
+}
+
+/** The SQLSTATE of a PostgreSQL data exception (class 22), else undefined. */
+function sqlDataError(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) ? code : undefined;
 }
 
 function problem(

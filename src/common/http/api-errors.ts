@@ -27,6 +27,21 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { status: number; why: string; d
     why: 'no such id, or it belongs to another user',
     detail: 'Connection not found',
   },
+  RATE_LIMITED: {
+    status: 429,
+    why: 'a per-user or per-IP request budget is spent; `Retry-After` says when it refills',
+    detail: 'Too many requests; try again later',
+  },
+  DEVICE_LIMIT_REACHED: {
+    status: 409,
+    why: 'the user already has as many devices as the deployment allows (MAX_DEVICES_PER_USER)',
+    detail: 'This user already has the maximum number of devices',
+  },
+  SYNC_LIMIT_REACHED: {
+    status: 409,
+    why: 'the user already has as many active HISTORICAL syncs as the deployment allows (MAX_ACTIVE_HISTORICAL_SYNCS_PER_USER)',
+    detail: 'This user already has the maximum number of active historical syncs',
+  },
   IDEMPOTENCY_KEY_REQUIRED: {
     status: 400,
     why: 'the `Idempotency-Key` header is missing, empty or longer than 255 characters',

@@ -1,6 +1,9 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { AdminOnly } from '../../common/auth/admin.guard.js';
+import type { AuthUser } from '../../common/auth/auth.types.js';
+import { CurrentUser } from '../../common/auth/current-user.decorator.js';
 import { ApiDoc } from '../../common/http/api-problems.decorator.js';
 import { AdminService } from './admin.service.js';
 import {
@@ -51,14 +54,24 @@ export class AdminController {
     description:
       'Admin. After the cause of a wave of failures is fixed (a provider outage, a bad deploy), sends dead ' +
       'letters back to run: their chunks become PENDING again and their orchestrations resume counting. ' +
-      'Dead letters of paused or cancelled syncs are left in place (`skipped`). An empty body redrives up to ' +
-      '100 from every dead-letter queue.',
+      'Dead letters of paused or cancelled syncs are left in place (`skipped`). The body must say what: ' +
+      '`ids`, a `queue`, or `{ "all": true }` (up to `limit` from every dead-letter queue); no body or `{}` ' +
+      'is 422, so a mis-sent request never means "everything". Each redrive is written to the admin audit ' +
+      'log with the caller’s id.',
     errors: {
-      VALIDATION_FAILED: 'an unknown `queue`, `ids` that are not UUIDs, or a `limit` outside 1–1000',
+      VALIDATION_FAILED:
+        'no body or `{}` (say what to redrive), `all` combined with `queue` or `ids`, an unknown `queue`, `ids` that are not UUIDs, or a `limit` outside 1–1000',
     },
   })
   @ApiOkResponse({ type: RedriveResultDto, description: 'How many were sent back, and how many were left' })
-  redrive(@Body() body: RedriveDto): Promise<RedriveResultDto> {
-    return this.admin.redrive(body);
+  redrive(
+    @CurrentUser() admin: AuthUser,
+    @Body() body: RedriveDto,
+    @Req() req: Request & { id?: unknown },
+  ): Promise<RedriveResultDto> {
+    return this.admin.redrive(body, {
+      adminId: admin.userId,
+      requestId: typeof req.id === 'string' ? req.id : null,
+    });
   }
 }

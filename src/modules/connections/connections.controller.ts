@@ -29,18 +29,27 @@ export class ConnectionsController {
     summary: 'The provider’s OAuth consent URL for this service (the first step of a connection)',
     description:
       'Call it once per side of a connection (source and destination), send the user’s browser to `url`, and ' +
-      'the provider redirects to `redirectUri` with `code` (and `state`) once the user consents. Then pass both ' +
-      'codes, with the same `redirectUri`s, to `POST /v1/connections`. With no provider credentials configured, ' +
+      'the provider redirects to `redirectUri` with `code` and `state` once the user consents. `state` is issued ' +
+      'by the server: random, single use, bound to the caller, the provider and `redirectUri`, valid until ' +
+      '`expiresAt`; send it back with the code. `redirectUri` must be on the deployment’s allowlist (exact ' +
+      'match; loopback URIs on any port in the embedded default). Then pass both codes, their states and the ' +
+      'same `redirectUri`s to `POST /v1/connections`. With no provider credentials configured, ' +
       'the URL points at the local simulators, where `loginHint` picks (and creates) the simulated account and ' +
       'consent is immediate.',
     errors: {
       VALIDATION_FAILED:
-        'an unknown `provider`, a `redirectUri` that is not an absolute URL, or a `state`/`loginHint` of the wrong length',
+        'an unknown `provider`, a `redirectUri` that is not on the allowlist, or a `state`/`loginHint` of the wrong length',
     },
   })
-  @ApiOkResponse({ type: AuthorizeUrlDto, description: 'Where to send the user’s browser' })
-  authorizeUrl(@Query() query: AuthorizeUrlQueryDto): AuthorizeUrlDto {
-    return this.connections.authorizeUrl(query);
+  @ApiOkResponse({
+    type: AuthorizeUrlDto,
+    description: 'Where to send the user’s browser, and the server-issued `state` to send back with the code',
+  })
+  authorizeUrl(
+    @CurrentUser() user: AuthUser,
+    @Query() query: AuthorizeUrlQueryDto,
+  ): Promise<AuthorizeUrlDto> {
+    return this.connections.authorizeUrl(user, query);
   }
 
   @Post()
@@ -50,7 +59,7 @@ export class ConnectionsController {
       'The second step of a connection, after the user consented at both providers (`GET ' +
       '/v1/connections/authorize-url`). Exchanges both authorization codes at the providers’ token endpoints, ' +
       'stores the tokens encrypted, and starts, for every tier, an automatic sync of the last 7 days ' +
-      '(`initialSync`). Codes are single use: a retry after a network error should carry the same optional ' +
+      '(`initialSync`). Each side carries the `state` that authorize-url issued for it. Codes are single use: a retry after a network error should carry the same optional ' +
       '`Idempotency-Key`, which replays the first answer instead of spending the codes again. `timezone` (IANA, ' +
       'default UTC) is the zone of the civil dates of every sync of this connection.',
     errors: {
@@ -59,7 +68,7 @@ export class ConnectionsController {
       IDEMPOTENCY_KEY_REUSED: '',
       IDEMPOTENCY_KEY_IN_PROGRESS: '',
       VALIDATION_FAILED:
-        'a missing side, an unknown provider, the same provider on both sides, a `redirectUri` that is not an absolute URL, or an unknown `timezone`',
+        'a missing side, an unknown provider, the same provider on both sides, a `redirectUri` that is not an absolute URL, an unknown `timezone`, or a `state` that is missing, expired, already used, or was issued to another user, provider or redirectUri (nothing is stored)',
       PROVIDER_AUTH_FAILED:
         'a provider rejected its authorization code (expired, already used, or issued for another `redirectUri`); nothing is stored',
       PROVIDER_UNAVAILABLE: 'a provider’s token endpoint failed or timed out; nothing is stored, retry later',
@@ -126,13 +135,13 @@ export class ConnectionsController {
     summary: 'Reconnect a provider account whose grant was revoked; its paused syncs resume',
     description:
       'Call it when a connection reads `REAUTH_REQUIRED` (or after an N-07 push): walk the provider’s consent ' +
-      'again (`GET /v1/connections/authorize-url`), then send the new code here. The code must belong to the ' +
+      'again (`GET /v1/connections/authorize-url`), then send the new code and its `state` here. The code must belong to the ' +
       'same provider account as that side of the connection; its tokens replace the old ones and every sync ' +
       'paused with `pauseReason: REAUTH_REQUIRED` resumes where it stopped, in one transaction.',
     errors: {
       NOT_FOUND: 'no connection with this id, or it is another user’s',
       VALIDATION_FAILED:
-        'the connection has no account at this `provider`, or the code belongs to another provider account than the connection’s',
+        'the connection has no account at this `provider`, a missing/expired/used/foreign `state`, or the code belongs to another provider account than the connection’s',
       PROVIDER_AUTH_FAILED:
         'the provider rejected the authorization code (expired, used, or another `redirectUri`)',
       PROVIDER_UNAVAILABLE: 'the provider’s token endpoint failed or timed out; nothing changed, retry later',

@@ -26,6 +26,7 @@ import type {
   ListConnectionsQueryDto,
   ProviderGrantDto,
 } from './dto/connection.dto.js';
+import { OAuthStateService } from './oauth-state.service.js';
 import { ProviderAccountsRepository } from './provider-accounts.repository.js';
 
 export function toConnectionDto(
@@ -63,14 +64,22 @@ export class ConnectionsService {
     private readonly idempotency: IdempotencyService,
     private readonly analytics: AnalyticsService,
     private readonly reauth: ReauthService,
+    private readonly states: OAuthStateService,
   ) {}
 
-  authorizeUrl(query: AuthorizeUrlQueryDto): { url: string } {
-    return {
-      url: this.registry
-        .get(query.provider)
-        .authorizeUrl({ redirectUri: query.redirectUri, state: query.state, loginHint: query.loginHint }),
-    };
+  /** The consent URL, with a new server-side state (and PKCE challenge) bound to the caller. */
+  async authorizeUrl(
+    user: AuthUser,
+    query: AuthorizeUrlQueryDto,
+  ): Promise<{ url: string; state: string; expiresAt: string }> {
+    const consent = await this.states.issue(user.userId, query.provider, query.redirectUri);
+    const url = this.registry.get(query.provider).authorizeUrl({
+      redirectUri: query.redirectUri,
+      state: consent.state,
+      loginHint: query.loginHint,
+      codeChallenge: consent.codeChallenge,
+    });
+    return { url, state: consent.state, expiresAt: consent.expiresAt.toISOString() };
   }
 
   async create(
@@ -92,8 +101,16 @@ export class ConnectionsService {
     const replay = scope && (await this.idempotency.lookup<ConnectionDto>(scope));
     if (replay) return replay;
 
-    const source = await this.authorize(body.source, 'source');
-    const destination = await this.authorize(body.destination, 'destination');
+    const consents = {
+      source: await this.redeemState(user, body.source, 'source'),
+      destination: await this.redeemState(user, body.destination, 'destination'),
+    };
+    const source = await this.authorize(body.source, 'source', consents.source.codeVerifier);
+    const destination = await this.authorize(
+      body.destination,
+      'destination',
+      consents.destination.codeVerifier,
+    );
     const work = async (trx: Transaction<DB>) => {
       const [from, to] = [
         await this.accounts.upsert(
@@ -187,7 +204,8 @@ export class ConnectionsService {
       throw validationFailed([
         { field: 'provider', message: `this connection has no ${body.provider} account` },
       ]);
-    const authorized = await this.authorize(body, side);
+    const consent = await this.states.consume(user.userId, body.provider, body.state, body.redirectUri);
+    const authorized = await this.authorize(body, side, consent.codeVerifier);
     const expected =
       side === 'source' ? connection.source_external_user_id : connection.destination_external_user_id;
     if (authorized.externalUserId !== expected)
@@ -224,12 +242,19 @@ export class ConnectionsService {
     this.orchestrations.countCancelledChunks(cancelled);
   }
 
+  private redeemState(user: AuthUser, grant: ProviderGrantDto, side: 'source' | 'destination') {
+    return this.states.consume(user.userId, grant.provider, grant.state, grant.redirectUri, `${side}.state`);
+  }
+
   private async authorize(
     grant: ProviderGrantDto,
     side: 'source' | 'destination',
+    codeVerifier?: string,
   ): Promise<AuthorizedAccount> {
     try {
-      return await this.registry.get(grant.provider).exchangeCode(grant.authorizationCode, grant.redirectUri);
+      return await this.registry
+        .get(grant.provider)
+        .exchangeCode(grant.authorizationCode, grant.redirectUri, codeVerifier);
     } catch (error) {
       if (error instanceof ProviderAuthError) {
         throw new ProblemException(

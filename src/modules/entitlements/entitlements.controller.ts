@@ -5,6 +5,7 @@ import type { AuthUser } from '../../common/auth/auth.types.js';
 import { CurrentUser } from '../../common/auth/current-user.decorator.js';
 import { ApiDoc } from '../../common/http/api-problems.decorator.js';
 import { UserIdPipe } from '../../common/http/user-id.pipe.js';
+import { AuditLogRepository } from '../audit/audit-log.repository.js';
 import { EntitlementDto, SetEntitlementDto } from './dto/entitlement.dto.js';
 import { EntitlementsService, type EffectiveEntitlement } from './entitlements.service.js';
 
@@ -16,7 +17,10 @@ const toDto = (e: EffectiveEntitlement): EntitlementDto => ({
 @ApiTags('entitlements')
 @Controller('v1')
 export class EntitlementsController {
-  constructor(private readonly entitlements: EntitlementsService) {}
+  constructor(
+    private readonly entitlements: EntitlementsService,
+    private readonly audit: AuditLogRepository,
+  ) {}
 
   @Put('admin/users/:userId/entitlement')
   @AdminOnly()
@@ -32,12 +36,20 @@ export class EntitlementsController {
     },
   })
   async set(
+    @CurrentUser() admin: AuthUser,
     @Param('userId', UserIdPipe) userId: string,
     @Body() body: SetEntitlementDto,
   ): Promise<EntitlementDto> {
-    return toDto(
+    const result = toDto(
       await this.entitlements.set(userId, body.tier, body.expiresAt ? new Date(body.expiresAt) : null),
     );
+    await this.audit.write({
+      adminId: admin.userId,
+      action: 'entitlement.set',
+      target: userId,
+      details: { tier: body.tier, expiresAt: body.expiresAt ?? null },
+    });
+    return result;
   }
 
   @Get('me/entitlement')

@@ -12,6 +12,7 @@ import {
   NotificationListDto,
   RegisterDeviceDto,
 } from './dto/notification.dto.js';
+import { DevicesService } from './devices.service.js';
 import { NotificationsRepository } from './notifications.repository.js';
 import { NotificationsService } from './notifications.service.js';
 
@@ -21,6 +22,7 @@ export class NotificationsController {
   constructor(
     private readonly notifications: NotificationsService,
     private readonly repository: NotificationsRepository,
+    private readonly devices: DevicesService,
   ) {}
 
   @Post('devices')
@@ -30,7 +32,11 @@ export class NotificationsController {
       'The app calls it at start with its FCM registration token, before starting a sync, so the ' +
       'completion notice (N-05 complete, N-06 finished with errors) reaches it. Registering the same token ' +
       'again answers 200 with the same device.',
-    errors: { VALIDATION_FAILED: 'an unknown `platform`, or a missing or over-long `token`' },
+    errors: {
+      VALIDATION_FAILED: 'an unknown `platform`, or a missing or over-long `token`',
+      DEVICE_LIMIT_REACHED:
+        'the user already has as many devices as MAX_DEVICES_PER_USER allows; delete one first',
+    },
   })
   @ApiCreatedResponse({ type: DeviceDto, description: 'Registered' })
   @ApiOkResponse({ type: DeviceDto, description: 'The token was already registered' })
@@ -39,7 +45,7 @@ export class NotificationsController {
     @Body() body: RegisterDeviceDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<DeviceDto> {
-    const { device, created } = await this.repository.upsertDevice(user.userId, body.platform, body.token);
+    const { device, created } = await this.devices.register(user.userId, body.platform, body.token);
     res.status(created ? 201 : 200);
     return { id: device.id, platform: device.platform, createdAt: device.created_at.toISOString() };
   }

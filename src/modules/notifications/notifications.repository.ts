@@ -21,12 +21,28 @@ export class NotificationsRepository {
   constructor(@InjectDb() private readonly db: Kysely<DB>) {}
 
   /** One row per (user, token): registering the same token again returns the same device. */
+  /**
+   * The user's devices other than the one with `token`, counted after taking a per-user transaction
+   * lock (so concurrent registrations cannot pass the cap together).
+   */
+  async countOtherDevices(trx: Kysely<DB>, userId: string, token: string): Promise<number> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`devices:${userId}`}, 0))`.execute(trx);
+    const row = await trx
+      .selectFrom('devices')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('user_id', '=', userId)
+      .where('token', '<>', token)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async upsertDevice(
     userId: string,
     platform: DevicePlatform,
     token: string,
+    executor: Kysely<DB> = this.db,
   ): Promise<{ device: Device; created: boolean }> {
-    const row = await this.db
+    const row = await executor
       .insertInto('devices')
       .values({ user_id: userId, platform, token, updated_at: new Date() })
       .onConflict((oc) => oc.columns(['user_id', 'token']).doUpdateSet({ platform, updated_at: new Date() }))

@@ -59,6 +59,10 @@ export class HistoricalSyncsController {
       IDEMPOTENCY_KEY_IN_PROGRESS: '',
       NOT_FOUND: 'no connection with this id, or it is another user’s',
       SYNC_ALREADY_ACTIVE: '',
+      SYNC_LIMIT_REACHED: '',
+      PROVIDER_UNAVAILABLE:
+        'ALL_TIME needs the source’s first data date and the source is rate-limited, down or timed out; nothing was created',
+      PROVIDER_AUTH_FAILED: 'ALL_TIME: the source refused the stored grant (reconnect the account)',
       VALIDATION_FAILED:
         'no `range`, an unknown `preset`, CUSTOM without both dates, a date that is not YYYY-MM-DD, start after end, end in the future, or a span over 10 years',
     },

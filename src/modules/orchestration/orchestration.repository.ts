@@ -71,6 +71,22 @@ export class OrchestrationRepository {
       .executeTakeFirst();
   }
 
+  /**
+   * Counts the user's active HISTORICAL syncs after taking a per-user transaction lock, so two
+   * concurrent starts by one user cannot both pass the cap.
+   */
+  async countActiveHistoricalForUser(trx: Kysely<DB>, userId: string): Promise<number> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`historical-cap:${userId}`}, 0))`.execute(trx);
+    const row = await trx
+      .selectFrom('orchestrations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('user_id', '=', userId)
+      .where('kind', '=', 'HISTORICAL')
+      .where('status', 'in', ACTIVE_STATUSES)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** Locks and returns a connection's orchestrations in `statuses` (active ones by default), in id order. */
   listActiveForConnection(
     executor: Kysely<DB>,

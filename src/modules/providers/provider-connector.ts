@@ -46,6 +46,8 @@ export interface AuthorizeUrlRequest {
   state: string;
   /** Pre-fills the account at the consent screen (the simulators use it as the account name). */
   loginHint?: string;
+  /** PKCE S256 challenge (RFC 7636), for providers that support it ({@link ProviderConnector.supportsPkce}). */
+  codeChallenge?: string;
 }
 
 /**
@@ -55,8 +57,10 @@ export interface AuthorizeUrlRequest {
 export interface ProviderConnector {
   readonly provider: ProviderName;
   readonly costModel: ProviderCostModel;
+  /** The provider accepts PKCE (S256): the consent carries a challenge and the exchange its verifier. */
+  readonly supportsPkce: boolean;
   authorizeUrl(params: AuthorizeUrlRequest): string;
-  exchangeCode(code: string, redirectUri: string): Promise<AuthorizedAccount>;
+  exchangeCode(code: string, redirectUri: string, codeVerifier?: string): Promise<AuthorizedAccount>;
   refresh(refreshToken: string): Promise<TokenGrant>;
   firstDataDate(account: AccountRef): Promise<string | null>;
   readPage(account: AccountRef, range: ReadRange, cursor: unknown, signal?: AbortSignal): Promise<ReadPage>;

@@ -212,7 +212,17 @@ export class GoogleHealthSimulator extends SimServer {
     const accountId = q.login_hint?.trim() || 'alice';
     this.account(accountId);
     const scope = q.scope ?? SCOPES.read;
-    const code = this.oauth.issueCode({ accountId, clientId: q.client_id, scope }, q.redirect_uri);
+    if (q.code_challenge !== undefined && q.code_challenge_method !== 'S256') {
+      return void res
+        .status(400)
+        .type('text/plain')
+        .send('Error 400: invalid_request. Only code_challenge_method=S256 is supported.');
+    }
+    const code = this.oauth.issueCode(
+      { accountId, clientId: q.client_id, scope },
+      q.redirect_uri,
+      q.code_challenge,
+    );
     const target = new URL(q.redirect_uri);
     target.searchParams.set('code', code);
     target.searchParams.set('scope', scope);
@@ -236,7 +246,9 @@ export class GoogleHealthSimulator extends SimServer {
         : scaledMs(this.settings, 3600);
     let issued;
     if (body.grant_type === 'authorization_code') {
-      const grant = body.code ? this.oauth.redeemCode(body.code, clientId!, body.redirect_uri) : undefined;
+      const grant = body.code
+        ? this.oauth.redeemCode(body.code, clientId!, body.redirect_uri, body.code_verifier)
+        : undefined;
       if (!grant)
         return void res
           .status(400)

@@ -1,5 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  Equals,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsUUID,
+  Max,
+  Min,
+} from 'class-validator';
 import { PageQueryDto } from '../../../common/http/page-query.dto.js';
 import { DEAD_LETTER_QUEUES } from '../../../jobs/job-names.js';
 
@@ -108,11 +119,25 @@ export class DeadLetterQueryDto extends PageQueryDto {
   queue?: string;
 }
 
+/**
+ * What to redrive, stated explicitly: `ids`, a `queue`, or `all: true` (every dead-letter queue).
+ * No body, or `{}`, is 422: a mis-sent request must not mean "everything".
+ */
 export class RedriveDto {
+  @ApiPropertyOptional({
+    example: true,
+    enum: [true],
+    description:
+      'Redrive every dead-letter queue (up to `limit` each); cannot be combined with `queue` or `ids`',
+  })
+  @IsOptional()
+  @Equals(true, { message: 'all must be true when given' })
+  all?: true;
+
   @ApiPropertyOptional({
     example: 'chunk.dead',
     enum: DEAD_LETTER_QUEUES,
-    description: 'Default: every dead-letter queue',
+    description: 'Only this dead-letter queue',
   })
   @IsOptional()
   @IsIn(DEAD_LETTER_QUEUES)
@@ -125,6 +150,7 @@ export class RedriveDto {
   })
   @IsOptional()
   @IsArray()
+  @ArrayMinSize(1)
   @ArrayMaxSize(1000)
   @IsUUID('all', { each: true })
   ids?: string[];

@@ -37,6 +37,15 @@ export class ProviderGrantDto {
     { message: 'redirectUri must be an absolute URL' },
   )
   redirectUri!: string;
+
+  @ApiProperty({
+    example: 'Zq3v0bW1c2x8RkN4yTgH7pLmA9eJ5sUoQdVfXiCt6Ow',
+    description:
+      'The `state` that `authorize-url` issued for this consent (single use, bound to the caller, the provider and the redirectUri)',
+  })
+  @IsString()
+  @Length(1, 512)
+  state!: string;
 }
 
 export class CreateConnectionDto {
@@ -144,17 +153,26 @@ export class AuthorizeUrlQueryDto {
   @IsIn(PROVIDER_NAMES, { message: `provider must be one of ${PROVIDER_NAMES.join(', ')}` })
   provider!: ProviderName;
 
-  @ApiProperty({ example: 'https://app.syncwell.test/oauth/callback' })
+  @ApiProperty({
+    example: 'http://127.0.0.1:8765/oauth/callback',
+    description:
+      'Where the provider sends the code: one of the deployment’s allowed redirect URIs (exact match; loopback URIs on any port when allowed), else 422',
+  })
   @IsUrl(
     { require_tld: false, require_protocol: true, protocols: ['http', 'https', 'syncwell'] },
     { message: 'redirectUri must be an absolute URL' },
   )
   redirectUri!: string;
 
-  @ApiProperty({ example: '3hQ9xv', description: 'Opaque value the redirect carries back (CSRF protection)' })
+  @ApiPropertyOptional({
+    example: 'my-app-state',
+    description:
+      'Ignored (kept for compatibility): the server issues the state. Validated: 1 to 512 characters',
+  })
+  @IsOptional()
   @IsString()
   @Length(1, 512)
-  state!: string;
+  state?: string;
 
   @ApiPropertyOptional({
     example: 'alice-fitbit',
@@ -173,4 +191,18 @@ export class AuthorizeUrlDto {
     description: 'Send the user’s browser here; the provider redirects back with `code` and `state`',
   })
   url!: string;
+
+  @ApiProperty({
+    example: 'Zq3v0bW1c2x8RkN4yTgH7pLmA9eJ5sUoQdVfXiCt6Ow',
+    description:
+      'The server’s state for this consent: random, single use, bound to the caller, the provider and the redirectUri. Send it back with the code',
+  })
+  state!: string;
+
+  @ApiProperty({
+    example: '2026-12-02T03:41:15.000Z',
+    format: 'date-time',
+    description: 'The state is redeemable until then',
+  })
+  expiresAt!: string;
 }

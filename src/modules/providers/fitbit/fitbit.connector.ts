@@ -73,7 +73,10 @@ export class FitbitConnector implements ProviderConnector {
     );
   }
 
-  authorizeUrl({ redirectUri, state, loginHint }: AuthorizeUrlRequest): string {
+  /** Google's OAuth supports PKCE (S256) for web-server clients too. */
+  readonly supportsPkce = true;
+
+  authorizeUrl({ redirectUri, state, loginHint, codeChallenge }: AuthorizeUrlRequest): string {
     const url = new URL(this.config.providers.fitbit.authorizeUrl);
     url.search = new URLSearchParams({
       client_id: this.config.providers.fitbit.clientId,
@@ -84,11 +87,12 @@ export class FitbitConnector implements ProviderConnector {
       prompt: 'consent',
       state,
       ...(loginHint ? { login_hint: loginHint } : {}),
+      ...(codeChallenge ? { code_challenge: codeChallenge, code_challenge_method: 'S256' } : {}),
     }).toString();
     return url.toString();
   }
 
-  async exchangeCode(code: string, redirectUri: string): Promise<AuthorizedAccount> {
+  async exchangeCode(code: string, redirectUri: string, codeVerifier?: string): Promise<AuthorizedAccount> {
     const endpoints = this.config.providers.fitbit;
     const grant = toGrant(
       await exchangeAuthorizationCode(
@@ -97,6 +101,7 @@ export class FitbitConnector implements ProviderConnector {
         code,
         redirectUri,
         this.config.providers.requestTimeoutMs,
+        codeVerifier,
       ),
     );
     let identity: { healthUserId?: string };

@@ -64,6 +64,9 @@ export class StravaConnector implements ProviderConnector {
     });
   }
 
+  /** Strava's OAuth has no PKCE: its consent is bound by the server's single-use state alone. */
+  readonly supportsPkce = false;
+
   authorizeUrl({ redirectUri, state, loginHint }: AuthorizeUrlRequest): string {
     const url = new URL(this.config.providers.strava.authorizeUrl);
     url.search = new URLSearchParams({
