@@ -49,6 +49,12 @@ export class OAuthStore {
     return code;
   }
 
+  /** The redirect URI a live code was issued for (without redeeming it); undefined for an unknown code. */
+  codeRedirectUri(code: string): string | undefined {
+    const entry = this.codes.get(code);
+    return entry && entry.expiresAt >= Date.now() ? entry.redirectUri : undefined;
+  }
+
   /** Redeems a code once; undefined when unknown, used, expired, or for another client/redirect. */
   redeemCode(code: string, clientId: string, redirectUri: string | undefined): Grant | undefined {
     const entry = this.codes.get(code);
