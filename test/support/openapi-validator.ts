@@ -41,19 +41,25 @@ const NULLABLE_BY_OBSERVATION = ['error', 'activity_id', 'gear_id', 'upload_id_s
  * integer and date-time formats, enums, array bounds, and no undeclared properties. Real Strava
  * answers carry fields the schema does not declare but the document's own response examples show
  * (`resource_state`, `utc_offset`, `has_heartrate`, ...): a property is accepted when the
- * operation's example has it at the same place. `null` is accepted where any example in the document
+ * operation's example has it at the same place, or when a response example of the same schema (or
+ * of one it extends: a DetailedActivity is a SummaryActivity) has it at the top. `null` is accepted where any example in the document
  * shows that field null, or for the fields in {@link NULLABLE_BY_OBSERVATION}.
  */
 export class OpenApiValidator {
   private readonly nullable = new Set<string>(NULLABLE_BY_OBSERVATION);
   private readonly operations = new Map<string, Operation>();
+  /** Top-level keys of the response examples of each schema, over every operation answering it. */
+  private readonly exampleKeys = new Map<string, Set<string>>();
 
   constructor(private readonly doc: { paths: Record<string, Record<string, Operation>>; components: any }) {
     for (const item of Object.values(doc.paths)) {
       for (const op of Object.values(item)) {
         if (op && typeof op === 'object' && op.operationId) this.operations.set(op.operationId, op);
         for (const response of Object.values(op?.responses ?? {}))
-          for (const media of Object.values(response?.content ?? {})) this.collectNulls(media.example);
+          for (const media of Object.values(response?.content ?? {})) {
+            this.collectNulls(media.example);
+            this.collectKeys(media.schema, media.example);
+          }
       }
     }
   }
@@ -80,6 +86,24 @@ export class OpenApiValidator {
     const node = typeof schema === 'string' ? { $ref: `#/components/schemas/${schema}` } : schema;
     this.check(node, value, typeof schema === 'string' ? schema : 'value', example, errors);
     return errors;
+  }
+
+  private collectKeys(schema: OpenApiSchema | undefined, example: unknown): void {
+    const ref = schema?.$ref ?? schema?.items?.$ref;
+    const sample = Array.isArray(example) ? example[0] : example;
+    if (!ref || !sample || typeof sample !== 'object') return;
+    const keys = this.exampleKeys.get(ref) ?? new Set<string>();
+    for (const key of Object.keys(sample)) keys.add(key);
+    this.exampleKeys.set(ref, keys);
+  }
+
+  /** The refs a schema is made of ($ref and allOf, recursively): a DetailedActivity is a SummaryActivity too. */
+  private refsOf(node: OpenApiSchema): string[] {
+    if (node.$ref) {
+      const target = this.doc.components.schemas[node.$ref.replace('#/components/schemas/', '')];
+      return [node.$ref, ...(target ? this.refsOf(target) : [])];
+    }
+    return (node.allOf ?? []).flatMap((p) => this.refsOf(p));
   }
 
   private collectNulls(example: unknown): void {
@@ -128,7 +152,8 @@ export class OpenApiValidator {
         for (const [key, child] of Object.entries(record)) {
           const declared = node.properties?.[key];
           if (declared) this.check(declared, child, `${path}.${key}`, sample[key], errors);
-          else if (!(key in sample)) errors.push(`${path}.${key}: not in the schema or its example`);
+          else if (!(key in sample) && !this.refsOf(raw).some((ref) => this.exampleKeys.get(ref)?.has(key)))
+            errors.push(`${path}.${key}: not in the schema or its examples`);
         }
         for (const key of node.required ?? [])
           if (record[key] === undefined) errors.push(`${path}.${key}: required`);
