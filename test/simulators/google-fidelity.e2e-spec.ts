@@ -15,6 +15,13 @@ describe('Google Health simulator fidelity', () => {
 
   beforeAll(async () => {
     sims = await startSimulators({ settings: { timeScale: 0.05 } });
+    // small accounts (90 days) keep the suite fast; a login creates a three-year one
+    for (const id of ['errors', 'scopes', 'defaults', 'tcx-creator', 'fidelity'])
+      await fetch(`${sims.google.url}/_sim/accounts`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ id, historyDays: 90 }),
+      });
   });
   afterAll(() => sims.close());
 
@@ -41,7 +48,10 @@ describe('Google Health simulator fidelity', () => {
   });
 
   it('answers a code exchange without redirect_uri, or with another, redirect_uri_mismatch (was: accepted / invalid_grant)', async () => {
-    const { code } = await authorize(sims.endpoints.fitbit.authorizeUrl, { scope: GOOGLE_SCOPES });
+    const { code } = await authorize(sims.endpoints.fitbit.authorizeUrl, {
+      scope: GOOGLE_SCOPES,
+      login_hint: 'fidelity',
+    });
     const missing = await exchange(sims.endpoints.fitbit.tokenUrl, {
       grant_type: 'authorization_code',
       code,

@@ -17,6 +17,12 @@ describe('simulator answers match the reference definitions', () => {
 
   beforeAll(async () => {
     sims = await startSimulators({ settings: { timeScale: 0.05, uploadProcessingMs: 0 } });
+    for (const sim of [sims.google, sims.strava])
+      await fetch(`${sim.url}/_sim/accounts`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ id: 'shapes', historyDays: 150 }),
+      });
   });
   afterAll(() => sims.close());
 
@@ -36,6 +42,7 @@ describe('simulator answers match the reference definitions', () => {
 
     it('oauth: authorize redirects with code, scope and state; token and refresh answers are OAuth token responses', async () => {
       const { location } = await authorize(sims.endpoints.fitbit.authorizeUrl, {
+        login_hint: 'shapes',
         scope: 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness',
         state: 'xyz',
       });
@@ -136,7 +143,10 @@ describe('simulator answers match the reference definitions', () => {
     const TOKEN_EXAMPLE = { athlete: { username: 'x', resource_state: 2 } };
 
     it('oauth: code exchange (with the athlete) and refresh', async () => {
-      const { code } = await authorize(sims.endpoints.strava.authorizeUrl, { scope: STRAVA_SCOPES });
+      const { code } = await authorize(sims.endpoints.strava.authorizeUrl, {
+        login_hint: 'shapes',
+        scope: STRAVA_SCOPES,
+      });
       const tokens = await exchange(sims.endpoints.strava.tokenUrl, {
         grant_type: 'authorization_code',
         code,
