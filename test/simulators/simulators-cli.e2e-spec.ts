@@ -18,7 +18,7 @@ describe('npm run simulators', () => {
         expect(health.status).toBe(200);
       }
       const auth = await fetch(
-        `http://127.0.0.1:${googlePort}/o/oauth2/v2/auth?client_id=syncwell-local&response_type=code&redirect_uri=http://localhost/cb&login_hint=alice`,
+        `http://127.0.0.1:${googlePort}/o/oauth2/v2/auth?client_id=syncwell-local&response_type=code&redirect_uri=http://localhost/cb&login_hint=alice&scope=https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly`,
         { redirect: 'manual' },
       );
       expect(auth.status).toBe(302);

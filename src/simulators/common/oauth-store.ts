@@ -53,6 +53,12 @@ export class OAuthStore {
     return code;
   }
 
+  /** The redirect URI a live code was issued for (without redeeming it); undefined for an unknown code. */
+  codeRedirectUri(code: string): string | undefined {
+    const entry = this.codes.get(code);
+    return entry && entry.expiresAt >= Date.now() ? entry.redirectUri : undefined;
+  }
+
   /**
    * Redeems a code once; undefined when unknown, used, expired, for another client/redirect, or
    * (when it was issued with a PKCE challenge) without the matching `code_verifier`.
