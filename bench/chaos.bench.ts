@@ -27,6 +27,8 @@ import { apiAs, consent, createConnection, strict, type ApiCall } from './lib/co
 const O = options();
 const SECRET = 'chaos-secret-that-is-long-enough-for-hs256-0123456789';
 const random = rng(O.seed);
+/** When the PostgreSQL restart comes, as a share of the fault phase. */
+const PG_RESTART_AT = 0.35;
 const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
 
 interface Side {
@@ -132,7 +134,9 @@ async function pollStatuses(users: User[]) {
 async function killWorkers(until: number) {
   while (Date.now() < until && running) {
     await sleep(O.killIntervalMs * (0.7 + 0.6 * random()));
-    if (Date.now() >= until || db!.down) continue;
+    // no kill while the database is down, nor just before it goes (a worker restarting then would fail its start-up)
+    const pgStop = run.faultsOnAt + PG_RESTART_AT * O.faultSeconds * 1000;
+    if (Date.now() >= until || db!.down || (Date.now() > pgStop - 10_000 && !run.pg.startedAt)) continue;
     const up = sup!.names('worker').filter((n) => sup!.isUp(n));
     if (up.length === 0) continue;
     if (sup!.kill(pick(up))) {
@@ -332,7 +336,10 @@ async function main() {
   log(`${users.length} users connected; ${O.invalidRecords} invalid source records planted`);
 
   const level = { errorRate: O.errorRate, spikeRate: 0.03, spikeMs: 1500 };
-  for (const s of [sims.google.url, sims.strava.url]) await sim.faultsOn(s, level, O.tokenLifetimeSeconds);
+  for (const s of [sims.google.url, sims.strava.url]) {
+    await sim.resetRequestCounts(s);
+    await sim.faultsOn(s, level, O.tokenLifetimeSeconds);
+  }
   run.faultsOnAt = Date.now();
   event(
     `faults on: ${O.errorRate * 100} % 5xx everywhere, 3 % latency spikes, token lifetime ${O.tokenLifetimeSeconds} s`,
@@ -357,10 +364,14 @@ async function main() {
     expireTokens(users, until),
     at(0.15, () => storm('Strava', sims!.strava.url, level)),
     at(0.2, () => revokeAndReauthorize(users[0])),
-    at(0.35, () => restartDatabase(apiUrl)),
+    at(PG_RESTART_AT, () => restartDatabase(apiUrl)),
     at(0.55, () => storm('Google', sims!.google.url, level)),
     sleep(until - Date.now()),
   ]);
+  const duringFaults = {
+    google: await sim.requestCounts(sims.google.url),
+    strava: await sim.requestCounts(sims.strava.url),
+  };
   for (const s of [sims.google.url, sims.strava.url]) await sim.faultsOff(s, 3600);
   run.faultsOffAt = Date.now();
   event(`faults off after ${run.kills} worker kills; settling (at most ${O.settleSeconds} s)`);
@@ -397,6 +408,7 @@ async function main() {
   };
   return report({
     options: O,
+    duringFaults,
     run,
     figures,
     destinations,

@@ -83,6 +83,10 @@ export interface ExitRecord {
   signal: string | null;
   at: number;
   injected: boolean;
+  /** Whether it had answered /health/live since it was started. */
+  wasLive: boolean;
+  /** Whether the database was down when it exited. */
+  databaseDown: boolean;
   /** The last lines the process wrote to stderr, for an exit nobody asked for. */
   stderrTail?: string[];
 }
@@ -94,6 +98,7 @@ interface Managed {
   env: Record<string, string>;
   child?: ChildProcess;
   killRequested: boolean;
+  live: boolean;
   stderr: string[];
 }
 
@@ -122,7 +127,15 @@ export class Supervisor {
   }
 
   async add(name: string, role: 'api' | 'worker', env: Record<string, string>): Promise<string> {
-    const managed: Managed = { name, role, port: await freePort(), env, killRequested: false, stderr: [] };
+    const managed: Managed = {
+      name,
+      role,
+      port: await freePort(),
+      env,
+      killRequested: false,
+      live: false,
+      stderr: [],
+    };
     this.procs.set(name, managed);
     this.launch(managed);
     return `http://127.0.0.1:${managed.port}`;
@@ -168,7 +181,9 @@ export class Supervisor {
     });
     p.child = child;
     p.killRequested = false;
+    p.live = false;
     p.stderr = [];
+    void this.watchLive(p, child);
     this.starts.push({ name: p.name, at: Date.now() });
     child.stdout!.pipe(log, { end: false });
     child.stderr!.on('data', (data: Buffer) => {
@@ -190,6 +205,8 @@ export class Supervisor {
         signal,
         at: Date.now(),
         injected,
+        wasLive: p.live,
+        databaseDown: this.holdRestarts(),
         ...(injected
           ? {}
           : { stderrTail: [...p.stderr, ...lastLogLines(join(this.logDir, `${p.name}.log`))] }),
@@ -197,6 +214,22 @@ export class Supervisor {
       setTimeout(() => log.end(), 100);
       if (!this.stopping) void this.restart(p);
     });
+  }
+
+  private async watchLive(p: Managed, child: ChildProcess): Promise<void> {
+    while (p.child === child && child.exitCode === null && child.signalCode === null && !this.stopping) {
+      const ok = await fetch(`http://127.0.0.1:${p.port}/health/live`, {
+        signal: AbortSignal.timeout(1000),
+      }).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) {
+        p.live = true;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   private async restart(p: Managed): Promise<void> {

@@ -59,6 +59,8 @@ export const expireTokens = (base: string, account: string) =>
 /** The user revokes the app at the provider: refresh answers invalid_grant, API calls 401. */
 export const revoke = (base: string, account: string) => control(base, 'POST', `/accounts/${account}/revoke`);
 
+export const resetRequestCounts = (base: string) => control(base, 'DELETE', '/requests');
+
 export const requestCounts = (base: string): Promise<Record<string, Record<string, number>>> =>
   control(base, 'GET', '/requests');
 

@@ -16,7 +16,7 @@ const SPEC = {
   'pg-down-ms': ['CHAOS_PG_DOWN_MS', 5000, 'how long PostgreSQL stays stopped'],
   'expire-interval-ms': ['CHAOS_EXPIRE_INTERVAL_MS', 15_000, 'every so often 5 users’ access tokens expire'],
   'token-lifetime-seconds': ['CHAOS_TOKEN_LIFETIME_SECONDS', 20, 'access-token lifetime during the faults'],
-  'storm-seconds': ['CHAOS_STORM_SECONDS', 8, 'length of each 429 storm (one at Strava, one at Google)'],
+  'storm-seconds': ['CHAOS_STORM_SECONDS', 12, 'length of each 429 storm (one at Strava, one at Google)'],
   'reauthorize-after-ms': [
     'CHAOS_REAUTHORIZE_AFTER_MS',
     20_000,

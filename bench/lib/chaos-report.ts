@@ -44,6 +44,8 @@ export function report(input: {
   run: RunRecord;
   figures: Awaited<ReturnType<typeof databaseFigures>>;
   destinations: Awaited<ReturnType<typeof destinationDuplicates>>;
+  /** Simulator request counts from faults on: until faults off, and until the end. */
+  duringFaults: { google: Counts; strava: Counts };
   requests: { google: Counts; strava: Counts };
   exits: ExitRecord[];
   users: number;
@@ -54,7 +56,11 @@ export function report(input: {
   const inOutage = (at: number) => run.pg.stopAt > 0 && at >= run.pg.stopAt && at <= outageEnd;
   const outside5xx = run.polls.filter((p) => p.status >= 500 && !inOutage(p.at));
   const during = run.polls.filter((p) => inOutage(p.at));
-  const unexpected = exits.filter((e) => !e.injected);
+  // a process (re)started just as the database went down fails its start-up (migrations) and is
+  // restarted by the supervisor once the database is back: reported, not a process dying with its database
+  const startupFailures = exits.filter((e) => !e.injected && !e.wasLive && e.databaseDown);
+  const unexpected = exits.filter((e) => !e.injected && !startupFailures.includes(e));
+  const outage5xx = during.filter((p) => p.status >= 500);
   const revoked = String(run.revocation.user ?? '');
   const recovery = {
     apiReadyAfterPgStartMs: ms(run.pg.startedAt, run.pg.readyAt),
@@ -72,6 +78,8 @@ export function report(input: {
   const providers = {
     google: providerAnswers(input.requests.google),
     strava: providerAnswers(input.requests.strava),
+    googleDuringFaults: providerAnswers(input.duringFaults.google),
+    stravaDuringFaults: providerAnswers(input.duringFaults.strava),
   };
 
   printTable(
@@ -88,14 +96,18 @@ export function report(input: {
     f.orchestrations.map((r) => ({ kind: r.kind, status: r.status, cause: r.cause || '—', n: r.n })),
   );
   printTable(
-    'Provider answers (simulators)',
-    Object.entries(providers).map(([p, v]) => ({ provider: p, ...v })),
+    'Provider requests from faults on (simulators)',
+    (['google', 'strava'] as const).flatMap((p) => [
+      { provider: p, phase: 'faults', ...providers[`${p}DuringFaults`] },
+      { provider: p, phase: 'whole run', ...providers[p] },
+    ]),
   );
   printTable('Processes', [
     {
       injectedKills: run.kills,
       exits: exits.length,
       unexpectedExits: unexpected.length,
+      startupFailuresWithDatabaseDown: startupFailures.length,
       unexpected: unexpected.map((e) => `${e.name}:${e.code ?? e.signal}`).join(' ') || '—',
     },
   ]);
@@ -159,6 +171,11 @@ export function report(input: {
       value: outside5xx.length,
       met: outside5xx.length === 0,
     },
+    outage503WithRetryAfter: {
+      target: 'during the outage, 5xx answers are 503 with Retry-After',
+      value: `${outage5xx.filter((p) => p.status === 503 && p.retryAfter).length}/${outage5xx.length}`,
+      met: outage5xx.every((p) => p.status === 503 && p.retryAfter),
+    },
     readyWithin5s: {
       target: '/health/ready within 5 s after PostgreSQL is back',
       value: recovery.apiReadyAfterPgStartMs === null ? 'never' : `${recovery.apiReadyAfterPgStartMs} ms`,
@@ -189,7 +206,7 @@ export function report(input: {
     revocation: run.revocation,
     polls,
     providers,
-    processes: { injectedKills: run.kills, exits: exits.length, unexpected },
+    processes: { injectedKills: run.kills, exits: exits.length, unexpected, startupFailures },
     events: run.events,
   });
   const passed = Object.values(checks).every((c) => c.met);
