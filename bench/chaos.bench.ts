@@ -22,28 +22,12 @@ import * as sim from './lib/chaos-faults.js';
 import { options, rng, sleep } from './lib/chaos-options.js';
 import { report } from './lib/chaos-report.js';
 import { databaseFigures, destinationDuplicates } from './lib/chaos-verify.js';
+import { ChaosScenario, PG_RESTART_AT, type RunRecord, type Side, type User } from './lib/chaos-scenario.js';
 import { apiAs, consent, createConnection, strict, type ApiCall } from './lib/connect.js';
 
 const O = options();
 const SECRET = 'chaos-secret-that-is-long-enough-for-hs256-0123456789';
 const random = rng(O.seed);
-/** When the PostgreSQL restart comes, as a share of the fault phase. */
-const PG_RESTART_AT = 0.35;
-const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
-
-interface Side {
-  provider: 'fitbit' | 'strava';
-  login: string;
-  simulator: string;
-}
-interface User {
-  id: string;
-  api: ApiCall;
-  source: Side;
-  destination: Side;
-  connectionId: string;
-  syncId?: string;
-}
 
 let root = '';
 let db: ChaosDatabase | undefined;
@@ -54,17 +38,16 @@ const t0 = Date.now();
 const elapsed = () => Math.round((Date.now() - t0) / 100) / 10;
 const log = (message: string) => console.log(`[${elapsed().toFixed(1).padStart(6)} s] ${message}`);
 
-/** What happened during the run, for the report. */
-const run = {
+const run: RunRecord = {
   kills: 0,
   lastKillAt: 0,
   faultsOnAt: 0,
   faultsOffAt: 0,
   settledAt: 0,
   pg: { stopAt: 0, startedAt: 0, readyAt: 0, progressAt: 0 },
-  revocation: {} as Record<string, unknown>,
-  polls: [] as Array<{ at: number; status: number; retryAfter: boolean }>,
-  events: [] as Array<{ at: number; event: string }>,
+  revocation: {},
+  polls: [],
+  events: [],
 };
 const event = (e: string) => {
   run.events.push({ at: elapsed(), event: e });
@@ -120,137 +103,25 @@ async function startSync(u: User): Promise<string> {
   }
 }
 
-/** Status polls as the app makes them, round-robin over the syncs, recording every answer. */
-async function pollStatuses(users: User[]) {
-  while (running) {
-    const u = pick(users);
-    const at = Date.now();
-    const res = await u.api('GET', `/v1/orchestrations/${u.syncId}/status`).catch(() => undefined);
-    run.polls.push({ at, status: res?.status ?? 0, retryAfter: !!res?.headers.get('retry-after') });
-    await sleep(O.pollIntervalMs);
-  }
-}
+/** Orchestrations not ended yet; -1 when the database did not answer. */
+const activeSyncs = async () =>
+  (
+    await sqlRows<{ n: number }>(
+      db!.url,
+      `SELECT count(*)::int AS n FROM orchestrations WHERE status IN ('PENDING', 'IN_PROGRESS', 'PAUSED')`,
+    ).catch(() => [{ n: -1 }])
+  )[0].n;
 
-async function killWorkers(until: number) {
-  while (Date.now() < until && running) {
-    await sleep(O.killIntervalMs * (0.7 + 0.6 * random()));
-    // no kill while the database is down, nor just before it goes (a worker restarting then would fail its start-up)
-    const pgStop = run.faultsOnAt + PG_RESTART_AT * O.faultSeconds * 1000;
-    if (Date.now() >= until || db!.down || (Date.now() > pgStop - 10_000 && !run.pg.startedAt)) continue;
-    const up = sup!.names('worker').filter((n) => sup!.isUp(n));
-    if (up.length === 0) continue;
-    if (sup!.kill(pick(up))) {
-      run.kills++;
-      run.lastKillAt = Date.now();
-    }
-  }
-}
-
-async function expireTokens(users: User[], until: number) {
-  while (Date.now() < until && running) {
-    await sleep(O.expireIntervalMs);
-    for (let i = 0; i < Math.min(5, users.length); i++) {
-      const u = pick(users);
-      await sim.expireTokens(u.source.simulator, u.source.login).catch(() => undefined);
-      await sim.expireTokens(u.destination.simulator, u.destination.login).catch(() => undefined);
-    }
-  }
-}
-
-/** A 429 storm: every API and token request of one provider answers 429 (Retry-After 2 s) for a while. */
-async function storm(provider: string, base: string, level: sim.FaultLevel) {
-  event(`429 storm at ${provider} (API and token endpoint) for ${O.stormSeconds} s`);
-  await sim.setFaults(base, level, 2);
-  await sleep(O.stormSeconds * 1000);
-  await sim.setFaults(base, level);
-}
-
-let recoveryWatch: Promise<void> = Promise.resolve();
-
-async function restartDatabase(apiUrl: string) {
-  event('PostgreSQL: stop');
-  run.pg.stopAt = Date.now();
-  await db!.stop();
-  await sleep(O.pgDownMs);
-  await db!.start();
-  run.pg.startedAt = Date.now();
-  event('PostgreSQL: started again');
-  recoveryWatch = watchRecovery(apiUrl);
-}
-
-/** After the restart: when /health/ready answers 200 again, and when a chunk completes again. */
-async function watchRecovery(apiUrl: string) {
-  const since = new Date(run.pg.startedAt).toISOString();
-  while (running && (!run.pg.readyAt || !run.pg.progressAt)) {
-    if (!run.pg.readyAt) {
-      const ok = await fetch(`${apiUrl}/health/ready`, { signal: AbortSignal.timeout(2000) }).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) {
-        run.pg.readyAt = Date.now();
-        event(`API ready ${run.pg.readyAt - run.pg.startedAt} ms after PostgreSQL started`);
-      }
-    }
-    if (!run.pg.progressAt) {
-      const rows = await sqlRows<{ n: number }>(
-        db!.url,
-        `SELECT count(*)::int AS n FROM chunks WHERE status = 'COMPLETED' AND coalesce(finished_at, updated_at) > $1`,
-        [since],
-      ).catch(() => [{ n: 0 }]);
-      if (rows[0].n > 0) {
-        run.pg.progressAt = Date.now();
-        event(`a chunk completed ${run.pg.progressAt - run.pg.startedAt} ms after PostgreSQL started`);
-      }
-    }
-    await sleep(200);
-  }
-}
-
-/** Revokes the user's source grant at the provider, watches the connection and sync, then reauthorizes. */
-async function revokeAndReauthorize(u: User) {
-  const r = run.revocation;
-  Object.assign(r, { user: u.id, provider: u.source.provider, revokedAt: elapsed() });
-  event(`revoke ${u.source.provider} grant of ${u.id}`);
-  await sim.revoke(u.source.simulator, u.source.login);
-  const deadline = Date.now() + O.reauthorizeAfterMs;
-  while (Date.now() < deadline && running) {
-    const connection = await u.api('GET', `/v1/connections/${u.connectionId}`).catch(() => undefined);
-    const sync = await u.api('GET', `/v1/orchestrations/${u.syncId}`).catch(() => undefined);
-    Object.assign(r, {
-      connectionStatus: connection?.body?.status,
-      syncStatus: sync?.body?.status,
-      pauseReason: sync?.body?.pauseReason ?? null,
-    });
-    if (
-      !r.pausedAfterMs &&
-      r.connectionStatus === 'REAUTH_REQUIRED' &&
-      r.syncStatus === 'PAUSED' &&
-      r.pauseReason === 'REAUTH_REQUIRED'
-    )
-      r.pausedAfterMs = Math.round((elapsed() - (r.revokedAt as number)) * 1000);
-    await sleep(1000);
-  }
-  // as a user would: consent again (the consent page may itself answer 5xx/429 now), send the code
-  for (let attempt = 1; attempt <= 10 && running; attempt++) {
+/** A read that may meet a busy machine: three tries. */
+async function retry<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
     try {
-      const side = await consent(u.api, u.source.provider, u.source.login);
-      const res = await u.api('POST', `/v1/connections/${u.connectionId}/reauthorize`, side);
-      Object.assign(r, { reauthorizeStatus: res.status, reauthorizeAttempts: attempt });
-      if (res.status !== 200) r.reauthorizeAnswer = res.body;
-      if (res.status < 500) break;
+      return await read();
     } catch (error) {
-      Object.assign(r, {
-        reauthorizeStatus: 0,
-        reauthorizeAttempts: attempt,
-        reauthorizeError: String(error),
-      });
+      if (attempt >= 3) throw error;
+      await sleep(2000);
     }
-    await sleep(2000);
   }
-  event(
-    `reauthorize ${u.id}: HTTP ${r.reauthorizeStatus} (connection was ${r.connectionStatus}, sync ${r.syncStatus})`,
-  );
 }
 
 async function progress() {
@@ -258,15 +129,12 @@ async function progress() {
     db!.url,
     `SELECT status, count(*)::int AS n FROM chunks GROUP BY 1 ORDER BY 1`,
   ).catch(() => []);
-  const active = await sqlRows<{ n: number }>(
-    db!.url,
-    `SELECT count(*)::int AS n FROM orchestrations WHERE status IN ('PENDING', 'IN_PROGRESS', 'PAUSED')`,
-  ).catch(() => [{ n: -1 }]);
+  const active = await activeSyncs();
   const exits = sup!.exits.filter((e) => !e.injected).length;
   log(
-    `chunks ${rows.map((r) => `${r.status} ${r.n}`).join(', ') || '(database unreachable)'}; active syncs ${active[0].n}; kills ${run.kills}; unexpected exits ${exits}`,
+    `chunks ${rows.map((r) => `${r.status} ${r.n}`).join(', ') || '(database unreachable)'}; active syncs ${active}; kills ${run.kills}; unexpected exits ${exits}`,
   );
-  return active[0].n;
+  return active;
 }
 
 async function main() {
@@ -352,7 +220,8 @@ async function main() {
     sleep(Math.max(0, run.faultsOnAt + share * O.faultSeconds * 1000 - Date.now())).then(() =>
       running ? task() : undefined,
     );
-  const poller = pollStatuses(users);
+  const chaos = new ChaosScenario(O, run, db, sup, random, event, elapsed, () => running);
+  const poller = chaos.pollStatuses(users);
   const ticker = (async () => {
     while (running && Date.now() < until) {
       await sleep(10_000);
@@ -360,12 +229,12 @@ async function main() {
     }
   })();
   await Promise.all([
-    killWorkers(until),
-    expireTokens(users, until),
-    at(0.15, () => storm('Strava', sims!.strava.url, level)),
-    at(0.2, () => revokeAndReauthorize(users[0])),
-    at(PG_RESTART_AT, () => restartDatabase(apiUrl)),
-    at(0.55, () => storm('Google', sims!.google.url, level)),
+    chaos.killWorkers(until),
+    chaos.expireTokens(users, until),
+    at(0.15, () => chaos.storm('Strava', sims!.strava.url, level)),
+    at(0.2, () => chaos.revokeAndReauthorize(users[0])),
+    at(PG_RESTART_AT, () => chaos.restartDatabase(apiUrl)),
+    at(0.55, () => chaos.storm('Google', sims!.google.url, level)),
     sleep(until - Date.now()),
   ]);
   const duringFaults = {
@@ -381,14 +250,7 @@ async function main() {
   let lastTick = 0;
   while (Date.now() < settleUntil) {
     const quiet = Date.now() - lastTick < 10_000;
-    const active = quiet
-      ? (
-          await sqlRows<{ n: number }>(
-            db.url,
-            `SELECT count(*)::int AS n FROM orchestrations WHERE status IN ('PENDING', 'IN_PROGRESS', 'PAUSED')`,
-          )
-        )[0].n
-      : await progress();
+    const active = quiet ? await activeSyncs() : await progress();
     if (!quiet) lastTick = Date.now();
     if (active === 0) {
       run.settledAt = Date.now();
@@ -398,9 +260,9 @@ async function main() {
   }
   event(run.settledAt ? 'every sync has ended' : 'settle timeout: some syncs never ended');
   running = false;
-  await Promise.all([poller, recoveryWatch]);
+  await Promise.all([poller, chaos.recoveryWatch]);
 
-  const figures = await databaseFigures(db.url);
+  const figures = await retry(() => databaseFigures(db!.url));
   const destinations = await destinationDuplicates(users.map((u) => u.destination));
   const requests = {
     google: await sim.requestCounts(sims.google.url),

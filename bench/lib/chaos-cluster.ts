@@ -67,7 +67,7 @@ export async function sqlRows<T = Record<string, unknown>>(
   text: string,
   values: unknown[] = [],
 ) {
-  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 3000 });
+  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => undefined);
   try {
     return (await pool.query(text, values)).rows as T[];
@@ -194,7 +194,7 @@ export class Supervisor {
           .split('\n')
           .filter((l) => l.trim() && !/^\s+at /.test(l)),
       );
-      p.stderr.splice(0, Math.max(0, p.stderr.length - 4));
+      p.stderr.splice(0, Math.max(0, p.stderr.length - 30));
     });
     child.once('exit', (code, signal) => {
       const injected = p.killRequested;
@@ -209,7 +209,7 @@ export class Supervisor {
         databaseDown: this.holdRestarts(),
         ...(injected
           ? {}
-          : { stderrTail: [...p.stderr, ...lastLogLines(join(this.logDir, `${p.name}.log`))] }),
+          : { stderrTail: [...errorLines(p.stderr), ...lastLogLines(join(this.logDir, `${p.name}.log`))] }),
       });
       setTimeout(() => log.end(), 100);
       if (!this.stopping) void this.restart(p);
@@ -237,6 +237,12 @@ export class Supervisor {
     while (this.holdRestarts() && !this.stopping) await new Promise((r) => setTimeout(r, 200));
     if (!this.stopping) this.launch(p);
   }
+}
+
+/** The lines of a crash that say what happened (its message and code), not the stack. */
+function errorLines(lines: string[]): string[] {
+  const telling = lines.filter((l) => /error|terminat|unhandled|ECONN|code:/i.test(l));
+  return (telling.length ? telling : lines).slice(-4).map((l) => l.trim().slice(0, 300));
 }
 
 function lastLogLines(file: string): string[] {

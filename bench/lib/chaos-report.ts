@@ -1,19 +1,8 @@
 import type { ExitRecord } from './chaos-cluster.js';
 import type { ChaosOptions } from './chaos-options.js';
+import type { RunRecord } from './chaos-scenario.js';
 import type { databaseFigures, destinationDuplicates } from './chaos-verify.js';
 import { printTable, round, writeResult } from './report.js';
-
-interface RunRecord {
-  kills: number;
-  lastKillAt: number;
-  faultsOnAt: number;
-  faultsOffAt: number;
-  settledAt: number;
-  pg: { stopAt: number; startedAt: number; readyAt: number; progressAt: number };
-  revocation: Record<string, unknown>;
-  polls: Array<{ at: number; status: number; retryAfter: boolean }>;
-  events: Array<{ at: number; event: string }>;
-}
 
 type Counts = Record<string, Record<string, number>>;
 
