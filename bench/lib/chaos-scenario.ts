@@ -93,12 +93,39 @@ export class ChaosScenario {
     }
   }
 
-  /** A 429 storm: every API and token request of one provider answers 429 (Retry-After 2 s) for a while. */
+  /**
+   * A 429 storm: every API and token request of one provider answers 429 (Retry-After 2 s) for
+   * `stormSeconds`, and longer (up to 3x) until it has hit at least 20 API and 3 token requests, so
+   * that it meets traffic even while the workers are slow.
+   */
   async storm(provider: string, base: string, level: sim.FaultLevel) {
-    this.event(`429 storm at ${provider} (API and token endpoint) for ${this.o.stormSeconds} s`);
+    const count429 = async () => {
+      const counts = await sim.requestCounts(base);
+      let api = 0;
+      let token = 0;
+      for (const [endpoint, byStatus] of Object.entries(counts)) {
+        if (endpoint === 'oauth.token') token += byStatus['429'] ?? 0;
+        else api += byStatus['429'] ?? 0;
+      }
+      return { api, token };
+    };
+    const before = await count429();
+    const started = Date.now();
     await sim.setFaults(base, level, 2);
     await sleep(this.o.stormSeconds * 1000);
+    let hit = await count429();
+    while (
+      this.running() &&
+      Date.now() - started < 3 * this.o.stormSeconds * 1000 &&
+      (hit.api - before.api < 20 || hit.token - before.token < 3)
+    ) {
+      await sleep(1000);
+      hit = await count429();
+    }
     await sim.setFaults(base, level);
+    this.event(
+      `429 storm at ${provider} for ${Math.round((Date.now() - started) / 1000)} s: ${hit.api - before.api} API and ${hit.token - before.token} token requests answered 429`,
+    );
   }
 
   async restartDatabase(apiUrl: string) {
