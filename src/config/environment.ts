@@ -357,7 +357,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(10_000_000)
-  RATE_LIMIT_IP_REQUESTS = 1200;
+  RATE_LIMIT_IP_REQUESTS = 6000;
 
   @Type(() => Number)
   @IsInt()
