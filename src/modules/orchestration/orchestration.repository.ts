@@ -173,6 +173,38 @@ export class OrchestrationRepository {
       .executeTakeFirst();
   }
 
+  /**
+   * Syncs paused for REAUTH_REQUIRED whose connection's accounts are all ACTIVE again (a resume
+   * that a crash or a race left undone); the sweep resumes them.
+   */
+  async findReauthPausedResumable(limit = 200): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('orchestrations as o')
+      .innerJoin('connections as c', 'c.id', 'o.connection_id')
+      .select('o.id')
+      .where('o.status', '=', 'PAUSED')
+      .where('o.pause_reason', '=', 'REAUTH_REQUIRED')
+      .where('c.status', '=', 'ACTIVE')
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('provider_accounts as a')
+              .select('a.id')
+              .where('a.status', '=', 'REVOKED')
+              .where((eb) =>
+                eb.or([
+                  eb('a.id', '=', eb.ref('c.source_account_id')),
+                  eb('a.id', '=', eb.ref('c.destination_account_id')),
+                ]),
+              ),
+          ),
+        ),
+      )
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /** Records a completion once per (orchestration, round); undefined when it was already recorded. */
   insertCompletion(executor: Kysely<DB>, o: Orchestration): Promise<Completion | undefined> {
     return executor

@@ -29,11 +29,16 @@ export class ReauthService {
     private readonly cache: OrchestrationCache,
   ) {}
 
-  /** Inside the caller's transaction: marks the account REVOKED and pauses what depends on it. */
-  async pauseForRevokedAccount(trx: Transaction<DB>, accountId: string): Promise<Orchestration[]> {
-    await this.accounts.markRevoked(accountId, trx);
+  /**
+   * Inside the caller's transaction: pauses what depends on a REVOKED account (the token service
+   * marked it). Undefined when the account is not revoked (any more): the user reconnected meanwhile.
+   */
+  async pauseForRevokedAccount(
+    trx: Transaction<DB>,
+    accountId: string,
+  ): Promise<Orchestration[] | undefined> {
     const account = await this.accounts.find(accountId, trx);
-    if (!account || account.status !== 'REVOKED') return [];
+    if (!account || account.status !== 'REVOKED') return undefined;
     const paused: Orchestration[] = [];
     for (const connection of await this.connections.usingAccount(accountId, trx)) {
       for (const o of await this.orchestrations.listActiveForConnection(trx, connection.id, [

@@ -204,6 +204,7 @@ export class ChunkEngine {
   async pauseForRevokedGrant(
     context: ChunkContextRow,
     jobId: string,
+    retryCount: number,
     outcome: Extract<ChunkOutcome, { kind: 'reauth' }>,
   ): Promise<void> {
     const accountId =
@@ -211,17 +212,24 @@ export class ChunkEngine {
       (outcome.provider === context.source_provider
         ? context.source_account_id
         : context.destination_account_id);
-    const paused = await this.transaction(async (trx) => {
+    const result = await this.transaction(async (trx) => {
       await this.orchestrations.lock(trx, context.orchestration_id);
+      const paused = accountId ? await this.reauth.pauseForRevokedAccount(trx, accountId) : undefined;
+      if (!paused) return { paused: [] as Orchestration[], requeued: true };
       await this.chunks.release(trx, context.id, jobId, {
         error: outcome.error,
         giveBackAttempt: true,
         detach: true,
         transientSince: null,
       });
-      return accountId ? this.reauth.pauseForRevokedAccount(trx, accountId) : [];
+      return { paused, requeued: false };
     });
-    this.reauth.invalidate(paused);
+    if (result.requeued) {
+      // reconnected meanwhile: run again shortly with the new grant
+      await this.requeue(context, jobId, retryCount, new Date(Date.now() + 2000), {});
+      return;
+    }
+    this.reauth.invalidate(result.paused);
     this.metrics.chunk('paused');
   }
 

@@ -94,7 +94,7 @@ export class ChunkWorker {
       case 'reschedule':
         return this.engine.reschedule(context, job.id, job.retryCount, outcome);
       case 'reauth':
-        return this.engine.pauseForRevokedGrant(context, job.id, outcome);
+        return this.engine.pauseForRevokedGrant(context, job.id, job.retryCount, outcome);
       case 'fatal':
         return this.engine.failFatally(context, job.id, outcome.error);
       case 'permanent':

@@ -8,6 +8,8 @@ import { ChunkQueue } from '../../chunks/chunk-queue.service.js';
 import { ChunksRepository, type OrphanChunk } from '../../chunks/chunks.repository.js';
 import { IdempotencyRepository } from '../../idempotency/idempotency.repository.js';
 import { OrchestrationRepository } from '../orchestration.repository.js';
+import { retryTransaction } from '../../../database/database-errors.js';
+import { ReauthService } from '../reauth.service.js';
 import { ChunkEngine } from './chunk-engine.service.js';
 import { CompletionService } from './completion.service.js';
 import { EngineMetrics } from './engine.metrics.js';
@@ -18,7 +20,14 @@ export const SWEEP_LOCK_KEY = 4_201_766_311;
 const MAX_CHUNK_RUNS = 25;
 
 export type SweepReport = Record<
-  'requeued' | 'recovered' | 'failed' | 'cancelled' | 'countersRepaired' | 'finalized' | 'idempotencyExpired',
+  | 'requeued'
+  | 'recovered'
+  | 'failed'
+  | 'cancelled'
+  | 'resumed'
+  | 'countersRepaired'
+  | 'finalized'
+  | 'idempotencyExpired',
   number
 >;
 
@@ -44,6 +53,7 @@ export class SweeperService implements OnApplicationBootstrap {
     private readonly completion: CompletionService,
     private readonly idempotency: IdempotencyRepository,
     private readonly metrics: EngineMetrics,
+    private readonly reauth: ReauthService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -82,6 +92,7 @@ export class SweeperService implements OnApplicationBootstrap {
       recovered: 0,
       failed: 0,
       cancelled: 0,
+      resumed: 0,
       countersRepaired: 0,
       finalized: 0,
       idempotencyExpired: 0,
@@ -101,6 +112,9 @@ export class SweeperService implements OnApplicationBootstrap {
         this.act(report, 'cancelled', `chunk ${stranded.id} of an ended orchestration`);
         this.metrics.chunk('cancelled');
       }
+    }
+    for (const id of await this.orchestrations.findReauthPausedResumable()) {
+      if (await this.resumeReauthorized(id)) this.act(report, 'resumed', `orchestration ${id} (reconnected)`);
     }
     for (const id of await this.orchestrations.findCounterDrift()) {
       if (await this.recount(id)) this.act(report, 'countersRepaired', `orchestration ${id}`);
@@ -142,6 +156,20 @@ export class SweeperService implements OnApplicationBootstrap {
       await this.queue.enqueue(trx, o, [chunk]);
       return orphan.status === 'RUNNING' ? 'recovered' : 'requeued';
     });
+  }
+
+  /** Resumes a sync paused for REAUTH_REQUIRED once its connection is usable again. */
+  private async resumeReauthorized(id: string): Promise<boolean> {
+    const resumed = await retryTransaction(() =>
+      this.db.transaction().execute(async (trx) => {
+        const o = await this.orchestrations.lock(trx, id);
+        if (!o || o.status !== 'PAUSED' || o.pause_reason !== 'REAUTH_REQUIRED') return undefined;
+        if (!(await this.reauth.connectionUsable(o.connection_id, trx))) return undefined;
+        return this.reauth.resumeLocked(trx, o);
+      }),
+    );
+    if (resumed) this.reauth.invalidate([resumed]);
+    return resumed !== undefined;
   }
 
   /** Recomputes the counters from the chunk rows, then finalizes if every chunk is terminal. */

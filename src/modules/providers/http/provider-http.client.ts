@@ -51,6 +51,9 @@ export interface HttpOptions {
 
 const TRANSIENT_STATUS = new Set([408, 500, 502, 503, 504]);
 
+/** Refreshes one request may make after 401s before the grant is taken as revoked. */
+const MAX_REFRESHES_PER_REQUEST = 2;
+
 /**
  * Every provider request goes through here: a unit from the shared quota budget first, the
  * account's access token (refreshed once after a 401), a timeout, short in-request retries with
@@ -79,7 +82,7 @@ export class ProviderHttpClient {
     signal?: AbortSignal,
   ): Promise<ApiResponse<T>> {
     const buckets = this.spec.buckets(account, req.kind);
-    let refreshed = false;
+    let refreshes = 0;
     let lastProblem = '';
     let retryAfter: Date | undefined;
     for (let attempt = 0; attempt <= this.options.transientRetries; attempt++) {
@@ -115,14 +118,19 @@ export class ProviderHttpClient {
 
       if (response.status === 401) {
         await response.body?.cancel();
-        if (refreshed)
+        // a 401 means the access token lapsed: refresh and try again. The token endpoint decides
+        // whether the grant is gone (invalid_grant); only a 401 that survives two successful
+        // refreshes is taken as a revoked grant (a token expiring between refresh and use is not).
+        if (refreshes >= MAX_REFRESHES_PER_REQUEST) {
+          await this.tokens.revokeIfCurrent(account.id, token);
           throw new ProviderGrantRevokedError(
             this.spec.provider,
-            `${this.spec.provider} rejected a freshly refreshed token`,
+            `${this.spec.provider} rejected freshly refreshed tokens`,
             'api',
             account.id,
           );
-        refreshed = true;
+        }
+        refreshes++;
         await this.tokens.accessToken(account.id, token);
         attempt--; // a refresh is not a failed attempt
         continue;

@@ -9,7 +9,11 @@ import {
   type SealedTokens,
 } from '../../connections/provider-accounts.repository.js';
 import type { TokenGrant } from '../provider-connector.js';
-import { ProviderAppCredentialsError, ProviderGrantRevokedError } from '../provider-errors.js';
+import {
+  ProviderAppCredentialsError,
+  ProviderGrantRevokedError,
+  ProviderRateLimitedError,
+} from '../provider-errors.js';
 import { refreshGrant } from './grants.js';
 import { TokenCipher } from './token-cipher.js';
 
@@ -30,6 +34,8 @@ const REFRESH_MARGIN_MS = 30_000;
 export class TokenService {
   private readonly logger = new Logger(TokenService.name);
   private readonly cipher: TokenCipher;
+  /** A token endpoint that answered 429 is not asked again (by this process) before its reset. */
+  private readonly tokenEndpointBlockedUntil = new Map<ProviderName, ProviderRateLimitedError>();
 
   constructor(
     @InjectDb() private readonly db: Kysely<DB>,
@@ -60,6 +66,22 @@ export class TokenService {
   }
 
   /**
+   * The API keeps refusing freshly refreshed tokens: the grant is gone. Marks the account REVOKED,
+   * unless its tokens changed meanwhile (the user reconnected, or another worker refreshed).
+   */
+  async revokeIfCurrent(accountId: string, failedToken: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const account = await this.accounts.lock(trx, accountId);
+      if (!account || account.status === 'REVOKED') return;
+      if (this.cipher.open(account.access_token) !== failedToken) return;
+      await this.accounts.markRevoked(accountId, trx);
+      this.logger.warn(
+        `the ${account.provider} grant of account ${accountId} is gone: its API refuses fresh tokens`,
+      );
+    });
+  }
+
+  /**
    * One refresh per account at a time across every worker: the account row stays locked while the
    * token endpoint is asked, and a rotated refresh token is saved in that same transaction. Only
    * an `invalid_grant` answer marks the account REVOKED (committed even though the refresh failed);
@@ -77,6 +99,8 @@ export class TokenService {
           await this.accounts.markRevoked(accountId, trx);
           return { revoked: revoked(account.provider, accountId) };
         }
+        const blocked = this.tokenEndpointBlockedUntil.get(account.provider);
+        if (blocked && blocked.retryAt.getTime() > Date.now()) throw blocked;
         try {
           const grant = await refreshGrant(
             account.provider,
@@ -88,6 +112,14 @@ export class TokenService {
           this.logger.debug(`refreshed the ${account.provider} token of account ${accountId}`);
           return { token: grant.accessToken };
         } catch (error) {
+          if (error instanceof ProviderRateLimitedError) {
+            // spread the waiters over a second past the reset instead of all retrying into it
+            const at = new Date(error.retryAt.getTime() + Math.floor(Math.random() * 1000));
+            this.tokenEndpointBlockedUntil.set(
+              account.provider,
+              new ProviderRateLimitedError(account.provider, at, error.message, 'token'),
+            );
+          }
           if (!(error instanceof ProviderGrantRevokedError)) throw error;
           await this.accounts.markRevoked(accountId, trx);
           this.logger.warn(`the ${account.provider} grant of account ${accountId} is gone: ${error.message}`);
