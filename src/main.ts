@@ -59,17 +59,19 @@ async function main(): Promise<void> {
         `No provider credentials: using the provider simulators already running on ports ${googlePort} and ${stravaPort}`,
       );
     } else {
-      simulators = await startSimulators({ googlePort, stravaPort, settings: { timeScale } }).catch(
-        (error: unknown) => {
-          if (!isAddressInUse(error)) throw error;
-          const google = error.port === googlePort;
-          throw new PortInUseError(
-            google ? googlePort : stravaPort,
-            google ? 'GOOGLE_SIM_PORT' : 'STRAVA_SIM_PORT',
-            `${google ? 'Google Health' : 'Strava'} simulator`,
-          );
-        },
-      );
+      simulators = await startSimulators({
+        googlePort,
+        stravaPort,
+        settings: { timeScale, stravaLimits: config.providers.stravaLimits },
+      }).catch((error: unknown) => {
+        if (!isAddressInUse(error)) throw error;
+        const google = error.port === googlePort;
+        throw new PortInUseError(
+          google ? googlePort : stravaPort,
+          google ? 'GOOGLE_SIM_PORT' : 'STRAVA_SIM_PORT',
+          `${google ? 'Google Health' : 'Strava'} simulator`,
+        );
+      });
       config = config.withProviderUrls(simulators.endpoints);
       log.info(
         `No provider credentials: Google Health and Strava simulators started in-process at ${simulators.google.url} and ` +

@@ -79,6 +79,8 @@ export class AppConfig {
     transientRetries: number;
     /** How long a chunk waits out a provider outage without using attempts. */
     outageMaxMs: number;
+    /** Strava's per-application limits, [15 min, day], overall and reads. */
+    stravaLimits: { overall: [number, number]; read: [number, number] };
     uploadFirstPollMs: number;
     uploadPollIntervalMs: number;
     uploadTimeoutMs: number;
@@ -258,6 +260,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       requestTimeoutMs: env.PROVIDER_REQUEST_TIMEOUT_SECONDS * 1000,
       transientRetries: env.PROVIDER_RETRIES,
       outageMaxMs: env.PROVIDER_OUTAGE_MAX_SECONDS * 1000,
+      stravaLimits: {
+        overall: [env.STRAVA_LIMIT_15MIN, env.STRAVA_LIMIT_DAILY],
+        read: [env.STRAVA_READ_LIMIT_15MIN, env.STRAVA_READ_LIMIT_DAILY],
+      },
       uploadFirstPollMs: env.STRAVA_UPLOAD_FIRST_POLL_MS,
       uploadPollIntervalMs: env.STRAVA_UPLOAD_POLL_MS,
       uploadTimeoutMs: env.STRAVA_UPLOAD_TIMEOUT_SECONDS * 1000,

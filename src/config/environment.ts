@@ -204,6 +204,30 @@ export class EnvironmentVariables {
   @Max(7 * 86400)
   PROVIDER_OUTAGE_MAX_SECONDS = 21600;
 
+  /** Strava's per-application limits (raised limits are still per application): overall per 15 min. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  STRAVA_LIMIT_15MIN = 200;
+
+  /** Overall per day (midnight UTC). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  STRAVA_LIMIT_DAILY = 2000;
+
+  /** Non-upload ("read") requests per 15 min. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  STRAVA_READ_LIMIT_15MIN = 100;
+
+  /** Non-upload ("read") requests per day. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  STRAVA_READ_LIMIT_DAILY = 1000;
+
   /** Wait before the first upload status poll (Strava processes an upload in ~2 s). */
   @Type(() => Number)
   @IsInt()

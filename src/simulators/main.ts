@@ -14,6 +14,9 @@ Options (each also read from the environment variable shown):
   --time-scale <x>       provider time per real time: 1 = real quotas and latency, 0.05 = 20x faster
                          (SIM_TIME_SCALE, default 1)
   --any-client           accept any OAuth client id/secret (SIM_ACCEPT_ANY_CLIENT=true)
+  --strava-limits <a,b,c,d>
+                         Strava per-application limits: overall per 15 min and per day, reads per
+                         15 min and per day (STRAVA_SIM_LIMITS, default 200,2000,100,1000)
   -h, --help             this text
 `;
 
@@ -30,6 +33,7 @@ function options() {
         host: { type: 'string', default: process.env.SIM_HOST ?? '127.0.0.1' },
         'time-scale': { type: 'string', default: process.env.SIM_TIME_SCALE ?? '1' },
         'any-client': { type: 'boolean', default: process.env.SIM_ACCEPT_ANY_CLIENT === 'true' },
+        'strava-limits': { type: 'string', default: process.env.STRAVA_SIM_LIMITS ?? '200,2000,100,1000' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -58,6 +62,12 @@ for (const [name, port] of [
     process.exit(2);
   }
 }
+const limits = values['strava-limits'].split(',').map(Number);
+if (limits.length !== 4 || !limits.every((n) => Number.isInteger(n) && n > 0)) {
+  process.stderr.write(`--strava-limits must be four positive integers, not "${values['strava-limits']}"\n`);
+  process.exit(2);
+}
+const stravaLimits = { overall: [limits[0], limits[1]], read: [limits[2], limits[3]] } as const;
 if (!(timeScale > 0)) {
   process.stderr.write(`--time-scale must be a positive number, not "${values['time-scale']}"\n`);
   process.exit(2);
@@ -67,7 +77,7 @@ const sims = await startSimulators({
   googlePort,
   stravaPort,
   host: values.host,
-  settings: { timeScale, acceptAnyClient: values['any-client'] },
+  settings: { timeScale, acceptAnyClient: values['any-client'], stravaLimits },
 }).catch((error: unknown) => {
   if (!isAddressInUse(error)) throw error;
   const google = error.port === googlePort;

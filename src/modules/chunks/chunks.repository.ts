@@ -10,6 +10,7 @@ import type { ChunkCounts, ChunkProgress } from './sync-connector.js';
 export interface ChunkContextRow extends Chunk {
   user_id: string;
   orchestration_status: string;
+  kind: Orchestration['kind'];
   connection_id: string;
   source_provider: string;
   destination_provider: string;
@@ -74,6 +75,7 @@ export class ChunksRepository {
       .select([
         'o.user_id',
         'o.status as orchestration_status',
+        'o.kind',
         'o.connection_id',
         'o.source_provider',
         'o.destination_provider',

@@ -10,6 +10,8 @@ export interface SimSettings {
   uploadProcessingMs: number;
   /** Register unknown client ids on first use (the local default) or reject them as Google/Strava do. */
   acceptAnyClient: boolean;
+  /** Strava's per-application limits, [15 min, day] (default 200/2,000 overall, 100/1,000 reads). */
+  stravaLimits?: { overall: readonly [number, number]; read: readonly [number, number] };
 }
 
 export const defaultSettings = (overrides: Partial<SimSettings> = {}): SimSettings => ({

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { scaledMs, windowOf, type SimSettings } from '../common/settings.js';
 
+/** Strava's default per-application limits ([15 min, day]); a deployment with raised limits sets `stravaLimits`. */
 export const LIMITS = { overall: [200, 2000], read: [100, 1000] } as const;
 
 interface Counters {
@@ -35,16 +36,17 @@ export class StravaQuota {
       map.set(clientId, c);
       return c;
     };
+    const limits = this.settings.stravaLimits ?? LIMITS;
     const overall = bump(this.overall);
     const read = isRead ? bump(this.read) : this.current(this.read, clientId, short.index, day.index);
     res.set({
-      'X-RateLimit-Limit': LIMITS.overall.join(','),
+      'X-RateLimit-Limit': limits.overall.join(','),
       'X-RateLimit-Usage': `${overall.short},${overall.daily}`,
-      'X-ReadRateLimit-Limit': LIMITS.read.join(','),
+      'X-ReadRateLimit-Limit': limits.read.join(','),
       'X-ReadRateLimit-Usage': `${read.short},${read.daily}`,
     });
-    const overLimit = overall.short > LIMITS.overall[0] || overall.daily > LIMITS.overall[1];
-    const overRead = isRead && (read.short > LIMITS.read[0] || read.daily > LIMITS.read[1]);
+    const overLimit = overall.short > limits.overall[0] || overall.daily > limits.overall[1];
+    const overRead = isRead && (read.short > limits.read[0] || read.daily > limits.read[1]);
     return !(overLimit || overRead);
   }
 

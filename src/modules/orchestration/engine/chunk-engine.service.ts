@@ -29,7 +29,8 @@ const orchestrationRef = (c: ChunkContextRow) =>
     user_id: c.user_id,
     source_provider: c.source_provider,
     destination_provider: c.destination_provider,
-  }) as Pick<Orchestration, 'id' | 'user_id' | 'source_provider' | 'destination_provider'>;
+    kind: c.kind,
+  }) as Pick<Orchestration, 'id' | 'user_id' | 'source_provider' | 'destination_provider' | 'kind'>;
 
 /**
  * Every state change of a chunk run, each in one transaction with the counter update, the

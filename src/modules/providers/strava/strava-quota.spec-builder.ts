@@ -5,8 +5,9 @@ import type { BucketUse } from '../quota/quota.repository.js';
 import type { QuotaService } from '../quota/quota.service.js';
 
 /**
- * Strava's limits are per application: overall 200 / 15 min and 2,000 / day; reads 100 / 15 min
- * and 1,000 / day (uploads and activity creation draw on the overall limit only). The
+ * Strava's limits are per application: by default overall 200 / 15 min and 2,000 / day; reads 100 /
+ * 15 min and 1,000 / day (uploads and activity creation draw on the overall limit only); a deployment
+ * with raised limits sets STRAVA_LIMIT_* / STRAVA_READ_LIMIT_*. The
  * X-RateLimit-Usage and X-ReadRateLimit-Usage headers correct the shared counts; a 429 blocks the
  * spent window until it resets (:00/:15/:30/:45, or midnight UTC for the daily one).
  */
@@ -24,11 +25,12 @@ export class StravaQuotaSpec implements ProviderApiSpec {
 
   private all(): Record<'overall15' | 'overallDay' | 'read15' | 'readDay', BucketUse> {
     const app = `strava:app:${this.config.providers.strava.clientId}`;
+    const { overall, read } = this.config.providers.stravaLimits;
     return {
-      overall15: this.quota.bucket('strava', `${app}:overall:15m`, 200, 900),
-      overallDay: this.quota.bucket('strava', `${app}:overall:day`, 2000, 86_400),
-      read15: this.quota.bucket('strava', `${app}:read:15m`, 100, 900),
-      readDay: this.quota.bucket('strava', `${app}:read:day`, 1000, 86_400),
+      overall15: this.quota.bucket('strava', `${app}:overall:15m`, overall[0], 900),
+      overallDay: this.quota.bucket('strava', `${app}:overall:day`, overall[1], 86_400),
+      read15: this.quota.bucket('strava', `${app}:read:15m`, read[0], 900),
+      readDay: this.quota.bucket('strava', `${app}:read:day`, read[1], 86_400),
     };
   }
 
@@ -55,7 +57,8 @@ export class StravaQuotaSpec implements ProviderApiSpec {
     const [, readDay] = response.headers.get('x-readratelimit-usage')?.split(',').map(Number) ?? [];
     const b = this.all();
     const isRead = buckets.some((bucket) => bucket.key === b.readDay.key);
-    const dailySpent = overallDay >= 2000 || (isRead && readDay >= 1000);
+    const { overall, read } = this.config.providers.stravaLimits;
+    const dailySpent = overallDay >= overall[1] || (isRead && readDay >= read[1]);
     return this.quota.windowEnd(dailySpent ? b.overallDay : b.overall15);
   }
 }
