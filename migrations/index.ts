@@ -3,6 +3,7 @@ import * as m0001 from './0001_core.js';
 import * as m0002 from './0002_notifications_analytics.js';
 import * as m0003 from './0003_connectors.js';
 import * as m0004 from './0004_orchestration_changes.js';
+import * as m0100 from './0100_sync_records.js';
 
 /**
  * Every migration, in order. Files stay plain Kysely migrations against `Kysely<any>`; listing them
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0002_notifications_analytics': m0002,
   '0003_connectors': m0003,
   '0004_orchestration_changes': m0004,
+  '0100_sync_records': m0100,
 };
