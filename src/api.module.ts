@@ -11,13 +11,22 @@ import { NotificationsModule } from './modules/notifications/notifications.modul
 import { HistoricalSyncsController } from './modules/orchestration/historical-syncs.controller.js';
 import { OrchestrationModule } from './modules/orchestration/orchestration.module.js';
 import { OrchestrationsController } from './modules/orchestration/orchestrations.controller.js';
+import { RecordsController } from './modules/records/records.controller.js';
+import { RecordsModule } from './modules/records/records.module.js';
 
 /**
  * The public HTTP API (`/v1`). Imported in the `api` and `all` roles only; the controllers live
  * beside their feature modules, which the worker role loads without them.
  */
 @Module({
-  imports: [AdminModule, ConnectionsModule, EntitlementsModule, NotificationsModule, OrchestrationModule],
+  imports: [
+    AdminModule,
+    ConnectionsModule,
+    EntitlementsModule,
+    NotificationsModule,
+    OrchestrationModule,
+    RecordsModule,
+  ],
   controllers: [
     AdminController,
     AnalyticsController,
@@ -26,6 +35,7 @@ import { OrchestrationsController } from './modules/orchestration/orchestrations
     HistoricalSyncsController,
     NotificationsController,
     OrchestrationsController,
+    RecordsController,
   ],
 })
 export class ApiModule {}

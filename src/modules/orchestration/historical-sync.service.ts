@@ -4,7 +4,14 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AuthUser } from '../../common/auth/auth.types.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
 import { ProblemException, notFound, validationFailed } from '../../common/errors/problem.exception.js';
-import type { Connection, DB, Orchestration, OrchestrationKind, RangePreset } from '../../database/schema.js';
+import type {
+  Connection,
+  DB,
+  DuplicatePolicy,
+  Orchestration,
+  OrchestrationKind,
+  RangePreset,
+} from '../../database/schema.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { ChunkQueue } from '../chunks/chunk-queue.service.js';
 import { ChunksRepository } from '../chunks/chunks.repository.js';
@@ -67,7 +74,14 @@ export class HistoricalSyncService {
     try {
       return await this.idempotency.run(idempotencyScope, async (trx) => {
         await this.assertNoActiveHistorical(connection.id, trx);
-        const o = await this.launch(trx, connection, 'HISTORICAL', body.range.preset, range);
+        const o = await this.launch(
+          trx,
+          connection,
+          'HISTORICAL',
+          body.range.preset,
+          range,
+          body.duplicatePolicy,
+        );
         await this.analytics.record(
           {
             type: 'SYNC_REQUESTED',
@@ -105,6 +119,7 @@ export class HistoricalSyncService {
     kind: OrchestrationKind,
     preset: RangePreset,
     range: DateRange,
+    duplicatePolicy: DuplicatePolicy = 'SKIP',
   ): Promise<Orchestration> {
     const ranges = splitIntoChunks(range);
     const estimate = this.estimates.estimate(
@@ -125,6 +140,7 @@ export class HistoricalSyncService {
       status: 'PENDING',
       total_chunks: ranges.length,
       estimated_seconds: estimate.estimatedSeconds,
+      duplicate_policy: duplicatePolicy,
     });
     const chunks = await this.chunks.insertMany(
       trx,

@@ -26,6 +26,23 @@ export class ErrorInfoDto {
   retryable!: boolean;
 }
 
+export class RecordCountsDto {
+  @ApiProperty({ description: 'Source records the sync has seen (rows of its import report)' })
+  read!: number;
+
+  @ApiProperty({ description: 'Written to the destination by this sync (IMPORTED)' })
+  imported!: number;
+
+  @ApiProperty({
+    description:
+      'Not written because the destination already had them (SKIPPED_DUPLICATE: a matching workout, or an earlier sync) or they were invalid (SKIPPED_INVALID)',
+  })
+  skipped!: number;
+
+  @ApiProperty({ description: 'FAILED: the destination refused them, or their last attempt failed' })
+  failed!: number;
+}
+
 export class OrchestrationStatusDto {
   @ApiProperty({ format: 'uuid' })
   orchestrationId!: string;
@@ -52,6 +69,21 @@ export class OrchestrationStatusDto {
   })
   estimatedSecondsRemaining!: number | null;
 
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the sync is expected to end; null (not estimated by this version)',
+  })
+  estimatedCompletionAt!: string | null;
+
+  @ApiProperty({
+    type: RecordCountsDto,
+    description:
+      'Counts of the import report (GET .../records): read = imported + skipped + failed + pending',
+  })
+  records!: RecordCountsDto;
+
   @ApiProperty({ format: 'date-time' })
   updatedAt!: string;
 }
@@ -74,6 +106,13 @@ export class OrchestrationDto extends OrchestrationStatusDto {
 
   @ApiProperty({ example: '2025-11-23' })
   startDate!: string;
+
+  @ApiProperty({
+    enum: ['SKIP', 'IMPORT'],
+    description:
+      'SKIP: workouts the destination already holds are not written again; IMPORT: all are written',
+  })
+  duplicatePolicy!: string;
 
   @ApiProperty({ example: '2026-11-22' })
   endDate!: string;
