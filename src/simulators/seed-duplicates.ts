@@ -213,7 +213,8 @@ export async function seedPreExisting(options: SeedOptions): Promise<SeedResult>
     const destinationId = await plant(destination, destinationRecord(destination.provider, copy, label));
     result.copies.push({ sourceId: w.id, variant, destinationId });
   }
-  // near-misses: workouts next to source workouts that got no copy
+  // near-misses: workouts next to source workouts that got no copy (never at the very same second:
+  // Strava itself refuses an upload that starts when another activity does)
   const copied = new Set(picked.map((w) => w.id));
   const free = workouts.filter((w) => !copied.has(w.id));
   const wanted = options.nearMisses ?? 6;
@@ -226,7 +227,7 @@ export async function seedPreExisting(options: SeedOptions): Promise<SeedResult>
     if (!w) continue;
     const miss =
       variant === 'DIFFERENT_SPORT'
-        ? { ...w, kind: (w.kind === 'SWIM' ? 'RIDE' : 'SWIM') as ActivityKind }
+        ? { ...w, kind: (w.kind === 'SWIM' ? 'RIDE' : 'SWIM') as ActivityKind, start: w.start + 30_000 }
         : variant === 'GAP_20_MIN'
           ? { ...w, start: w.start + (w.elapsedSeconds + 20 * 60) * 1000 }
           : {

@@ -158,13 +158,16 @@ export class ChunkDto {
   @ApiProperty({ description: 'Runs started (rate-limit reschedules are not counted)' })
   attempts!: number;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'Source records this chunk has seen (its rows in the import report)' })
   recordsRead!: number;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'Written to the destination by this sync (IMPORTED rows)' })
   recordsWritten!: number;
 
-  @ApiProperty()
+  @ApiProperty({
+    description:
+      'Not written: already at the destination (a matching workout, or written by an earlier sync) or invalid (SKIPPED_DUPLICATE and SKIPPED_INVALID rows). A record already at the destination is never counted as written.',
+  })
   recordsSkipped!: number;
 
   @ApiProperty({ type: ErrorInfoDto, nullable: true })

@@ -170,15 +170,20 @@ export class ChunkImport {
         });
         return earlier.destination_id;
       }
+      // only a CLAIMED entry means an earlier attempt may have written it (SKIPPED ones never were)
       const result = await destination.write(to, item.session, item.key, {
-        recovering: earlier !== undefined,
+        recovering: earlier?.status === 'CLAIMED',
         signal,
       });
       if (result.duplicate && earlier?.status !== 'CLAIMED') {
-        // not an attempt of ours that crashed: the destination had it before this sync
+        // not an attempt of ours that crashed: the destination says it already holds this workout
+        // (Strava refuses an upload starting when another activity does, whatever the policy)
         await this.settle(id, {
           status: 'SKIPPED_DUPLICATE',
-          reason: { code: 'ALREADY_SYNCED', message: `${destination.provider} already had this record` },
+          reason: {
+            code: 'ALREADY_AT_DESTINATION',
+            message: `${destination.provider} answered that it already holds this workout as record ${result.destinationId}`,
+          },
           duplicateOfId: result.destinationId,
         });
       } else {

@@ -15,7 +15,7 @@ export class RecordReasonDto {
   @ApiProperty({
     example: 'DUPLICATE_AT_DESTINATION',
     description:
-      'DUPLICATE_AT_DESTINATION (the destination holds the same workout), SOURCE_DUPLICATE (two recordings of one workout at the source; the richer one was kept), ALREADY_SYNCED (an earlier sync imported it), INVALID_RECORD, DESTINATION_REJECTED, or the error code of a failed attempt (PROVIDER_UNAVAILABLE, ...)',
+      'DUPLICATE_AT_DESTINATION (the destination holds the same workout), SOURCE_DUPLICATE (two recordings of one workout at the source; the richer one was kept), ALREADY_SYNCED (an earlier sync imported it), ALREADY_AT_DESTINATION (the destination refused the write as a duplicate, e.g. Strava for an upload starting when another activity does), INVALID_RECORD, DESTINATION_REJECTED, or the error code of a failed attempt (PROVIDER_UNAVAILABLE, ...)',
   })
   code!: string;
 
