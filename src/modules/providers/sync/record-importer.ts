@@ -101,11 +101,11 @@ export class ChunkImport {
     // a CLAIMED record may already be at the destination by our own hand: recovered, not matched
     const open = pending.filter((p) => !p.recovering);
     const mergedInto = mergeSourceDuplicates(open.map((p) => p.session));
-    const matches = assignMatches(
-      open.filter((p) => !mergedInto.has(p.record.id)).map((p) => factsOf(p.session)),
-      await this.destinationWindow(),
-      this.taken,
-    );
+    const candidates = open.filter((p) => !mergedInto.has(p.record.id)).map((p) => factsOf(p.session));
+    const matches =
+      candidates.length > 0
+        ? assignMatches(candidates, await this.destinationWindow(), this.taken)
+        : new Map<string, Match>();
     const outcome = new Map<string, string | null>();
     for (const item of pending.filter((p) => !mergedInto.has(p.record.id))) {
       const match = matches.get(item.record.id);
