@@ -229,7 +229,14 @@ export async function seedPreExisting(options: SeedOptions): Promise<SeedResult>
       variant === 'DIFFERENT_SPORT'
         ? { ...w, kind: (w.kind === 'SWIM' ? 'RIDE' : 'SWIM') as ActivityKind, start: w.start + 30_000 }
         : variant === 'GAP_20_MIN'
-          ? { ...w, start: w.start + (w.elapsedSeconds + 20 * 60) * 1000 }
+          ? // another, shorter session 20 minutes after this one ended (a cool-down jog)
+            {
+              ...w,
+              start: w.start + (w.elapsedSeconds + 20 * 60) * 1000,
+              elapsedSeconds: Math.round(w.elapsedSeconds * 0.6),
+              movingSeconds: Math.round(w.movingSeconds * 0.6),
+              distanceMeters: Math.round(w.distanceMeters * 0.5),
+            }
           : {
               ...w,
               kind: 'WALK' as ActivityKind,
