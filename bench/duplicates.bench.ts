@@ -7,6 +7,8 @@
  * simulators run in this one so their request counts can be read.
  */
 import { randomUUID } from 'node:crypto';
+import { addDays, addMonths, todayIn } from '../src/common/civil-date.js';
+import { startOfCivilDate } from '../src/common/time-zone.js';
 import { seedPreExisting } from '../src/simulators/seed-duplicates.js';
 import { freshDatabase, stopEmbedded } from './lib/database.js';
 import { startProviderStack, waitForEnd } from './lib/provider-stack.js';
@@ -42,7 +44,8 @@ async function main() {
     const seeded = await seedPreExisting({
       source: { provider: 'fitbit', url: sims.google.url, account: `${user}-fitbit` },
       destination: { provider: 'strava', url: sims.strava.url, account: `${user}-strava` },
-      from: new Date(Date.now() - 366 * DAY),
+      // LAST_YEAR's first day (the bench's connection is in UTC)
+      from: startOfCivilDate('UTC', addDays(addMonths(todayIn('UTC'), -12), 1)),
       to: new Date(Date.now() - 8 * DAY),
     });
     sims.strava.stats.reset();
@@ -56,6 +59,33 @@ async function main() {
     const counts = sims.strava.stats.snapshot() as Counts;
 
     const records = final.records as { read: number; imported: number; skipped: number; failed: number };
+    // why the skipped ones were skipped, from the import report
+    const reasons: Record<string, number> = {};
+    const rows = new Map<string, { status: string; reason: { code: string; message: string } | null }>();
+    let cursor: string | undefined;
+    do {
+      const page = await api(
+        'GET',
+        `/v1/orchestrations/${sync.orchestrationId}/records?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      for (const item of page.items as Array<{
+        sourceRecordId: string;
+        status: string;
+        reason: { code: string; message: string } | null;
+      }>) {
+        rows.set(item.sourceRecordId, item);
+        if (item.status === 'SKIPPED_DUPLICATE')
+          reasons[item.reason?.code ?? 'NONE'] = (reasons[item.reason?.code ?? 'NONE'] ?? 0) + 1;
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    const unmatched = seeded.copies.filter(
+      (c) => rows.get(c.sourceId)?.reason?.code !== 'DUPLICATE_AT_DESTINATION',
+    );
+    for (const copy of unmatched)
+      console.log(
+        `  planted copy not matched: ${JSON.stringify(copy)} -> ${JSON.stringify(rows.get(copy.sourceId))}`,
+      );
     const uploads = answered(counts, 'uploads.create');
     const manual = answered(counts, 'activities.create');
     const polls = answered(counts, 'uploads.get');
@@ -77,7 +107,11 @@ async function main() {
         read: records.read,
         imported: records.imported,
         skippedDuplicates: records.skipped,
+        reasons: Object.entries(reasons)
+          .map(([code, n]) => `${code} ${n}`)
+          .join(', '),
         planted: seeded.copies.length,
+        matched: seeded.copies.length - unmatched.length,
         writes: uploads + manual,
         polls,
         lists,
@@ -93,7 +127,7 @@ async function main() {
       `\n  sync ${final.status}; ${total} Strava requests vs minimum ${minimum} (one write per imported activity + ${polls} upload polls + ${final.totalChunks} window lists): ratio ${ratio} (target <= 1.05): ${met ? 'met' : 'NOT met'}; ${rejected} answered 429`,
     );
     console.log(
-      `  results: ${writeResult('duplicates', { timeScale: SCALE, status: final.status, chunks: final.totalChunks, records, planted: seeded.copies.length, nearMisses: seeded.nearMisses.length, uploads, manual, polls, lists, total, minimum, ratio, target: 1.05, met, rejected429: rejected, counts })}`,
+      `  results: ${writeResult('duplicates', { timeScale: SCALE, status: final.status, chunks: final.totalChunks, records, reasons, planted: seeded.copies.length, plantedMatched: seeded.copies.length - unmatched.length, nearMisses: seeded.nearMisses.length, uploads, manual, polls, lists, total, minimum, ratio, target: 1.05, met, rejected429: rejected, counts })}`,
     );
   } finally {
     await stack.close();
