@@ -18,6 +18,7 @@ export default {
   globalSetup: '<rootDir>/test/setup/global-setup.js',
   globalTeardown: '<rootDir>/test/setup/global-teardown.js',
   testTimeout: 120_000,
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest', // not a folder in the temp directory
   maxWorkers: 2,
   verbose: false,
 };

@@ -3,6 +3,8 @@ import * as m0001 from './0001_core.js';
 import * as m0002 from './0002_notifications_analytics.js';
 import * as m0003 from './0003_connectors.js';
 import * as m0004 from './0004_orchestration_changes.js';
+import * as m0005 from './0005_resilience.js';
+import * as m0006 from './0006_security.js';
 import * as m0100 from './0100_sync_records.js';
 
 /**
@@ -15,5 +17,7 @@ export const migrations: Record<string, Migration> = {
   '0002_notifications_analytics': m0002,
   '0003_connectors': m0003,
   '0004_orchestration_changes': m0004,
+  '0005_resilience': m0005,
+  '0006_security': m0006,
   '0100_sync_records': m0100,
 };

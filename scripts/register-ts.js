@@ -2,12 +2,13 @@
 // relative `./x.js` imports resolve to `./x.ts`, and .ts files are compiled in-process by swc
 // (Node's own type stripping cannot handle decorator metadata, which NestJS needs).
 import { readFileSync } from 'node:fs';
-import { registerHooks } from 'node:module';
+import * as nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { transformSync } from '@swc/core';
+import './check-node.js';
 import { swcOptions } from './swc-options.js';
 
-registerHooks({
+nodeModule.registerHooks({
   resolve(specifier, context, nextResolve) {
     try {
       return nextResolve(specifier, context);

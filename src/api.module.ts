@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { AdminController } from './modules/admin/admin.controller.js';
 import { AdminModule } from './modules/admin/admin.module.js';
+import { AuditLogModule } from './modules/audit/audit-log.module.js';
 import { AnalyticsController } from './modules/analytics/analytics.controller.js';
 import { ConnectionsController } from './modules/connections/connections.controller.js';
 import { ConnectionsModule } from './modules/connections/connections.module.js';
@@ -21,10 +23,12 @@ import { RecordsModule } from './modules/records/records.module.js';
 @Module({
   imports: [
     AdminModule,
+    AuditLogModule,
     ConnectionsModule,
     EntitlementsModule,
     NotificationsModule,
     OrchestrationModule,
+    RateLimitModule,
     RecordsModule,
   ],
   controllers: [

@@ -2,8 +2,11 @@ import 'reflect-metadata';
 import { pino } from 'pino';
 import { createApp } from './bootstrap.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { loadDotEnv } from './config/dotenv.js';
 import { EmbeddedDatabase } from './database/embedded-postgres.js';
+import { isDatabaseUnavailable } from './database/database-errors.js';
 import { migrateToLatest } from './database/migrator.js';
+import { assertPortFree, isAddressInUse, PortInUseError } from './common/ports.js';
 import { findRunningSimulators, startSimulators, type RunningSimulators } from './simulators/simulators.js';
 
 /**
@@ -14,6 +17,7 @@ import { findRunningSimulators, startSimulators, type RunningSimulators } from '
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -29,6 +33,7 @@ async function main(): Promise<void> {
   if (config.auth.jwtSecretGenerated)
     log.warn(`JWT_SECRET not set: using the local secret in ${config.dataDir}/jwt-secret`);
 
+  await assertPortFree(config.http.port, config.http.host, 'PORT', 'HTTP');
   let embedded: EmbeddedDatabase | undefined;
   if (!config.database.url) {
     embedded = await EmbeddedDatabase.start({
@@ -54,7 +59,17 @@ async function main(): Promise<void> {
         `No provider credentials: using the provider simulators already running on ports ${googlePort} and ${stravaPort}`,
       );
     } else {
-      simulators = await startSimulators({ googlePort, stravaPort, settings: { timeScale } });
+      simulators = await startSimulators({ googlePort, stravaPort, settings: { timeScale } }).catch(
+        (error: unknown) => {
+          if (!isAddressInUse(error)) throw error;
+          const google = error.port === googlePort;
+          throw new PortInUseError(
+            google ? googlePort : stravaPort,
+            google ? 'GOOGLE_SIM_PORT' : 'STRAVA_SIM_PORT',
+            `${google ? 'Google Health' : 'Strava'} simulator`,
+          );
+        },
+      );
       config = config.withProviderUrls(simulators.endpoints);
       log.info(
         `No provider credentials: Google Health and Strava simulators started in-process at ${simulators.google.url} and ` +
@@ -63,9 +78,10 @@ async function main(): Promise<void> {
     }
   }
 
+  installProcessSafetyNet(log);
   let app: Awaited<ReturnType<typeof createApp>>;
   try {
-    const applied = await migrateToLatest(config.database.url!);
+    const applied = await whenDatabaseIsUp(log, () => migrateToLatest(config.database.url!));
     log.info(
       { migrations: applied.map((m) => m.migrationName) },
       `Database migrated (${applied.length} applied)`,
@@ -99,11 +115,50 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  await app.listen(config.http.port, config.http.host);
+  await app.listen(config.http.port, config.http.host).catch((error: unknown) => {
+    throw isAddressInUse(error) ? new PortInUseError(config.http.port, 'PORT', 'HTTP') : error;
+  });
   log.info(
     `SyncWell Historical Sync (${config.role.name}) listening on http://${config.http.host}:${config.http.port} ` +
       `(docs at /docs, readiness at /health/ready)`,
   );
+}
+
+/** How long a starting process waits for an unreachable database before giving up. */
+const DATABASE_STARTUP_WAIT_MS = 120_000;
+
+/** Runs `step`, again every 2 s while the database is unreachable (a replica starting during an outage). */
+async function whenDatabaseIsUp<T>(log: pino.Logger, step: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + DATABASE_STARTUP_WAIT_MS;
+  for (;;) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || Date.now() > deadline) throw error;
+      log.warn(`database unreachable at startup (${(error as Error).message}); trying again in 2 s`);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
+/**
+ * A process outlives its database: a connection error that escapes every handler (a socket dying
+ * under a client nobody listens to) is logged, not fatal. Any other uncaught error still ends the
+ * process (its state is unknown), after it is logged.
+ */
+function installProcessSafetyNet(log: pino.Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    if (isDatabaseUnavailable(reason)) log.warn(`database connection lost: ${String(reason)}`);
+    else log.error({ err: reason }, 'unhandled promise rejection');
+  });
+  process.on('uncaughtException', (error) => {
+    if (isDatabaseUnavailable(error)) {
+      log.warn(`database connection lost: ${error.message}`);
+      return;
+    }
+    log.fatal({ err: error }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
 }
 
 main().catch((error: unknown) => {

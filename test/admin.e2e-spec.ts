@@ -68,7 +68,7 @@ describe('admin: queues and dead letters', () => {
     const redrive = await request(t.http)
       .post('/v1/admin/dead-letters/redrive')
       .set(admin())
-      .send({})
+      .send({ all: true })
       .expect(200);
     expect(redrive.body).toEqual({ redriven: 1, skipped: 0 });
     await eventually(
@@ -81,7 +81,13 @@ describe('admin: queues and dead letters', () => {
       (await request(t.http).get('/v1/admin/dead-letters').set(admin()).expect(200)).body.items,
     ).toHaveLength(0);
     expect(
-      (await request(t.http).post('/v1/admin/dead-letters/redrive').set(admin()).send({}).expect(200)).body,
+      (
+        await request(t.http)
+          .post('/v1/admin/dead-letters/redrive')
+          .set(admin())
+          .send({ all: true })
+          .expect(200)
+      ).body,
     ).toEqual({ redriven: 0, skipped: 0 });
     await request(t.http)
       .post('/v1/admin/dead-letters/redrive')

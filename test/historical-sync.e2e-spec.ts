@@ -121,7 +121,9 @@ describe('historical syncs: entitlements, creation, idempotency, reads', () => {
         await jobCount(),
       ];
       const { default: jwt } = await import('jsonwebtoken');
-      const claimsPro = jwt.sign({ sub: 'frank', tier: 'PRO', roles: [] }, t.config.auth.jwtSecret);
+      const claimsPro = jwt.sign({ sub: 'frank', tier: 'PRO', roles: [] }, t.config.auth.jwtSecret, {
+        expiresIn: 3600,
+      });
       for (const headers of [auth('frank'), { Authorization: `Bearer ${claimsPro}` }]) {
         const res = await request(t.http)
           .post(`/v1/connections/${connection.id}/historical-syncs`)

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { TEST_JWT_SECRET } from './support/app.js';
 import { createEmptyTestDatabase, dropTestDatabase } from './support/database.js';
-import { freePort, kill, spawnTs, waitForOutput } from './support/process.js';
+import { freePort, holdPort, kill, spawnTs, waitForOutput } from './support/process.js';
 import { signToken } from '../src/common/auth/token.js';
 import { migrations } from '../migrations/index.js';
 
@@ -74,6 +74,23 @@ describe('startup', () => {
       expect(await exited(api)).toBe(0);
       expect(await exited(worker)).toBe(0);
       await dropTestDatabase(url);
+    }
+  });
+
+  it('a busy PORT stops the start at once with one line naming the port and the variable', async () => {
+    const held = await holdPort();
+    try {
+      const child = spawnTs('src/main.ts', {
+        PORT: String(held.port),
+        JWT_SECRET: TEST_JWT_SECRET,
+        LOG_LEVEL: 'error',
+      });
+      expect(await exited(child)).toBe(1);
+      expect(child.output().trim()).toBe(
+        `Startup failed: Port ${held.port} (HTTP) is already in use: stop what holds it, or set PORT to another port`,
+      );
+    } finally {
+      await held.close();
     }
   });
 

@@ -26,6 +26,10 @@ export function benchEnv(url: string, overrides: Record<string, string> = {}): R
     SWEEP_INTERVAL_SECONDS: '3600',
     JOBS_SUPERVISE_INTERVAL_SECONDS: '2',
     PROVIDER_TIME_SCALE: '1',
+    // load generators send from one address as few users: no request budgets or per-user caps here
+    RATE_LIMIT_ENABLED: 'false',
+    MAX_ACTIVE_HISTORICAL_SYNCS_PER_USER: '1000',
+    MAX_DEVICES_PER_USER: '1000',
     ...overrides,
   };
 }

@@ -79,9 +79,9 @@ export async function startProviderStack(
       return json;
     };
     const consent = async (provider: string, login: string, account: Record<string, unknown>) => {
-      const { url } = await call(
+      const { url, state } = await call(
         'GET',
-        `/v1/connections/authorize-url?provider=${provider}&redirectUri=${encodeURIComponent(REDIRECT)}&state=s&loginHint=${login}`,
+        `/v1/connections/authorize-url?provider=${provider}&redirectUri=${encodeURIComponent(REDIRECT)}&loginHint=${login}`,
       );
       await fetch(`${new URL(url).origin}/_sim/accounts`, {
         method: 'POST',
@@ -89,7 +89,8 @@ export async function startProviderStack(
         body: JSON.stringify({ id: login, ...account }),
       });
       const redirect = await fetch(url, { redirect: 'manual' });
-      return new URL(redirect.headers.get('location')!).searchParams.get('code')!;
+      const code = new URL(redirect.headers.get('location')!).searchParams.get('code')!;
+      return { authorizationCode: code, state: state as string, redirectUri: REDIRECT };
     };
     await call(
       'PUT',
@@ -110,8 +111,8 @@ export async function startProviderStack(
       timezone: 'UTC',
     });
     const connection = await call('POST', '/v1/connections', {
-      source: { provider: 'fitbit', authorizationCode: source, redirectUri: REDIRECT },
-      destination: { provider: 'strava', authorizationCode: destination, redirectUri: REDIRECT },
+      source: { provider: 'fitbit', ...source },
+      destination: { provider: 'strava', ...destination },
       timezone: 'UTC',
     });
     await waitForEnd(call, connection.initialSync.orchestrationId);

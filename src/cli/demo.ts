@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { signToken } from '../common/auth/token.js';
 import { loadConfig } from '../config/app-config.js';
 import { seedPreExisting, type SimProvider } from '../simulators/seed-duplicates.js';
+import { loadDotEnv } from '../config/dotenv.js';
 
 /**
  * `npm run demo`: a client of the running service (`npm start`) that does what the mobile app
@@ -13,6 +14,7 @@ import { seedPreExisting, type SimProvider } from '../simulators/seed-duplicates
  * them there too), so the report shows them skipped as duplicates. Against the local simulators, it creates the
  * demo's provider accounts first. Tokens are signed with the local JWT secret (.data/jwt-secret).
  */
+loadDotEnv(); // the service's PORT and JWT_SECRET, when .env sets them
 const { values } = parseArgs({
   options: {
     url: {
@@ -59,14 +61,18 @@ async function simulatorOf(url: string): Promise<string | undefined> {
   return res?.ok ? origin : undefined;
 }
 
-async function consent(
-  provider: string,
-  login: string,
-  account: Record<string, unknown>,
-): Promise<{ code: string; simulator: string }> {
+/** One side of POST /v1/connections: the code the consent redirect carried, and the server's state. */
+interface Consent {
+  code: string;
+  state: string;
+  /** The simulator's base URL. */
+  simulator: string;
+}
+
+async function consent(provider: string, login: string, account: Record<string, unknown>): Promise<Consent> {
   const { body } = await api(
     'GET',
-    `/v1/connections/authorize-url?provider=${provider}&redirectUri=${encodeURIComponent(redirectUri)}&state=${run}&loginHint=${login}`,
+    `/v1/connections/authorize-url?provider=${provider}&redirectUri=${encodeURIComponent(redirectUri)}&loginHint=${login}`,
   );
   const simulator = await simulatorOf(body.url);
   if (!simulator)
@@ -80,11 +86,11 @@ async function consent(
   });
   const redirect = await fetch(body.url, { redirect: 'manual' });
   const location = new URL(redirect.headers.get('location') ?? '');
-  if (location.searchParams.get('state') !== run) throw new Error('the OAuth state did not come back');
+  if (location.searchParams.get('state') !== body.state) throw new Error('the OAuth state did not come back');
   console.log(
     `  ${provider}: consent given by "${login}" at ${simulator}, redirected to ${location.origin}${location.pathname}`,
   );
-  return { code: location.searchParams.get('code')!, simulator };
+  return { code: location.searchParams.get('code')!, state: body.state, simulator };
 }
 
 const duration = (s: number | null) =>
@@ -121,19 +127,20 @@ async function main() {
   const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const sourceLogin = `${user}-${values.source}`;
   const destinationLogin = `${user}-${values.destination}`;
-  const { code: sourceCode, simulator: sourceSim } = await consent(values.source!, sourceLogin, {
+  const sourceCode = await consent(values.source!, sourceLogin, {
     seed: 'demo-athlete',
     historyDays: 800,
     timezone,
   });
-  const { code: destinationCode, simulator: destinationSim } = await consent(
-    values.destination!,
-    destinationLogin,
-    { seed: destinationLogin, historyDays: 0, timezone },
-  );
+  const destinationCode = await consent(values.destination!, destinationLogin, {
+    seed: destinationLogin,
+    historyDays: 0,
+    timezone,
+  });
+  const destinationSim = destinationCode.simulator;
   // the same workouts recorded twice: 30 % of the last year's already at the destination
   const seeded = await seedPreExisting({
-    source: { provider: values.source as SimProvider, url: sourceSim, account: sourceLogin },
+    source: { provider: values.source as SimProvider, url: sourceCode.simulator, account: sourceLogin },
     destination: {
       provider: values.destination as SimProvider,
       url: destinationSim,
@@ -147,8 +154,18 @@ async function main() {
   );
   const { body: connection } = await api('POST', '/v1/connections', {
     body: {
-      source: { provider: values.source, authorizationCode: sourceCode, redirectUri },
-      destination: { provider: values.destination, authorizationCode: destinationCode, redirectUri },
+      source: {
+        provider: values.source,
+        authorizationCode: sourceCode.code,
+        redirectUri,
+        state: sourceCode.state,
+      },
+      destination: {
+        provider: values.destination,
+        authorizationCode: destinationCode.code,
+        redirectUri,
+        state: destinationCode.state,
+      },
       timezone,
     },
   });
@@ -235,7 +252,7 @@ async function main() {
     }
   }
   console.log(
-    `\nDone: ${status.status}. The sync is also listed under GET /v1/orchestrations (token: npm run token -- --sub ${user}).`,
+    `\nDone: ${status.status}. The sync is also listed under GET /v1/orchestrations (token: npm run -s token -- --sub ${user}).`,
   );
 }
 

@@ -1,9 +1,11 @@
 import { ConfigError, loadConfig } from '../config/app-config.js';
+import { loadDotEnv } from '../config/dotenv.js';
 import { EmbeddedDatabase } from '../database/embedded-postgres.js';
 import { migrateToLatest } from '../database/migrator.js';
 
 /** `npm run db:migrate`: applies pending migrations to DATABASE_URL, or to the embedded database. */
 async function run(): Promise<void> {
+  loadDotEnv();
   const config = loadConfig();
   const embedded = config.database.url
     ? undefined
@@ -24,6 +26,10 @@ async function run(): Promise<void> {
 }
 
 run().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `Migration failed: ${String(error)}`);
+  console.error(
+    error instanceof ConfigError
+      ? error.message
+      : `Migration failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

@@ -1,10 +1,18 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config.js';
 
 describe('configuration', () => {
-  const dataDir = () => mkdtempSync(join(tmpdir(), 'syncwell-config-'));
+  const made: string[] = [];
+  const dataDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncwell-config-'));
+    made.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true }); // generated secrets
+  });
 
   it('has working defaults with no environment at all (embedded database, generated local secrets)', () => {
     const dir = dataDir();
@@ -55,5 +63,29 @@ describe('configuration', () => {
       api: false,
       worker: true,
     });
+  });
+
+  it('reads the security settings: redirect allowlist, token rules, rate limits, caps', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      OAUTH_REDIRECT_URIS: ' https://app.example/cb , syncwell://oauth ',
+      OAUTH_ALLOW_LOOPBACK_REDIRECTS: 'false',
+      JWT_ISSUER: 'https://auth.example',
+      RATE_LIMIT_ENABLED: 'no',
+      RATE_LIMIT_USER_REQUESTS: '7',
+    });
+    expect(config.oauth).toEqual({
+      redirectUris: ['https://app.example/cb', 'syncwell://oauth'],
+      allowLoopbackRedirects: false,
+      stateTtlSeconds: 900,
+    });
+    expect(config.auth).toMatchObject({ issuer: 'https://auth.example', maxLifetimeSeconds: 86400 });
+    expect(config.rateLimit).toMatchObject({ enabled: false, user: { points: 7, windowSeconds: 60 } });
+    expect(config.limits).toEqual({ devicesPerUser: 10, activeHistoricalSyncsPerUser: 3 });
+    expect(() =>
+      loadConfig({ DATA_DIR: dataDir(), OAUTH_REDIRECT_URIS: 'not a url', OAUTH_STATE_TTL_SECONDS: '60' }),
+    ).toThrow(
+      /OAUTH_REDIRECT_URIS[\s\S]*OAUTH_STATE_TTL_SECONDS|OAUTH_STATE_TTL_SECONDS[\s\S]*OAUTH_REDIRECT_URIS/,
+    );
   });
 });

@@ -20,11 +20,32 @@ export interface ProviderEndpoints {
 export class AppConfig {
   readonly env!: 'development' | 'production' | 'test';
   readonly role!: { name: RoleName; api: boolean; worker: boolean };
-  readonly http!: { host: string; port: number; bodyLimit: string };
+  readonly http!: {
+    host: string;
+    port: number;
+    bodyLimit: string;
+    jsonMaxDepth: number;
+    jsonMaxKeys: number;
+  };
   readonly log!: { level: LogLevel };
   readonly dataDir!: string;
   readonly database!: { url?: string; embeddedPort: number; poolMax: number; statusCacheSize: number };
-  readonly auth!: { jwtSecret: string; jwtSecretGenerated: boolean };
+  readonly auth!: {
+    jwtSecret: string;
+    jwtSecretGenerated: boolean;
+    maxLifetimeSeconds: number;
+    clockToleranceSeconds: number;
+    issuer?: string;
+    audience?: string;
+  };
+  readonly oauth!: { redirectUris: string[]; allowLoopbackRedirects: boolean; stateTtlSeconds: number };
+  /** Per-user and per-IP request budgets, counted in PostgreSQL (shared by every replica). */
+  readonly rateLimit!: {
+    enabled: boolean;
+    user: { points: number; windowSeconds: number };
+    ip: { points: number; windowSeconds: number };
+  };
+  readonly limits!: { devicesPerUser: number; activeHistoricalSyncsPerUser: number };
   readonly jobs!: {
     schema: string;
     poolMax: number;
@@ -56,6 +77,8 @@ export class AppConfig {
     maxInlineWaitMs: number;
     requestTimeoutMs: number;
     transientRetries: number;
+    /** How long a chunk waits out a provider outage without using attempts. */
+    outageMaxMs: number;
     uploadFirstPollMs: number;
     uploadPollIntervalMs: number;
     uploadTimeoutMs: number;
@@ -111,6 +134,9 @@ const KEYS = Object.keys(new EnvironmentVariables()).concat([
   'TOKEN_ENCRYPTION_KEY',
   'FCM_PROJECT_ID',
   'FCM_CREDENTIALS_FILE',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'OAUTH_REDIRECT_URIS',
 ]);
 
 /**
@@ -147,6 +173,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (fcm && !(env.FCM_PROJECT_ID && env.FCM_CREDENTIALS_FILE)) {
     problems.push('FCM push needs both FCM_PROJECT_ID and FCM_CREDENTIALS_FILE');
   }
+  const redirectUris = (env.OAUTH_REDIRECT_URIS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  for (const uri of redirectUris) {
+    if (!URL.canParse(uri)) problems.push(`OAUTH_REDIRECT_URIS: ${uri} is not an absolute URL`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(process.cwd(), env.DATA_DIR);
@@ -160,7 +193,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   return new AppConfig({
     env: env.NODE_ENV as AppConfig['env'],
     role: { name: role, api: role !== 'worker', worker: role !== 'api' },
-    http: { host: env.HOST, port: env.PORT, bodyLimit: env.HTTP_BODY_LIMIT },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      bodyLimit: env.HTTP_BODY_LIMIT,
+      jsonMaxDepth: env.HTTP_JSON_MAX_DEPTH,
+      jsonMaxKeys: env.HTTP_JSON_MAX_KEYS,
+    },
     log: { level: env.LOG_LEVEL as LogLevel },
     dataDir,
     database: {
@@ -169,7 +208,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       poolMax: env.DB_POOL_MAX,
       statusCacheSize: env.STATUS_CACHE_SIZE,
     },
-    auth: { jwtSecret, jwtSecretGenerated: !env.JWT_SECRET },
+    auth: {
+      jwtSecret,
+      jwtSecretGenerated: !env.JWT_SECRET,
+      maxLifetimeSeconds: env.JWT_MAX_LIFETIME_SECONDS,
+      clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+    },
+    oauth: {
+      redirectUris,
+      allowLoopbackRedirects: env.OAUTH_ALLOW_LOOPBACK_REDIRECTS,
+      stateTtlSeconds: env.OAUTH_STATE_TTL_SECONDS,
+    },
+    rateLimit: {
+      enabled: env.RATE_LIMIT_ENABLED,
+      user: { points: env.RATE_LIMIT_USER_REQUESTS, windowSeconds: env.RATE_LIMIT_USER_WINDOW_SECONDS },
+      ip: { points: env.RATE_LIMIT_IP_REQUESTS, windowSeconds: env.RATE_LIMIT_IP_WINDOW_SECONDS },
+    },
+    limits: {
+      devicesPerUser: env.MAX_DEVICES_PER_USER,
+      activeHistoricalSyncsPerUser: env.MAX_ACTIVE_HISTORICAL_SYNCS_PER_USER,
+    },
     jobs: {
       schema: env.JOBS_SCHEMA,
       poolMax: env.JOBS_POOL_MAX,
@@ -197,6 +257,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxInlineWaitMs: env.PROVIDER_MAX_WAIT_SECONDS * 1000,
       requestTimeoutMs: env.PROVIDER_REQUEST_TIMEOUT_SECONDS * 1000,
       transientRetries: env.PROVIDER_RETRIES,
+      outageMaxMs: env.PROVIDER_OUTAGE_MAX_SECONDS * 1000,
       uploadFirstPollMs: env.STRAVA_UPLOAD_FIRST_POLL_MS,
       uploadPollIntervalMs: env.STRAVA_UPLOAD_POLL_MS,
       uploadTimeoutMs: env.STRAVA_UPLOAD_TIMEOUT_SECONDS * 1000,

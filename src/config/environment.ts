@@ -88,7 +88,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(3600)
-  JOBS_SUPERVISE_INTERVAL_SECONDS = 15;
+  JOBS_SUPERVISE_INTERVAL_SECONDS = 5;
 
   @Type(() => Number)
   @IsInt()
@@ -124,7 +124,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(10)
   @Max(3600)
-  CHUNK_HEARTBEAT_SECONDS = 30;
+  CHUNK_HEARTBEAT_SECONDS = 10;
 
   @Type(() => Number)
   @IsInt()
@@ -136,7 +136,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(3600)
-  SWEEP_INTERVAL_SECONDS = 30;
+  SWEEP_INTERVAL_SECONDS = 10;
 
   @Type(() => Number)
   @IsInt()
@@ -193,6 +193,16 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(10)
   PROVIDER_RETRIES = 3;
+
+  /**
+   * How long a chunk waits out a provider outage (5xx, timeouts, our client credentials refused,
+   * the database away) without using its attempts; past this the attempts count again.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(7 * 86400)
+  PROVIDER_OUTAGE_MAX_SECONDS = 21600;
 
   /** Wait before the first upload status poll (Strava processes an upload in ~2 s). */
   @Type(() => Number)
@@ -269,4 +279,103 @@ export class EnvironmentVariables {
   @Transform(toBool)
   @IsBoolean()
   INITIAL_SYNC_NOTIFY = false;
+
+  // --- Security (SECURITY.md) ---------------------------------------------------------------
+
+  /** Deepest nesting of objects/arrays a JSON body may have (422 beyond). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(4)
+  @Max(256)
+  HTTP_JSON_MAX_DEPTH = 32;
+
+  /** Most object keys a JSON body may have, counted over the whole body (422 beyond). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(16)
+  @Max(100_000)
+  HTTP_JSON_MAX_KEYS = 1000;
+
+  /** Longest accepted lifetime of a bearer token (exp - iat, or exp - now without iat). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(30 * 86400)
+  JWT_MAX_LIFETIME_SECONDS = 86400;
+
+  /** Leeway for exp/nbf/iat against the clocks of the token issuer. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  JWT_CLOCK_TOLERANCE_SECONDS = 0;
+
+  @IsOptional()
+  @IsString()
+  JWT_ISSUER?: string;
+
+  @IsOptional()
+  @IsString()
+  JWT_AUDIENCE?: string;
+
+  /** Comma-separated OAuth redirect URIs the consent may return to (exact match). */
+  @IsOptional()
+  @IsString()
+  OAUTH_REDIRECT_URIS?: string;
+
+  /** Also allow loopback redirect URIs (http://127.0.0.1|[::1]|localhost on any port), as RFC 8252 does. */
+  @Transform(toBool)
+  @IsBoolean()
+  OAUTH_ALLOW_LOOPBACK_REDIRECTS = true;
+
+  /** How long the server's OAuth `state` stays redeemable. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(600)
+  @Max(3600)
+  OAUTH_STATE_TTL_SECONDS = 900;
+
+  @Transform(toBool)
+  @IsBoolean()
+  RATE_LIMIT_ENABLED = true;
+
+  /** Requests one user may make per window, across all replicas. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  RATE_LIMIT_USER_REQUESTS = 600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  RATE_LIMIT_USER_WINDOW_SECONDS = 60;
+
+  /** Requests one client IP may make to /v1 per window, across all replicas. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  RATE_LIMIT_IP_REQUESTS = 6000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  RATE_LIMIT_IP_WINDOW_SECONDS = 60;
+
+  /** Registered push devices one user may have (409 DEVICE_LIMIT_REACHED beyond). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  MAX_DEVICES_PER_USER = 10;
+
+  /** HISTORICAL syncs one user may have PENDING/IN_PROGRESS/PAUSED at once (409 SYNC_LIMIT_REACHED beyond). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  MAX_ACTIVE_HISTORICAL_SYNCS_PER_USER = 3;
 }

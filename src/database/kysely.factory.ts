@@ -32,8 +32,12 @@ export function createPool(connectionString: string, max: number, applicationNam
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
   });
-  // An idle client losing its connection (database restart) must not crash the process.
+  // A client losing its connection (database restart, failover) must not crash the process: the
+  // pool hears idle clients, and a client it has lent out has no listener of its own (pg-pool
+  // removes its listener on checkout), so every client gets one for its whole life. The statement
+  // in flight rejects with the same error, and the pool discards the broken client on release.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -13,6 +13,7 @@ export type ProviderName = 'fitbit' | 'strava';
 export type OrchestrationKind = 'HISTORICAL' | 'INITIAL_7_DAY';
 export type OrchestrationStatus =
   'PENDING' | 'IN_PROGRESS' | 'PAUSED' | 'COMPLETED' | 'COMPLETED_WITH_ERRORS' | 'FAILED' | 'CANCELLED';
+export type PauseReason = 'USER' | 'REAUTH_REQUIRED';
 export type ChunkStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 export type DuplicatePolicy = 'SKIP' | 'IMPORT';
 export type RangePreset = 'LAST_7_DAYS' | 'LAST_30_DAYS' | 'LAST_YEAR' | 'ALL_TIME' | 'CUSTOM';
@@ -41,6 +42,8 @@ export interface ProviderAccountsTable {
   access_token_expires_at: NullableTimestamp;
   scopes: string | null;
   status: Generated<'ACTIVE' | 'REVOKED'>;
+  /** When the grant was found gone (null while ACTIVE). */
+  revoked_at: NullableTimestamp;
   token_version: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
@@ -90,6 +93,8 @@ export interface OrchestrationsTable {
   records_imported: Generated<number>;
   records_skipped: Generated<number>;
   records_failed: Generated<number>;
+  /** Why a PAUSED sync is paused: the user, or a revoked provider grant (null unless PAUSED). */
+  pause_reason: PauseReason | null;
 }
 
 export interface ChunksTable {
@@ -106,6 +111,8 @@ export interface ChunksTable {
   last_error: NullableJson<ErrorInfo>;
   job_id: string | null;
   cursor: NullableJson<unknown>;
+  /** Since when the chunk has been waiting out a provider outage (null when it is not). */
+  transient_since: NullableTimestamp;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
   created_at: Generated<Date>;
@@ -134,6 +141,33 @@ export interface IdempotencyKeysTable {
   expires_at: Timestamp;
 }
 
+export interface OAuthStatesTable {
+  state_hash: string;
+  user_id: string;
+  provider: ProviderName;
+  redirect_uri: string;
+  code_verifier: string | null;
+  expires_at: Timestamp;
+  created_at: Generated<Date>;
+}
+
+/** rate-limiter-flexible's table; written only by the library. */
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  expire: string | null;
+}
+
+export interface AdminAuditLogTable {
+  id: Generated<string>;
+  admin_id: string;
+  action: string;
+  target: string | null;
+  details: Json<Record<string, unknown>>;
+  request_id: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   entitlements: EntitlementsTable;
   provider_accounts: ProviderAccountsTable;
@@ -149,6 +183,9 @@ export interface DB {
   sync_ledger: SyncLedgerTable;
   provider_quota: ProviderQuotaTable;
   sync_record: SyncRecordTable;
+  oauth_states: OAuthStatesTable;
+  rate_limits: RateLimitsTable;
+  admin_audit_log: AdminAuditLogTable;
 }
 
 export type Orchestration = Selectable<OrchestrationsTable>;
@@ -181,7 +218,7 @@ export interface AnalyticsEventsTable {
 }
 
 export type DevicePlatform = 'android' | 'ios' | 'web';
-export type NotificationCode = 'N-05' | 'N-06';
+export type NotificationCode = 'N-05' | 'N-06' | 'N-07';
 export type DeliveryStatus = 'PENDING' | 'SENDING' | 'SENT' | 'UNCONFIRMED' | 'FAILED' | 'INVALID_TOKEN';
 
 export interface DevicesTable {
@@ -196,11 +233,17 @@ export interface DevicesTable {
 export interface NotificationsTable {
   id: Generated<string>;
   user_id: string;
-  orchestration_id: string;
+  /** N-05/N-06: the sync that ended; null for N-07 (it belongs to a connection). */
+  orchestration_id: string | null;
+  connection_id: string | null;
   round: number;
   code: NotificationCode;
   title: string;
   body: string;
+  /** The push payload's data besides `type` (N-07: connectionId, provider). */
+  data: NullableJson<Record<string, string>>;
+  /** Makes a notification once-only where (orchestration, round) does not (N-07: per revocation). */
+  dedupe_key: string | null;
   created_at: Generated<Date>;
 }
 

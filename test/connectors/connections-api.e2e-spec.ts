@@ -1,7 +1,7 @@
 import request from 'supertest';
 import {
-  authorizationCode,
   connect,
+  consent,
   createSimAccount,
   finished,
   REDIRECT,
@@ -66,36 +66,40 @@ describe('connections API (US-31)', () => {
   it('answers 422 PROVIDER_AUTH_FAILED for a rejected code and 422 VALIDATION_FAILED for a bad body, creating nothing', async () => {
     const { t } = stack;
     const before = await t.db.selectFrom('connections').select('id').execute();
-    const good = await authorizationCode(t, 'hal', 'strava', 'hal-strava');
+    const good = await consent(t, 'hal', 'strava', 'hal-strava');
+    const source = await consent(t, 'hal', 'fitbit', 'hal-fitbit');
     const res = await request(t.http)
       .post('/v1/connections')
       .set(auth('hal'))
-      .send({
-        source: { provider: 'fitbit', authorizationCode: 'not-a-code', redirectUri: REDIRECT },
-        destination: { provider: 'strava', authorizationCode: good, redirectUri: REDIRECT },
-      })
+      .send({ source: { ...source, authorizationCode: 'not-a-code' }, destination: good })
       .expect(422);
     expect(res.body).toMatchObject({
       code: 'PROVIDER_AUTH_FAILED',
       errors: [{ field: 'source.authorizationCode' }],
     });
+    const state = 's';
     for (const body of [
       {
-        source: { provider: 'garmin', authorizationCode: 'x', redirectUri: REDIRECT },
-        destination: { provider: 'strava', authorizationCode: 'y', redirectUri: REDIRECT },
+        source: { provider: 'garmin', authorizationCode: 'x', redirectUri: REDIRECT, state },
+        destination: { provider: 'strava', authorizationCode: 'y', redirectUri: REDIRECT, state },
       },
       {
-        source: { provider: 'strava', authorizationCode: 'x', redirectUri: REDIRECT },
-        destination: { provider: 'strava', authorizationCode: 'y', redirectUri: REDIRECT },
+        source: { provider: 'strava', authorizationCode: 'x', redirectUri: REDIRECT, state },
+        destination: { provider: 'strava', authorizationCode: 'y', redirectUri: REDIRECT, state },
       },
       {
-        source: { provider: 'fitbit', authorizationCode: 'x', redirectUri: 'not a url' },
-        destination: { provider: 'strava', authorizationCode: 'y', redirectUri: REDIRECT },
+        source: { provider: 'fitbit', authorizationCode: 'x', redirectUri: 'not a url', state },
+        destination: { provider: 'strava', authorizationCode: 'y', redirectUri: REDIRECT, state },
       },
       {
+        source: { provider: 'fitbit', authorizationCode: 'x', redirectUri: REDIRECT, state },
+        destination: { provider: 'strava', authorizationCode: 'y', redirectUri: REDIRECT, state },
+        timezone: 'Mars/Olympus',
+      },
+      {
+        // the server's state is required
         source: { provider: 'fitbit', authorizationCode: 'x', redirectUri: REDIRECT },
         destination: { provider: 'strava', authorizationCode: 'y', redirectUri: REDIRECT },
-        timezone: 'Mars/Olympus',
       },
     ]) {
       const r = await request(t.http).post('/v1/connections').set(auth('hal')).send(body).expect(422);
@@ -107,16 +111,8 @@ describe('connections API (US-31)', () => {
   it('replays a connection request with the same Idempotency-Key instead of failing on the spent codes', async () => {
     const { t } = stack;
     const body = {
-      source: {
-        provider: 'fitbit',
-        authorizationCode: await authorizationCode(t, 'ivy', 'fitbit', 'ivy-fitbit'),
-        redirectUri: REDIRECT,
-      },
-      destination: {
-        provider: 'strava',
-        authorizationCode: await authorizationCode(t, 'ivy', 'strava', 'ivy-strava'),
-        redirectUri: REDIRECT,
-      },
+      source: await consent(t, 'ivy', 'fitbit', 'ivy-fitbit'),
+      destination: await consent(t, 'ivy', 'strava', 'ivy-strava'),
     };
     const first = await request(t.http)
       .post('/v1/connections')

@@ -77,7 +77,7 @@ describe('syncing through provider trouble', () => {
     expect(count(google, '429') + count(strava, '429')).toBeGreaterThan(0);
     const metrics = await request(t.http).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/syncwell_provider_429_total\{provider="(fitbit|strava)"\} \d+/);
-  });
+  }, 300_000);
 
   it('refreshes access tokens that expire every 2 simulated minutes, during the sync', async () => {
     const { sims, t } = stack;
@@ -115,36 +115,5 @@ describe('syncing through provider trouble', () => {
       for (const sim of [sims.google, sims.strava])
         await put(`${sim.url}/_sim/config`, { accessTokenLifetimeSeconds: 21_600 });
     }
-  });
-
-  it('ends the orchestration FAILED with PROVIDER_AUTH_REVOKED when the user revokes the grant mid-sync', async () => {
-    const { sims, t } = stack;
-    await createSimAccount(sims, 'fitbit', {
-      id: 'ed-fitbit',
-      seed: 'ed',
-      historyDays: 400,
-      timezone: 'Europe/Berlin',
-    });
-    await createSimAccount(sims, 'strava', { id: 'ed-strava', seed: 'ed-strava', historyDays: 0 });
-    const connection = await connect(t, 'ed', {
-      source: 'fitbit',
-      sourceLogin: 'ed-fitbit',
-      destination: 'strava',
-      destinationLogin: 'ed-strava',
-    });
-    await finished(t, 'ed', connection.initialSync.orchestrationId);
-    const id = await startSync(t, 'ed', connection.id, { preset: 'LAST_YEAR' });
-    await new Promise((r) => setTimeout(r, 1500));
-    await fetch(`${sims.strava.url}/_sim/accounts/ed-strava/revoke`, { method: 'POST' });
-    const done = await finished(t, 'ed', id);
-    expect(done.status).toBe('FAILED');
-    expect(done.lastError).toMatchObject({ code: 'PROVIDER_AUTH_REVOKED', retryable: false });
-    expect(done.completedChunks + done.failedChunks).toBe(done.totalChunks);
-    const account = await t.db
-      .selectFrom('provider_accounts')
-      .selectAll()
-      .where('external_user_id', '=', connection.destination.externalUserId)
-      .executeTakeFirstOrThrow();
-    expect(account.status).toBe('REVOKED');
-  });
+  }, 300_000);
 });

@@ -17,7 +17,20 @@ function freePort() {
   });
 }
 
+/**
+ * Every temporary folder of the run (data dirs with generated secrets, FCM keys, the embedded
+ * PostgreSQL) is made under one folder, through TMPDIR, which the workers and the processes they
+ * spawn inherit; the teardown removes it whole, so no test can leave anything behind in os.tmpdir().
+ */
+function runTempDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'syncwell-test-run-'));
+  chmodSync(dir, 0o755); // as root, the embedded server runs as the postgres user, which must enter it
+  globalThis.__SYNCWELL_TMPDIR__ = { dir, previous: process.env.TMPDIR };
+  process.env.TMPDIR = dir;
+}
+
 export default async function globalSetup() {
+  runTempDir();
   const run = Date.now().toString(36);
   let adminUrl = process.env.DATABASE_URL;
   if (adminUrl) {

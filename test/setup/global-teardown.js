@@ -1,7 +1,10 @@
 import { rmSync } from 'node:fs';
 import pg from 'pg';
 
-/** Drops this run's databases, and stops the embedded PostgreSQL if the setup started one. */
+/**
+ * Drops this run's databases, stops the embedded PostgreSQL if the setup started one, and removes the
+ * run's temporary folder (everything the tests wrote under os.tmpdir()).
+ */
 export default async function globalTeardown() {
   const adminUrl = process.env.SYNCWELL_TEST_ADMIN_URL;
   const run = process.env.SYNCWELL_TEST_RUN;
@@ -22,5 +25,11 @@ export default async function globalTeardown() {
   if (started) {
     await started.embedded.stop();
     rmSync(started.dataDir, { recursive: true, force: true });
+  }
+  const temp = globalThis.__SYNCWELL_TMPDIR__;
+  if (temp) {
+    rmSync(temp.dir, { recursive: true, force: true, maxRetries: 3 });
+    if (temp.previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = temp.previous;
   }
 }

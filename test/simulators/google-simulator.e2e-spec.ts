@@ -223,7 +223,20 @@ describe('Google Health API v4 simulator', () => {
     expect(statuses[300]).toBe(429);
     expect(last.status).toBe(429);
     expect(Number(last.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(await last.json()).toMatchObject({ error: { code: 429, status: 'RESOURCE_EXHAUSTED' } });
+    expect(await last.json()).toMatchObject({
+      error: {
+        code: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'RATE_LIMIT_EXCEEDED',
+            domain: 'googleapis.com',
+            metadata: { quota_limit: 'RequestsPerMinutePerUser', quota_limit_value: '300' },
+          },
+        ],
+      },
+    });
     await atWindowStart(minute);
     expect((await fetch(api('/identity'), { headers: bearer(access_token) })).status).toBe(200);
   });

@@ -1,4 +1,8 @@
-import { freePort, kill, spawnTs, waitForOutput } from '../support/process.js';
+import { once } from 'node:events';
+import { freePort, holdPort, kill, spawnTs, waitForOutput } from '../support/process.js';
+
+const exitOf = async (child: ReturnType<typeof spawnTs>) =>
+  child.exitCode ?? ((await once(child, 'exit'))[0] as number | null);
 
 describe('npm run simulators', () => {
   it('starts both simulators; /_sim/ shows an account’s contents and the request counts', async () => {
@@ -14,7 +18,7 @@ describe('npm run simulators', () => {
         expect(health.status).toBe(200);
       }
       const auth = await fetch(
-        `http://127.0.0.1:${googlePort}/o/oauth2/v2/auth?client_id=syncwell-local&response_type=code&redirect_uri=http://localhost/cb&login_hint=alice`,
+        `http://127.0.0.1:${googlePort}/o/oauth2/v2/auth?client_id=syncwell-local&response_type=code&redirect_uri=http://localhost/cb&login_hint=alice&scope=https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly`,
         { redirect: 'manual' },
       );
       expect(auth.status).toBe(302);
@@ -27,6 +31,37 @@ describe('npm run simulators', () => {
       expect(strava).toEqual({ accounts: [] });
     } finally {
       await kill(child, 'SIGTERM');
+    }
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const child = spawnTs('src/simulators/main.ts', {}, { args: ['--help'] });
+    expect(await exitOf(child)).toBe(0);
+    expect(child.output()).toContain('Usage: npm run simulators -- [options]');
+    expect(child.output()).toContain('--time-scale');
+  });
+
+  it('an unknown option prints what is wrong and the usage, without a stack trace', async () => {
+    const child = spawnTs('src/simulators/main.ts', {}, { args: ['--bogus'] });
+    expect(await exitOf(child)).toBe(2);
+    expect(child.output()).toContain("Unknown option '--bogus'");
+    expect(child.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('a busy port stops it with one line naming the port and the variable to change', async () => {
+    const held = await holdPort();
+    try {
+      const child = spawnTs('src/simulators/main.ts', {
+        GOOGLE_SIM_PORT: String(held.port),
+        STRAVA_SIM_PORT: String(await freePort()),
+      });
+      expect(await exitOf(child)).toBe(1);
+      const lines = child.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`Port ${held.port}`);
+      expect(lines[0]).toContain('GOOGLE_SIM_PORT');
+    } finally {
+      await held.close();
     }
   });
 });

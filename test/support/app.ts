@@ -35,6 +35,10 @@ export function testEnv(databaseUrl: string, overrides: Record<string, string> =
     SWEEP_INTERVAL_SECONDS: '3600',
     SWEEP_GRACE_SECONDS: '0',
     PROVIDER_TIME_SCALE: '1',
+    // request budgets and per-user caps are exercised by test/security*.e2e-spec.ts only
+    RATE_LIMIT_ENABLED: 'false',
+    MAX_ACTIVE_HISTORICAL_SYNCS_PER_USER: '1000',
+    MAX_DEVICES_PER_USER: '1000',
     ...overrides,
   };
 }

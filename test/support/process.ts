@@ -8,15 +8,19 @@ const ROOT = resolve(import.meta.dirname, '../..');
 export function spawnTs(
   entry: string,
   env: Record<string, string>,
-  options: { omit?: string[] } = {},
+  options: { omit?: string[]; args?: string[] } = {},
 ): ChildProcess & { output: () => string } {
   const inherited = { ...process.env };
   for (const key of options.omit ?? []) delete inherited[key];
-  const child = spawn(process.execPath, ['--import', './scripts/register-ts.js', entry], {
-    cwd: ROOT,
-    env: { ...inherited, ...env, NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', './scripts/register-ts.js', entry, ...(options.args ?? [])],
+    {
+      cwd: ROOT,
+      env: { ...inherited, ...env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -44,6 +48,17 @@ export async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKIL
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill(signal);
   await once(child, 'exit');
+}
+
+/** Holds a TCP port (on every interface) until `close()`, as another program would. */
+export async function holdPort(): Promise<{ port: number; close: () => Promise<void> }> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolveListen) => server.listen(0, () => resolveListen()));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () => new Promise<void>((resolveClose) => server.close(() => resolveClose())),
+  };
 }
 
 /** A TCP port nothing listens on right now. */

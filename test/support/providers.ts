@@ -24,6 +24,7 @@ export function providerEnv(sims: RunningSimulators, timeScale: number): Record<
     STRAVA_UPLOAD_FIRST_POLL_MS: '1000',
     PROVIDER_REQUEST_TIMEOUT_SECONDS: '5',
     PROVIDER_MAX_WAIT_SECONDS: '20',
+    OAUTH_REDIRECT_URIS: REDIRECT,
   };
 }
 
@@ -64,23 +65,40 @@ export async function createSimAccount(
   if (res.status !== 201) throw new Error(`could not create ${provider} account: ${res.status}`);
 }
 
-/** Walks a provider's consent redirect the way the mobile app does, through the service's authorize URL. */
-export async function authorizationCode(
+/** A provider's consent as the app holds it after the redirect: the code, and the server's state. */
+export interface Consent {
+  provider: 'fitbit' | 'strava';
+  authorizationCode: string;
+  redirectUri: string;
+  state: string;
+}
+
+/**
+ * Walks a provider's consent redirect the way the mobile app does, through the service's authorize
+ * URL; the result is one side of `POST /v1/connections` as it is.
+ */
+export async function consent(
   t: TestApp,
   user: string,
   provider: 'fitbit' | 'strava',
   loginHint: string,
-): Promise<string> {
+  redirectUri = REDIRECT,
+): Promise<Consent> {
   const res = await request(t.http)
     .get('/v1/connections/authorize-url')
-    .query({ provider, redirectUri: REDIRECT, state: `st-${provider}`, loginHint })
+    .query({ provider, redirectUri, loginHint })
     .set('Authorization', `Bearer ${t.token(user)}`)
     .expect(200);
-  const consent = await fetch(res.body.url, { redirect: 'manual' });
-  if (consent.status !== 302) throw new Error(`consent answered ${consent.status}`);
-  const location = new URL(consent.headers.get('location')!);
-  if (location.searchParams.get('state') !== `st-${provider}`) throw new Error('state lost in the redirect');
-  return location.searchParams.get('code')!;
+  const answer = await fetch(res.body.url, { redirect: 'manual' });
+  if (answer.status !== 302) throw new Error(`consent answered ${answer.status}`);
+  const location = new URL(answer.headers.get('location')!);
+  if (location.searchParams.get('state') !== res.body.state) throw new Error('state lost in the redirect');
+  return {
+    provider,
+    authorizationCode: location.searchParams.get('code')!,
+    redirectUri,
+    state: res.body.state,
+  };
 }
 
 /** Connects `sourceLogin` at the source to `destinationLogin` at the destination through POST /v1/connections. */
@@ -96,16 +114,8 @@ export async function connect(
   },
 ) {
   const body = {
-    source: {
-      provider: opts.source,
-      authorizationCode: await authorizationCode(t, user, opts.source, opts.sourceLogin),
-      redirectUri: REDIRECT,
-    },
-    destination: {
-      provider: opts.destination,
-      authorizationCode: await authorizationCode(t, user, opts.destination, opts.destinationLogin),
-      redirectUri: REDIRECT,
-    },
+    source: await consent(t, user, opts.source, opts.sourceLogin),
+    destination: await consent(t, user, opts.destination, opts.destinationLogin),
     timezone: opts.timezone ?? 'Europe/Berlin',
   };
   const res = await request(t.http)

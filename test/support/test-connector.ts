@@ -3,9 +3,9 @@ import type { Connection } from '../../src/database/schema.js';
 import {
   FatalSyncError,
   PermanentChunkError,
-  RateLimitedError,
   RetryableChunkError,
 } from '../../src/modules/chunks/chunk-errors.js';
+import { ProviderRateLimitedError } from '../../src/modules/providers/provider-errors.js';
 import type {
   ChunkCounts,
   ChunkRunContext,
@@ -76,7 +76,7 @@ export class TestConnector implements SyncConnector {
           'the provider authorization was revoked',
         );
       case 'rateLimit':
-        throw new RateLimitedError('strava', new Date(Date.now() + behavior.retryAfterMs));
+        throw new ProviderRateLimitedError('strava', new Date(Date.now() + behavior.retryAfterMs));
       case 'block':
         await behavior.until;
         break;

@@ -5,9 +5,9 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { ApiForbiddenResponse } from '@nestjs/swagger';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ProblemException } from '../errors/problem.exception.js';
+import { ApiErrors } from '../http/api-problems.decorator.js';
 import type { AuthUser } from './auth.types.js';
 
 /** Lets through callers whose token has `"admin"` in its `roles` claim; others get 403 FORBIDDEN. */
@@ -20,5 +20,4 @@ export class AdminGuard implements CanActivate {
   }
 }
 
-export const AdminOnly = () =>
-  applyDecorators(UseGuards(AdminGuard), ApiForbiddenResponse({ description: 'FORBIDDEN: not an admin' }));
+export const AdminOnly = () => applyDecorators(UseGuards(AdminGuard), ApiErrors([ErrorCode.Forbidden]));

@@ -7,4 +7,7 @@ export interface AuthUser {
 export interface TokenClaims {
   sub: string;
   roles?: string[];
+  exp?: number;
+  iat?: number;
+  nbf?: number;
 }

@@ -28,9 +28,11 @@ describe('VerifiedTokenCache', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('keeps a token without exp, and misses on any other string', () => {
+  it('never keeps a token without exp, and misses on any other string', () => {
     const cache = new VerifiedTokenCache(10, now);
-    const token = jwt({ sub: 'alice' });
+    cache.set(jwt({ sub: 'alice' }), alice);
+    expect(cache.size).toBe(0);
+    const token = jwt({ sub: 'alice', exp: clock / 1000 + 60 });
     cache.set(token, alice);
     expect(cache.get(token)).toEqual(alice);
     expect(cache.get(`${token}x`)).toBeUndefined();
@@ -38,7 +40,7 @@ describe('VerifiedTokenCache', () => {
 
   it('drops the oldest entry beyond its bound; a bound of 0 keeps nothing', () => {
     const cache = new VerifiedTokenCache(2, now);
-    const [a, b, c] = ['a', 'b', 'c'].map((sub) => jwt({ sub }));
+    const [a, b, c] = ['a', 'b', 'c'].map((sub) => jwt({ sub, exp: clock / 1000 + 60 }));
     cache.set(a, alice);
     cache.set(b, alice);
     cache.set(c, alice);

@@ -2,7 +2,7 @@ import type { AuthUser } from './auth.types.js';
 
 interface Entry {
   user: AuthUser;
-  /** Epoch ms from which the token no longer verifies (its `exp`); Infinity when it has none. */
+  /** Epoch ms from which the token no longer verifies (its `exp`). */
   expiresAt: number;
 }
 
@@ -49,13 +49,15 @@ export class VerifiedTokenCache {
   }
 }
 
-/** Epoch ms of a JWT's `exp` (Infinity without one); undefined when the payload cannot be read. */
+/**
+ * Epoch ms of a JWT's `exp`; undefined without one or when the payload cannot be read (such a token
+ * is never kept, so no entry can outlive its token).
+ */
 function expiryOf(token: string): number | undefined {
   try {
     const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
       exp?: unknown;
     };
-    if (payload.exp === undefined) return Infinity;
     return typeof payload.exp === 'number' && Number.isFinite(payload.exp) ? payload.exp * 1000 : undefined;
   } catch {
     return undefined;

@@ -17,6 +17,9 @@ export const ErrorCode = {
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  RateLimited: 'RATE_LIMITED',
+  DeviceLimitReached: 'DEVICE_LIMIT_REACHED',
+  SyncLimitReached: 'SYNC_LIMIT_REACHED',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -39,6 +42,9 @@ const TITLES: Record<ErrorCode, string> = {
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   METHOD_NOT_ALLOWED: 'Method not allowed',
   SERVICE_UNAVAILABLE: 'Service unavailable',
+  RATE_LIMITED: 'Too many requests',
+  DEVICE_LIMIT_REACHED: 'Too many devices',
+  SYNC_LIMIT_REACHED: 'Too many active historical syncs',
   INTERNAL: 'Internal server error',
 };
 

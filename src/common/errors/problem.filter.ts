@@ -1,6 +1,8 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ErrorCode, titleOf, typeOf } from './error-codes.js';
+import { isDatabaseUnavailable } from '../../database/database-errors.js';
+import { ProviderError, retryAfterSeconds } from '../../modules/providers/provider-errors.js';
 import { ProblemException } from './problem.exception.js';
 
 export interface Problem {
@@ -24,6 +26,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   413: ErrorCode.PayloadTooLarge,
   415: ErrorCode.UnsupportedMediaType,
   422: ErrorCode.ValidationFailed,
+  429: ErrorCode.RateLimited,
   503: ErrorCode.ServiceUnavailable,
 };
 
@@ -45,6 +48,11 @@ const BODY_PARSER_ERRORS: Record<string, { status: number; code: ErrorCode; deta
     detail: 'Unsupported content encoding',
   },
   'charset.unsupported': { status: 415, code: ErrorCode.UnsupportedMediaType, detail: 'Unsupported charset' },
+  'entity.shape.exceeded': {
+    status: 422,
+    code: ErrorCode.ValidationFailed,
+    detail: 'The JSON body is nested too deeply or has too many keys',
+  },
   'request.aborted': { status: 400, code: ErrorCode.MalformedRequest, detail: 'The request was aborted' },
   'request.size.invalid': {
     status: 400,
@@ -53,8 +61,64 @@ const BODY_PARSER_ERRORS: Record<string, { status: number; code: ErrorCode; deta
   },
 };
 
+/** Seconds a client is told to wait (Retry-After) while the database is unreachable. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** A problem and the response headers that go with it (Retry-After on a 503). */
+export interface ProblemAnswer {
+  problem: Problem;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Faults of what the request depends on, not of the request: a provider fault (the taxonomy of
+ * providers/provider-errors.ts) or the database being unreachable. Never a 500.
+ */
+function dependencyProblem(error: unknown, logger?: Logger): ProblemAnswer | undefined {
+  if (error instanceof ProviderError) {
+    if (error.kind === 'auth_rejected' || error.kind === 'grant_revoked' || error.kind === 'permission')
+      return {
+        problem: problem(
+          422,
+          ErrorCode.ProviderAuthFailed,
+          `${error.provider} refused the authorization: ${error.message}`,
+        ),
+      };
+    if (error.kind === 'app_credentials') logger?.error(`${error.provider}: ${error.message}`);
+    else logger?.warn(`${error.provider} unavailable: ${error.message}`);
+    const retryAfter = retryAfterSeconds(error);
+    return {
+      problem: problem(
+        503,
+        ErrorCode.ProviderUnavailable,
+        `${error.provider} could not answer this request right now (${error.kind === 'rate_limited' ? 'rate limited' : 'unavailable'}); try again in ${retryAfter} s`,
+      ),
+      headers: { 'Retry-After': String(retryAfter) },
+    };
+  }
+  if (isDatabaseUnavailable(error)) {
+    logger?.warn(`database unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    return {
+      problem: problem(
+        503,
+        ErrorCode.ServiceUnavailable,
+        'The service cannot reach its database; try again shortly',
+      ),
+      headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+    };
+  }
+  return undefined;
+}
+
+/** An error as a problem with its headers. */
+export function toProblemAnswer(error: unknown, logger?: Logger): ProblemAnswer {
+  return dependencyProblem(error, logger) ?? { problem: toProblem(error, logger) };
+}
+
 /** Turns any error into an RFC 9457 problem. Unexpected errors are logged and answered without detail. */
 export function toProblem(error: unknown, logger?: Logger): Problem {
+  const dependency = dependencyProblem(error);
+  if (dependency) return dependency.problem;
   if (error instanceof ProblemException) {
     return problem(error.getStatus(), error.code, error.detail, error.extensions);
   }
@@ -68,17 +132,32 @@ export function toProblem(error: unknown, logger?: Logger): Problem {
         checks: body.details,
       });
     }
+    const cause = error.cause !== undefined ? dependencyProblem(error.cause) : undefined;
+    if (cause) return cause.problem;
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.MalformedRequest);
     if (status >= 500) logger?.error(error.message, error.stack);
     return problem(status, code, status >= 500 ? titleOf(code) : error.message);
   }
   const parserError = BODY_PARSER_ERRORS[(error as { type?: string } | null)?.type ?? ''];
   if (parserError) return problem(parserError.status, parserError.code, parserError.detail);
+  const dataError = sqlDataError(error);
+  if (dataError) {
+    // a value PostgreSQL cannot take (SQLSTATE class 22: bad encoding, out of range, too long):
+    // the request's fault, answered 422 and logged without the value
+    logger?.warn(`Request rejected by the database: SQLSTATE ${dataError}`);
+    return problem(422, ErrorCode.ValidationFailed, 'The request contains a value that cannot be stored');
+  }
   logger?.error(
     error instanceof Error ? error.message : String(error),
     error instanceof Error ? error.stack : undefined,
   );
   return problem(500, ErrorCode.Internal, 'An unexpected error occurred. It has been logged.');
+}
+
+/** The SQLSTATE of a PostgreSQL data exception (class 22), else undefined. */
+function sqlDataError(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) ? code : undefined;
 }
 
 function problem(
@@ -99,11 +178,17 @@ function isHealthResult(body: unknown): body is { details: unknown } {
   );
 }
 
-export function sendProblem(req: Request, res: Response, value: Problem): void {
+export function sendProblem(
+  req: Request,
+  res: Response,
+  value: Problem,
+  headers: Record<string, string> = {},
+): void {
   const body: Problem = { ...value, instance: req.originalUrl?.split('?')[0] };
   const requestId = (req as Request & { id?: unknown }).id;
   if (typeof requestId === 'string') body.requestId = requestId;
-  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  if (body.status === 503 && !headers['Retry-After']) headers = { ...headers, 'Retry-After': '5' };
+  res.status(body.status).set(headers).type('application/problem+json').send(JSON.stringify(body));
 }
 
 @Catch()
@@ -114,6 +199,7 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const res = http.getResponse<Response>();
     if (res.headersSent) return;
-    sendProblem(http.getRequest<Request>(), res, toProblem(error, this.logger));
+    const { problem, headers } = toProblemAnswer(error, this.logger);
+    sendProblem(http.getRequest<Request>(), res, problem, headers);
   }
 }

@@ -1,4 +1,5 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { findUnsafeText } from '../text.js';
 import { validationFailed, type FieldError } from './problem.exception.js';
 
 /** Flattens nested class-validator errors into `{ field: 'range.startDate', message }` entries. */
@@ -10,9 +11,27 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   });
 }
 
+/**
+ * Refuses, before any transformation, a body, query or path parameter holding a string PostgreSQL
+ * cannot store or a client cannot read (a NUL character, an unpaired UTF-16 surrogate).
+ */
+class SafeTextValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') {
+      const field = findUnsafeText(value);
+      if (field !== undefined) {
+        throw validationFailed([
+          { field, message: 'must not contain NUL characters or unpaired UTF-16 surrogates' },
+        ]);
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Whitelisting, transforming validation that answers 422 VALIDATION_FAILED with field errors. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new SafeTextValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -28,7 +28,17 @@ export interface TcxActivity {
   id: Date;
   laps: TcxLap[];
   notes?: string;
+  /** The recording device's name (read back from `Creator/Name`). */
   creator?: string;
+  /** When writing: the full `Device_t` creator (Name, UnitId, ProductID, Version) the schema requires. */
+  device?: TcxDevice;
+}
+
+export interface TcxDevice {
+  name: string;
+  unitId: number;
+  productId: number;
+  version: { major: number; minor: number; buildMajor?: number; buildMinor?: number };
 }
 
 const escape = (text: string) =>
@@ -71,6 +81,22 @@ function writeLap(lap: TcxLap): string {
   return lines.join('\n');
 }
 
+function writeCreator(activity: TcxActivity): string[] {
+  const d = activity.device;
+  if (!d) {
+    return activity.creator
+      ? [`      <Creator xsi:type="Device_t"><Name>${escape(activity.creator)}</Name></Creator>`]
+      : [];
+  }
+  const build = [
+    ...(d.version.buildMajor !== undefined ? [`<BuildMajor>${d.version.buildMajor}</BuildMajor>`] : []),
+    ...(d.version.buildMinor !== undefined ? [`<BuildMinor>${d.version.buildMinor}</BuildMinor>`] : []),
+  ].join('');
+  return [
+    `      <Creator xsi:type="Device_t"><Name>${escape(d.name)}</Name><UnitId>${d.unitId}</UnitId><ProductID>${d.productId}</ProductID><Version><VersionMajor>${d.version.major}</VersionMajor><VersionMinor>${d.version.minor}</VersionMinor>${build}</Version></Creator>`,
+  ];
+}
+
 export function writeTcx(activity: TcxActivity): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -80,9 +106,7 @@ export function writeTcx(activity: TcxActivity): string {
     `      <Id>${iso(activity.id)}</Id>`,
     ...activity.laps.map(writeLap),
     ...(activity.notes ? [`      <Notes>${escape(activity.notes)}</Notes>`] : []),
-    ...(activity.creator
-      ? [`      <Creator xsi:type="Device_t"><Name>${escape(activity.creator)}</Name></Creator>`]
-      : []),
+    ...writeCreator(activity),
     '    </Activity>',
     '  </Activities>',
     '</TrainingCenterDatabase>',

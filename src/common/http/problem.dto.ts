@@ -34,4 +34,7 @@ export class ProblemDto {
 
   @ApiPropertyOptional({ type: [FieldErrorDto], description: 'VALIDATION_FAILED only' })
   errors?: FieldErrorDto[];
+
+  @ApiPropertyOptional({ description: 'DEVICE_LIMIT_REACHED and SYNC_LIMIT_REACHED only: the cap per user' })
+  limit?: number;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
+import { validationFailed } from '../../common/errors/problem.exception.js';
 import { decodeCursor, page } from '../../common/http/cursor.js';
 import { AppConfig } from '../../config/app-config.js';
 import { InjectDb } from '../../database/database.tokens.js';
@@ -8,6 +9,7 @@ import { DEAD_LETTER_QUEUES, JobName } from '../../jobs/job-names.js';
 import { JobsRepository } from '../../jobs/jobs.repository.js';
 import { JobsService } from '../../jobs/jobs.service.js';
 import { queueDefinitions } from '../../jobs/queue-definitions.js';
+import { AuditLogRepository } from '../audit/audit-log.repository.js';
 import { OrchestrationRepository } from '../orchestration/orchestration.repository.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import { AdminRepository, type DeadLetterRow } from './admin.repository.js';
@@ -50,6 +52,7 @@ export class AdminService {
     private readonly jobCounts: JobsRepository,
     private readonly orchestrations: OrchestrationRepository,
     private readonly orchestrationService: OrchestrationService,
+    private readonly audit: AuditLogRepository,
   ) {}
 
   async queues(): Promise<QueueListDto> {
@@ -70,7 +73,37 @@ export class AdminService {
    * that chunk only: PENDING with a new job, failedChunks - 1, the sync IN_PROGRESS), and its dead
    * letter is removed in the same transaction; a sync that is paused or cancelled keeps its dead letters.
    */
-  async redrive(body: RedriveDto): Promise<RedriveResultDto> {
+  async redrive(
+    body: RedriveDto,
+    by: { adminId: string; requestId: string | null },
+  ): Promise<RedriveResultDto> {
+    const explicit = [body.all, body.queue, body.ids].filter((v) => v !== undefined).length;
+    if (explicit === 0) {
+      throw validationFailed(
+        [{ field: 'all', message: 'say what to redrive: ids, a queue, or all: true' }],
+        'The redrive target must be explicit: ids, a queue, or all: true',
+      );
+    }
+    if (body.all && explicit > 1) {
+      throw validationFailed([{ field: 'all', message: 'all cannot be combined with queue or ids' }]);
+    }
+    let result: RedriveResultDto | undefined;
+    try {
+      result = await this.redriveDeadLetters(body);
+      return result;
+    } finally {
+      // written whatever happened: a redrive that failed half-way has still moved work
+      await this.audit.write({
+        adminId: by.adminId,
+        action: 'dead-letters.redrive',
+        target: body.all ? 'all' : (body.queue ?? (body.ids ? 'ids' : null)),
+        details: { request: { ...body }, result: result ?? 'failed' },
+        requestId: by.requestId,
+      });
+    }
+  }
+
+  private async redriveDeadLetters(body: RedriveDto): Promise<RedriveResultDto> {
     const limit = body.limit ?? 100;
     const result = { redriven: 0, skipped: 0 };
     if (!body.queue || body.queue === JobName.ChunkDeadLetter) {

@@ -17,7 +17,7 @@ export abstract class ChunkError extends Error {
   }
 }
 
-/** A transient failure (5xx, timeout): retried with exponential backoff and jitter. */
+/** A failure worth another attempt: retried with exponential backoff and jitter; the attempt counts. */
 export class RetryableChunkError extends ChunkError {
   readonly retryable = true;
 }
@@ -28,24 +28,9 @@ export class PermanentChunkError extends ChunkError {
 }
 
 /**
- * The provider's quota is spent until `retryAt`: the chunk is rescheduled for then without using an
- * attempt, keeping what it already wrote.
- */
-export class RateLimitedError extends ChunkError {
-  readonly retryable = true;
-
-  constructor(
-    readonly provider: string,
-    readonly retryAt: Date,
-    message = `${provider} rate limit reached; resuming at ${retryAt.toISOString()}`,
-  ) {
-    super('PROVIDER_RATE_LIMITED', message);
-  }
-}
-
-/**
- * The whole sync cannot go on (the provider authorization was revoked): the orchestration ends
- * FAILED with this error, and its unfinished chunks fail with it.
+ * The whole sync cannot go on (its provider account is gone): the orchestration ends FAILED with
+ * this error, and its unfinished chunks fail with it. Provider faults have their own taxonomy
+ * (providers/provider-errors.ts), mapped to chunk outcomes in engine/chunk-outcome.ts.
  */
 export class FatalSyncError extends ChunkError {
   readonly retryable = false;

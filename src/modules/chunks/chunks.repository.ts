@@ -22,6 +22,7 @@ export interface OrphanChunk {
   id: string;
   orchestration_id: string;
   status: ChunkStatus;
+  attempts: number;
   job_id: string | null;
   job_state: string | null;
 }
@@ -122,7 +123,12 @@ export class ChunksRepository {
   async saveProgress(chunkId: string, jobId: string, progress: ChunkProgress): Promise<void> {
     await this.db
       .updateTable('chunks')
-      .set({ ...counts(progress), cursor: JSON.stringify(progress.cursor ?? null), updated_at: sql`now()` })
+      .set({
+        ...counts(progress),
+        cursor: JSON.stringify(progress.cursor ?? null),
+        transient_since: null,
+        updated_at: sql`now()`,
+      })
       .where('id', '=', chunkId)
       .where('job_id', '=', jobId)
       .where('status', '=', 'RUNNING')
@@ -143,7 +149,8 @@ export class ChunksRepository {
     const { rows } = await sql<Orchestration & { chunk_idx: number }>`
       WITH c AS (
         UPDATE chunks SET status = 'COMPLETED', records_read = ${result.recordsRead}, records_written = ${result.recordsWritten},
-          records_skipped = ${result.recordsSkipped}, last_error = NULL, cursor = NULL, finished_at = now(), updated_at = now()
+          records_skipped = ${result.recordsSkipped}, last_error = NULL, cursor = NULL, transient_since = NULL,
+          finished_at = now(), updated_at = now()
         WHERE id = ${chunkId} AND job_id = ${jobId} AND status = 'RUNNING'
         RETURNING idx
       )
@@ -165,15 +172,24 @@ export class ChunksRepository {
     executor: Kysely<DB>,
     chunkId: string,
     jobId: string,
-    change: { error?: ErrorInfo; newJobId?: string; giveBackAttempt?: boolean },
+    change: {
+      error?: ErrorInfo;
+      newJobId?: string;
+      giveBackAttempt?: boolean;
+      /** No job until the sync is resumed (a revoked grant paused it). */
+      detach?: boolean;
+      /** Since when it has been waiting out an outage (set while waiting, cleared otherwise). */
+      transientSince?: Date | null;
+    },
   ): Promise<boolean> {
     const result = await executor
       .updateTable('chunks')
       .set({
         status: 'PENDING',
         ...(change.error ? { last_error: JSON.stringify(change.error) } : {}),
-        job_id: change.newJobId ?? jobId,
+        job_id: change.detach ? null : (change.newJobId ?? jobId),
         attempts: change.giveBackAttempt ? sql`greatest(attempts - 1, 0)` : sql`attempts`,
+        ...(change.transientSince !== undefined ? { transient_since: change.transientSince } : {}),
         updated_at: sql`now()`,
       })
       .where('id', '=', chunkId)
@@ -262,8 +278,11 @@ export class ChunksRepository {
     return query.returningAll().execute();
   }
 
-  /** PENDING -> CANCELLED; returns the job ids that must be cancelled with them. */
-  async cancelPending(executor: Kysely<DB>, orchestrationId: string): Promise<string[]> {
+  /** PENDING -> CANCELLED; returns the job ids that must be cancelled with them, and how many chunks. */
+  async cancelPending(
+    executor: Kysely<DB>,
+    orchestrationId: string,
+  ): Promise<{ jobIds: string[]; cancelled: number }> {
     const rows = await executor
       .updateTable('chunks')
       .set({ status: 'CANCELLED', finished_at: sql`now()`, updated_at: sql`now()` })
@@ -271,7 +290,10 @@ export class ChunksRepository {
       .where('status', '=', 'PENDING')
       .returning('job_id')
       .execute();
-    return rows.map((r) => r.job_id).filter((id): id is string => id !== null);
+    return {
+      jobIds: rows.map((r) => r.job_id).filter((id): id is string => id !== null),
+      cancelled: rows.length,
+    };
   }
 
   /** Detaches the jobs of PENDING chunks (pause); returns the job ids to cancel. */
@@ -309,19 +331,25 @@ export class ChunksRepository {
 
   /**
    * Unfinished chunks of active orchestrations whose job is gone, finished, or never existed, and
-   * untouched for `graceSeconds` (so a transition in flight is not mistaken for a loss).
+   * untouched for `graceSeconds` (so a transition in flight is not mistaken for a loss); and
+   * RUNNING chunks whose run died (its job waits for a retry after its heartbeat lapsed).
    */
   async findOrphans(graceSeconds: number, limit = 500): Promise<OrphanChunk[]> {
     const job = sql.table(`${this.config.jobs.schema}.job`);
     const { rows } = await sql<OrphanChunk>`
-      SELECT c.id, c.orchestration_id, c.status, c.job_id, j.state::text AS job_state
+      SELECT c.id, c.orchestration_id, c.status, c.attempts, c.job_id, j.state::text AS job_state
       FROM chunks c
       JOIN orchestrations o ON o.id = c.orchestration_id
       LEFT JOIN ${job} j ON j.name = ${JobName.ChunkProcess} AND j.id = c.job_id
       WHERE c.status IN ('PENDING', 'RUNNING')
         AND o.status IN ('PENDING', 'IN_PROGRESS')
-        AND c.updated_at < now() - make_interval(secs => ${graceSeconds})
-        AND (j.id IS NULL OR j.state NOT IN ('created', 'retry', 'active'))
+        AND (
+          (c.updated_at < now() - make_interval(secs => ${graceSeconds})
+            AND (j.id IS NULL OR j.state NOT IN ('created', 'retry', 'active')))
+          -- a run that died (worker killed, heartbeat lapsed): pg-boss holds its job for a backoff
+          -- retry; the chunk gets a new job now instead
+          OR (c.status = 'RUNNING' AND j.state = 'retry')
+        )
       ORDER BY c.updated_at
       LIMIT ${limit}
     `.execute(this.db);
@@ -332,7 +360,7 @@ export class ChunksRepository {
   async findStrandedRunning(graceSeconds: number, limit = 500): Promise<OrphanChunk[]> {
     const job = sql.table(`${this.config.jobs.schema}.job`);
     const { rows } = await sql<OrphanChunk>`
-      SELECT c.id, c.orchestration_id, c.status, c.job_id, j.state::text AS job_state
+      SELECT c.id, c.orchestration_id, c.status, c.attempts, c.job_id, j.state::text AS job_state
       FROM chunks c
       JOIN orchestrations o ON o.id = c.orchestration_id
       LEFT JOIN ${job} j ON j.name = ${JobName.ChunkProcess} AND j.id = c.job_id

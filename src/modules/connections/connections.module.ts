@@ -4,11 +4,13 @@ import { OrchestrationModule } from '../orchestration/orchestration.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { ConnectionStoreModule } from './connection-store.module.js';
 import { ConnectionsService } from './connections.service.js';
+import { OAuthStateRepository } from './oauth-state.repository.js';
+import { OAuthStateService } from './oauth-state.service.js';
 
 /** The connections API's service: OAuth code exchange, connection rows, the automatic 7-day sync. */
 @Module({
   imports: [ConnectionStoreModule, IdempotencyModule, OrchestrationModule, ProvidersModule],
-  providers: [ConnectionsService],
-  exports: [ConnectionsService],
+  providers: [ConnectionsService, OAuthStateRepository, OAuthStateService],
+  exports: [ConnectionsService, OAuthStateService],
 })
 export class ConnectionsModule {}

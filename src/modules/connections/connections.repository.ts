@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import { InjectDb } from '../../database/database.tokens.js';
-import type { Connection, DB, NewConnection } from '../../database/schema.js';
+import type { Connection, DB, NewConnection, ProviderName } from '../../database/schema.js';
 
 @Injectable()
 export class ConnectionsRepository {
@@ -53,6 +53,49 @@ export class ConnectionsRepository {
       .where('status', '=', 'ACTIVE')
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Which side of each connection needs the user to reconnect (its provider account's grant is
+   * REVOKED), and since when; connections whose accounts are all ACTIVE are absent.
+   */
+  async reauthOf(
+    connectionIds: string[],
+    executor: Kysely<DB> = this.db,
+  ): Promise<Map<string, { provider: ProviderName; since: Date }>> {
+    if (connectionIds.length === 0) return new Map();
+    const rows = await executor
+      .selectFrom('connections as c')
+      .innerJoin('provider_accounts as a', (join) =>
+        join.on((eb) =>
+          eb.or([
+            eb('a.id', '=', eb.ref('c.source_account_id')),
+            eb('a.id', '=', eb.ref('c.destination_account_id')),
+          ]),
+        ),
+      )
+      .select(['c.id', 'a.provider', 'a.revoked_at'])
+      .where('c.id', 'in', connectionIds)
+      .where('a.status', '=', 'REVOKED')
+      .orderBy('a.revoked_at')
+      .execute();
+    const result = new Map<string, { provider: ProviderName; since: Date }>();
+    for (const r of rows)
+      if (!result.has(r.id)) result.set(r.id, { provider: r.provider, since: r.revoked_at ?? new Date(0) });
+    return result;
+  }
+
+  /** The live connections that use a provider account (either side). */
+  usingAccount(accountId: string, executor: Kysely<DB> = this.db): Promise<Connection[]> {
+    return executor
+      .selectFrom('connections')
+      .selectAll()
+      .where('status', '=', 'ACTIVE')
+      .where((eb) =>
+        eb.or([eb('source_account_id', '=', accountId), eb('destination_account_id', '=', accountId)]),
+      )
+      .orderBy('id')
+      .execute();
   }
 
   /** The automatic 7-day sync of each connection (the first one started). */

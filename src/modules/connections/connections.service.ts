@@ -4,18 +4,17 @@ import type { AuthUser } from '../../common/auth/auth.types.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
 import { notFound, ProblemException, validationFailed } from '../../common/errors/problem.exception.js';
 import { decodeCursor, page } from '../../common/http/cursor.js';
+import { retryTransaction } from '../../database/database-errors.js';
 import { InjectDb } from '../../database/database.tokens.js';
-import type { Connection, DB } from '../../database/schema.js';
+import type { Connection, DB, ProviderName } from '../../database/schema.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { IdempotencyService, type IdempotentResult } from '../idempotency/idempotency.service.js';
 import { isTimeZone } from '../../common/civil-date.js';
 import { HistoricalSyncService } from '../orchestration/historical-sync.service.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
-import {
-  ProviderAuthError,
-  ProviderUnavailableError,
-  type AuthorizedAccount,
-} from '../providers/provider-connector.js';
+import type { AuthorizedAccount } from '../providers/provider-connector.js';
+import { ProviderAuthError } from '../providers/provider-errors.js';
+import { ReauthService } from '../orchestration/reauth.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { TokenService } from '../providers/tokens/token.service.js';
 import { ConnectionsRepository } from './connections.repository.js';
@@ -27,15 +26,21 @@ import type {
   ListConnectionsQueryDto,
   ProviderGrantDto,
 } from './dto/connection.dto.js';
+import { OAuthStateService } from './oauth-state.service.js';
 import { ProviderAccountsRepository } from './provider-accounts.repository.js';
 
-export function toConnectionDto(c: Connection, initialSyncId: string | null): ConnectionDto {
+export function toConnectionDto(
+  c: Connection,
+  initialSyncId: string | null,
+  reauth?: { provider: ProviderName; since: Date },
+): ConnectionDto {
   return {
     id: c.id,
     source: { provider: c.source_provider, externalUserId: c.source_external_user_id },
     destination: { provider: c.destination_provider, externalUserId: c.destination_external_user_id },
     timezone: c.timezone,
-    status: c.status,
+    status: reauth ? 'REAUTH_REQUIRED' : 'ACTIVE',
+    ...(reauth ? { reauth: { provider: reauth.provider, since: reauth.since.toISOString() } } : {}),
     createdAt: c.created_at.toISOString(),
     initialSync: initialSyncId ? { orchestrationId: initialSyncId } : null,
   };
@@ -58,14 +63,23 @@ export class ConnectionsService {
     private readonly orchestrations: OrchestrationService,
     private readonly idempotency: IdempotencyService,
     private readonly analytics: AnalyticsService,
+    private readonly reauth: ReauthService,
+    private readonly states: OAuthStateService,
   ) {}
 
-  authorizeUrl(query: AuthorizeUrlQueryDto): { url: string } {
-    return {
-      url: this.registry
-        .get(query.provider)
-        .authorizeUrl({ redirectUri: query.redirectUri, state: query.state, loginHint: query.loginHint }),
-    };
+  /** The consent URL, with a new server-side state (and PKCE challenge) bound to the caller. */
+  async authorizeUrl(
+    user: AuthUser,
+    query: AuthorizeUrlQueryDto,
+  ): Promise<{ url: string; state: string; expiresAt: string }> {
+    const consent = await this.states.issue(user.userId, query.provider, query.redirectUri);
+    const url = this.registry.get(query.provider).authorizeUrl({
+      redirectUri: query.redirectUri,
+      state: consent.state,
+      loginHint: query.loginHint,
+      codeChallenge: consent.codeChallenge,
+    });
+    return { url, state: consent.state, expiresAt: consent.expiresAt.toISOString() };
   }
 
   async create(
@@ -87,8 +101,16 @@ export class ConnectionsService {
     const replay = scope && (await this.idempotency.lookup<ConnectionDto>(scope));
     if (replay) return replay;
 
-    const source = await this.authorize(body.source, 'source');
-    const destination = await this.authorize(body.destination, 'destination');
+    const consents = {
+      source: await this.redeemState(user, body.source, 'source'),
+      destination: await this.redeemState(user, body.destination, 'destination'),
+    };
+    const source = await this.authorize(body.source, 'source', consents.source.codeVerifier);
+    const destination = await this.authorize(
+      body.destination,
+      'destination',
+      consents.destination.codeVerifier,
+    );
     const work = async (trx: Transaction<DB>) => {
       const [from, to] = [
         await this.accounts.upsert(
@@ -142,32 +164,97 @@ export class ConnectionsService {
   async list(user: AuthUser, query: ListConnectionsQueryDto): Promise<ConnectionListDto> {
     const limit = query.limit ?? 20;
     const rows = await this.connections.listForUser(user.userId, limit + 1, decodeCursor(query.cursor));
-    const initial = await this.connections.initialSyncs(rows.map((r) => r.id));
-    return page(rows, limit, (c) => toConnectionDto(c, initial.get(c.id) ?? null));
+    const ids = rows.map((r) => r.id);
+    const [initial, reauth] = await Promise.all([
+      this.connections.initialSyncs(ids),
+      this.connections.reauthOf(ids),
+    ]);
+    return page(rows, limit, (c) => toConnectionDto(c, initial.get(c.id) ?? null, reauth.get(c.id)));
   }
 
   async get(user: AuthUser, id: string): Promise<ConnectionDto> {
     const connection = await this.connections.findForUser(id, user.userId);
     if (!connection) throw notFound('Connection');
-    return toConnectionDto(connection, (await this.connections.initialSyncs([id])).get(id) ?? null);
+    return this.toDto(connection);
+  }
+
+  private async toDto(connection: Connection, executor?: Kysely<DB>): Promise<ConnectionDto> {
+    const [initial, reauth] = await Promise.all([
+      this.connections.initialSyncs([connection.id]),
+      this.connections.reauthOf([connection.id], executor),
+    ]);
+    return toConnectionDto(connection, initial.get(connection.id) ?? null, reauth.get(connection.id));
+  }
+
+  /**
+   * A new authorization code for one side of a connection whose grant was revoked: the code must
+   * belong to the same provider account; its tokens replace the old ones and the syncs paused for
+   * REAUTH_REQUIRED resume where they stopped, in one transaction.
+   */
+  async reauthorize(user: AuthUser, id: string, body: ProviderGrantDto): Promise<ConnectionDto> {
+    const connection = await this.connections.findForUser(id, user.userId);
+    if (!connection) throw notFound('Connection');
+    const side =
+      body.provider === connection.source_provider
+        ? 'source'
+        : body.provider === connection.destination_provider
+          ? 'destination'
+          : undefined;
+    if (!side)
+      throw validationFailed([
+        { field: 'provider', message: `this connection has no ${body.provider} account` },
+      ]);
+    const consent = await this.states.consume(user.userId, body.provider, body.state, body.redirectUri);
+    const authorized = await this.authorize(body, side, consent.codeVerifier);
+    const expected =
+      side === 'source' ? connection.source_external_user_id : connection.destination_external_user_id;
+    if (authorized.externalUserId !== expected)
+      throw validationFailed([
+        {
+          field: 'authorizationCode',
+          message: `the code belongs to another ${body.provider} account than this connection's`,
+        },
+      ]);
+    const { dto, resumed } = await retryTransaction(() =>
+      this.db.transaction().execute(async (trx) => {
+        const account = await this.accounts.upsert(
+          trx,
+          { userId: user.userId, provider: body.provider, externalUserId: authorized.externalUserId },
+          this.tokens.seal(authorized.grant),
+        );
+        const resumed = await this.reauth.resumeAfterReauthorization(trx, account.id);
+        return { dto: await this.toDto(connection, trx), resumed };
+      }),
+    );
+    this.reauth.invalidate(resumed);
+    return dto;
   }
 
   /** Deletes the connection and cancels its running syncs, in one transaction. */
   async delete(user: AuthUser, id: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    const cancelled = await this.db.transaction().execute(async (trx) => {
       const connection = await this.connections.findForUser(id, user.userId, trx);
       if (!connection) throw notFound('Connection');
-      await this.orchestrations.cancelForConnection(trx, id);
+      const chunks = await this.orchestrations.cancelForConnection(trx, id);
       await this.connections.markDeleted(id, trx);
+      return chunks;
     });
+    this.orchestrations.countCancelledChunks(cancelled);
+  }
+
+  private redeemState(user: AuthUser, grant: ProviderGrantDto, side: 'source' | 'destination') {
+    return this.states.consume(user.userId, grant.provider, grant.state, grant.redirectUri, `${side}.state`);
   }
 
   private async authorize(
     grant: ProviderGrantDto,
     side: 'source' | 'destination',
+    codeVerifier?: string,
   ): Promise<AuthorizedAccount> {
     try {
-      return await this.registry.get(grant.provider).exchangeCode(grant.authorizationCode, grant.redirectUri);
+      return await this.registry
+        .get(grant.provider)
+        .exchangeCode(grant.authorizationCode, grant.redirectUri, codeVerifier);
     } catch (error) {
       if (error instanceof ProviderAuthError) {
         throw new ProblemException(
@@ -184,14 +271,7 @@ export class ConnectionsService {
           },
         );
       }
-      if (error instanceof ProviderUnavailableError) {
-        throw new ProblemException(
-          502,
-          ErrorCode.ProviderUnavailable,
-          `${grant.provider} could not be reached to exchange the ${side} code; try again`,
-        );
-      }
-      throw error;
+      throw error; // other provider faults answer 503 PROVIDER_UNAVAILABLE (problem.filter.ts)
     }
   }
 }

@@ -41,6 +41,7 @@ export class ProviderAccountsRepository {
       access_token_expires_at: tokens.expiresAt,
       scopes: tokens.scopes,
       status: 'ACTIVE' as const,
+      revoked_at: null,
       updated_at: new Date(),
     };
     return executor
@@ -74,11 +75,13 @@ export class ProviderAccountsRepository {
       .execute();
   }
 
-  async markRevoked(id: string): Promise<void> {
-    await this.db
+  /** The grant is gone: REVOKED since now (kept as it was if already revoked). */
+  async markRevoked(id: string, executor: Kysely<DB> = this.db): Promise<void> {
+    await executor
       .updateTable('provider_accounts')
-      .set({ status: 'REVOKED', updated_at: new Date() })
+      .set({ status: 'REVOKED', revoked_at: sql`coalesce(revoked_at, now())`, updated_at: new Date() })
       .where('id', '=', id)
+      .where('status', '<>', 'REVOKED')
       .execute();
   }
 }

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../../common/auth/admin.guard.js';
 import type { AuthUser } from '../../common/auth/auth.types.js';
 import { CurrentUser } from '../../common/auth/current-user.decorator.js';
-import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { ApiDoc } from '../../common/http/api-problems.decorator.js';
 import { UserIdPipe } from '../../common/http/user-id.pipe.js';
+import { AuditLogRepository } from '../audit/audit-log.repository.js';
 import { EntitlementDto, SetEntitlementDto } from './dto/entitlement.dto.js';
 import { EntitlementsService, type EffectiveEntitlement } from './entitlements.service.js';
 
@@ -16,28 +17,49 @@ const toDto = (e: EffectiveEntitlement): EntitlementDto => ({
 @ApiTags('entitlements')
 @Controller('v1')
 export class EntitlementsController {
-  constructor(private readonly entitlements: EntitlementsService) {}
+  constructor(
+    private readonly entitlements: EntitlementsService,
+    private readonly audit: AuditLogRepository,
+  ) {}
 
   @Put('admin/users/:userId/entitlement')
   @AdminOnly()
-  @ApiOperation({ summary: "Set a user's tier (admin)" })
-  @ApiOkResponse({ type: EntitlementDto, description: 'The effective entitlement after the change' })
-  @ApiProblems(401, 422)
+  @ApiDoc({
+    summary: "Set a user's tier (admin)",
+    description:
+      'Admin; called by the billing system when a subscription starts, renews or ends. `PRO` with an optional ' +
+      '`expiresAt` (after which the user reads FREE again), or `FREE`. The Pro check of historical syncs reads ' +
+      'this store, never a claim in the token. Setting the same tier again is harmless.',
+    errors: {
+      VALIDATION_FAILED:
+        'an unknown `tier`, an `expiresAt` that is not an RFC 3339 timestamp, or an invalid `userId`',
+    },
+  })
   async set(
+    @CurrentUser() admin: AuthUser,
     @Param('userId', UserIdPipe) userId: string,
     @Body() body: SetEntitlementDto,
   ): Promise<EntitlementDto> {
-    return toDto(
+    const result = toDto(
       await this.entitlements.set(userId, body.tier, body.expiresAt ? new Date(body.expiresAt) : null),
     );
+    await this.audit.write({
+      adminId: admin.userId,
+      action: 'entitlement.set',
+      target: userId,
+      details: { tier: body.tier, expiresAt: body.expiresAt ?? null },
+    });
+    return result;
   }
 
   @Get('me/entitlement')
-  @ApiOperation({
+  @ApiDoc({
     summary: "The caller's effective tier (users never written are FREE; an expired PRO is FREE)",
+    description:
+      'What the app checks before offering a historical sync: `PRO` lets `POST .../historical-syncs` through, ' +
+      '`FREE` answers it with 403 PRO_REQUIRED and the upsell.',
   })
-  @ApiOkResponse({ type: EntitlementDto })
-  @ApiProblems(401)
+  @ApiOkResponse({ type: EntitlementDto, description: 'The caller’s tier now' })
   async mine(@CurrentUser() user: AuthUser): Promise<EntitlementDto> {
     return toDto(await this.entitlements.effective(user.userId));
   }

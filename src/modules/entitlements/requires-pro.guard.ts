@@ -5,10 +5,10 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { ApiForbiddenResponse } from '@nestjs/swagger';
 import type { AuthUser } from '../../common/auth/auth.types.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
 import { ProblemException } from '../../common/errors/problem.exception.js';
+import { ApiErrors } from '../../common/http/api-problems.decorator.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { EntitlementsService } from './entitlements.service.js';
 
@@ -45,7 +45,8 @@ export class RequiresProGuard implements CanActivate {
 export const RequiresPro = () =>
   applyDecorators(
     UseGuards(RequiresProGuard),
-    ApiForbiddenResponse({
-      description: 'PRO_REQUIRED: the caller has no active Pro entitlement (body has `upsell`)',
+    ApiErrors({
+      PRO_REQUIRED:
+        'the caller has no active Pro entitlement (`GET /v1/me/entitlement`); nothing is created, and the body has `upsell: { requiredTier: "PRO", feature: "HISTORICAL_SYNC" }` for the paywall',
     }),
   );

@@ -1,8 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { sql, type Kysely } from 'kysely';
 import { Public } from '../../common/auth/public.decorator.js';
+import { ApiDoc } from '../../common/http/api-problems.decorator.js';
 import { InjectDb } from '../../database/database.tokens.js';
 import type { DB } from '../../database/schema.js';
 import { JobsService } from '../../jobs/jobs.service.js';
@@ -19,16 +20,38 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process is up' })
-  @ApiOkResponse({ description: 'Alive', schema: { example: { status: 'ok' } } })
+  @ApiDoc({
+    summary: 'Liveness: the process is up',
+    description:
+      'Public. Answers as long as the process runs, whatever its dependencies: an orchestrator restarts the ' +
+      'container when it stops answering.',
+  })
+  @ApiOkResponse({ description: 'Alive', schema: { type: 'object', example: { status: 'ok' } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database and the job queue are reachable' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down (problem+json with `checks`)' })
+  @ApiDoc({
+    summary: 'Readiness: the database and the job queue are reachable',
+    description:
+      'Public. A load balancer sends traffic to this replica only while it answers 200: PostgreSQL answers ' +
+      'a query and pg-boss is running, each within 3 s.',
+    errors: { SERVICE_UNAVAILABLE: 'PostgreSQL or the job queue did not answer; `checks` says which' },
+  })
+  @ApiOkResponse({
+    description: 'Ready',
+    schema: {
+      type: 'object',
+      example: {
+        status: 'ok',
+        info: { database: { status: 'up' }, queue: { status: 'up' } },
+        error: {},
+        details: { database: { status: 'up' }, queue: { status: 'up' } },
+      },
+    },
+  })
+  @HealthCheck({ noCache: true, swaggerDocumentation: false }) // documented above, as problem+json
   ready() {
     return this.health.check([
       () =>

@@ -26,16 +26,42 @@ export interface IdempotentResult<T> extends StoredResponse<T> {
   replayed: boolean;
 }
 
-/** Same body, whatever the key order or whitespace. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+/**
+ * Same body, whatever the key order or whitespace. Walks with an explicit stack (no recursion), so
+ * no body can overflow the call stack; the output is the same as a recursive canonical JSON.
+ */
+export function canonical(value: unknown): string {
+  const out: string[] = [];
+  const stack: Array<{ text: string } | { value: unknown }> = [{ value }];
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    if ('text' in frame) {
+      out.push(frame.text);
+      continue;
+    }
+    const v = frame.value;
+    if (Array.isArray(v)) {
+      stack.push({ text: ']' });
+      for (let i = v.length - 1; i >= 0; i--) {
+        stack.push({ value: v[i] });
+        if (i > 0) stack.push({ text: ',' });
+      }
+      stack.push({ text: '[' });
+    } else if (v && typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>)
+        .filter(([, x]) => x !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      stack.push({ text: '}' });
+      for (let i = entries.length - 1; i >= 0; i--) {
+        stack.push({ value: entries[i][1] });
+        stack.push({ text: `${i > 0 ? ',' : ''}${JSON.stringify(entries[i][0])}:` });
+      }
+      stack.push({ text: '{' });
+    } else {
+      out.push(JSON.stringify(v ?? null));
+    }
   }
-  return JSON.stringify(value ?? null);
+  return out.join('');
 }
 
 /**

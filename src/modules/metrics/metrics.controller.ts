@@ -1,6 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../common/auth/public.decorator.js';
+import { ApiDoc } from '../../common/http/api-problems.decorator.js';
 import { MetricsService } from './metrics.service.js';
 
 @ApiTags('operations')
@@ -11,7 +12,12 @@ export class MetricsController {
   @Get()
   @Public()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiDoc({
+    summary: 'Prometheus metrics (text exposition format)',
+    description:
+      'Public; scraped by Prometheus. Chunks run and their duration, sync completion time, provider requests ' +
+      'and throttling, queue depths, push deliveries, HTTP latency by route, and the Node.js process metrics.',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Metrics in the Prometheus text format', schema: { type: 'string' } })
   async scrape(): Promise<string> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
+import { DevicesService } from './devices.service.js';
 import { NotificationDeliveryWorker } from './notification-delivery.worker.js';
 import { NotificationsRepository } from './notifications.repository.js';
 import { NotificationsService } from './notifications.service.js';
@@ -11,6 +12,7 @@ import { PushMetrics } from './push/push-metrics.js';
 /** Devices, the notification outbox and push delivery (FCM HTTP v1, or the log driver). */
 @Module({
   providers: [
+    DevicesService,
     NotificationsRepository,
     NotificationsService,
     NotificationDeliveryWorker,
@@ -22,6 +24,6 @@ import { PushMetrics } from './push/push-metrics.js';
         config.push.driver === 'fcm' ? new FcmPushDriver(config) : new LogPushDriver(),
     },
   ],
-  exports: [NotificationsService, NotificationsRepository],
+  exports: [DevicesService, NotificationsService, NotificationsRepository],
 })
 export class NotificationsModule {}

@@ -21,12 +21,28 @@ export class NotificationsRepository {
   constructor(@InjectDb() private readonly db: Kysely<DB>) {}
 
   /** One row per (user, token): registering the same token again returns the same device. */
+  /**
+   * The user's devices other than the one with `token`, counted after taking a per-user transaction
+   * lock (so concurrent registrations cannot pass the cap together).
+   */
+  async countOtherDevices(trx: Kysely<DB>, userId: string, token: string): Promise<number> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`devices:${userId}`}, 0))`.execute(trx);
+    const row = await trx
+      .selectFrom('devices')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('user_id', '=', userId)
+      .where('token', '<>', token)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async upsertDevice(
     userId: string,
     platform: DevicePlatform,
     token: string,
+    executor: Kysely<DB> = this.db,
   ): Promise<{ device: Device; created: boolean }> {
-    const row = await this.db
+    const row = await executor
       .insertInto('devices')
       .values({ user_id: userId, platform, token, updated_at: new Date() })
       .onConflict((oc) => oc.columns(['user_id', 'token']).doUpdateSet({ platform, updated_at: new Date() }))
@@ -52,16 +68,22 @@ export class NotificationsRepository {
       .execute();
   }
 
-  /** Inserts the notification of one completion round; undefined when it already exists. */
+  /**
+   * Inserts a notification once: per completion round of an orchestration (N-05/N-06), per
+   * `dedupeKey` otherwise (N-07); undefined when it already exists.
+   */
   insertNotification(
     executor: Kysely<DB>,
     values: {
       userId: string;
-      orchestrationId: string;
+      orchestrationId: string | null;
+      connectionId?: string | null;
       round: number;
       code: NotificationCode;
       title: string;
       body: string;
+      data?: Record<string, string>;
+      dedupeKey?: string;
     },
   ): Promise<Notification | undefined> {
     return executor
@@ -69,12 +91,15 @@ export class NotificationsRepository {
       .values({
         user_id: values.userId,
         orchestration_id: values.orchestrationId,
+        connection_id: values.connectionId ?? null,
         round: values.round,
         code: values.code,
         title: values.title,
         body: values.body,
+        data: values.data ? JSON.stringify(values.data) : null,
+        dedupe_key: values.dedupeKey ?? null,
       })
-      .onConflict((oc) => oc.columns(['orchestration_id', 'round']).doNothing())
+      .onConflict((oc) => oc.doNothing())
       .returningAll()
       .executeTakeFirst();
   }

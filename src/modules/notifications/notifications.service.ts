@@ -3,7 +3,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AuthUser } from '../../common/auth/auth.types.js';
 import { decodeCursor, page } from '../../common/http/cursor.js';
 import { AppConfig } from '../../config/app-config.js';
-import type { DB, NotificationCode, Orchestration } from '../../database/schema.js';
+import type { DB, NotificationCode, Orchestration, ProviderName } from '../../database/schema.js';
+import type { Notification } from './notifications.repository.js';
 import { JobName } from '../../jobs/job-names.js';
 import { JobsService } from '../../jobs/jobs.service.js';
 import type { NotificationListDto } from './dto/notification.dto.js';
@@ -15,7 +16,10 @@ import { PushMetrics } from './push/push-metrics.js';
 export const MESSAGES: Record<NotificationCode, { title: string; body: string }> = {
   'N-05': { title: 'SyncWell', body: 'Your historical sync is complete.' },
   'N-06': { title: 'SyncWell', body: 'Your historical sync finished with some errors.' },
+  'N-07': { title: 'SyncWell', body: 'Reconnect {Provider} to finish your historical sync.' },
 };
+
+const PROVIDER_NAMES: Record<ProviderName, string> = { fitbit: 'Fitbit', strava: 'Strava' };
 
 /**
  * A delivery found SENDING when its job runs was cut off by a crash of the previous attempt (a
@@ -59,11 +63,36 @@ export class NotificationsService {
       code,
       ...MESSAGES[code],
     });
-    if (!notification) return;
+    if (notification) await this.enqueue(trx, notification, o.user_id);
+  }
+
+  /**
+   * N-07, inside the transaction that pauses a connection's syncs for a revoked grant: once per
+   * revocation (`revokedAt` tells one revocation from the next), whatever retries or crashes.
+   */
+  async onGrantRevoked(
+    trx: Kysely<DB>,
+    revocation: { userId: string; connectionId: string; provider: ProviderName; revokedAt: Date },
+  ): Promise<void> {
+    const notification = await this.repository.insertNotification(trx, {
+      userId: revocation.userId,
+      orchestrationId: null,
+      connectionId: revocation.connectionId,
+      round: 0,
+      code: 'N-07',
+      title: MESSAGES['N-07'].title,
+      body: MESSAGES['N-07'].body.replace('{Provider}', PROVIDER_NAMES[revocation.provider]),
+      data: { connectionId: revocation.connectionId, provider: revocation.provider },
+      dedupeKey: `N-07:${revocation.connectionId}:${revocation.revokedAt.getTime()}`,
+    });
+    if (notification) await this.enqueue(trx, notification, revocation.userId);
+  }
+
+  private async enqueue(trx: Kysely<DB>, notification: Notification, userId: string): Promise<void> {
     await this.repository.insertDeliveries(
       trx,
       notification.id,
-      await this.repository.devicesOf(trx, o.user_id),
+      await this.repository.devicesOf(trx, userId),
     );
     await this.jobs.send(
       JobName.NotificationDeliver,
@@ -131,8 +160,11 @@ export class NotificationsService {
     token: string,
     platform: 'android' | 'ios' | 'web',
     code: NotificationCode,
-    n: { title: string; body: string; orchestration_id: string },
+    n: Notification,
   ) {
+    const data: Record<string, string> = n.orchestration_id
+      ? { type: code, orchestrationId: n.orchestration_id }
+      : { type: code, ...(n.data ?? {}) };
     // a short Retry-After is honoured in place; a long one is left to the job's backoff
     for (let attempt = 0; ; attempt++) {
       const result = await this.push.send({
@@ -140,10 +172,11 @@ export class NotificationsService {
         platform,
         title: n.title,
         body: n.body,
-        data: { type: code, orchestrationId: n.orchestration_id },
-        collapseKey: `sync-${n.orchestration_id}`,
+        data,
+        collapseKey: n.orchestration_id ? `sync-${n.orchestration_id}` : `reauth-${n.connection_id}`,
       });
       if (result.outcome !== 'retry' || attempt >= 2 || (result.retryAfterMs ?? 1000) > 10_000) return result;
+      this.metrics.sent(this.push.name, 'retry'); // a 5xx/429 answered in place: counted too
       await new Promise((r) => setTimeout(r, result.retryAfterMs ?? 500 * 2 ** attempt));
     }
   }
@@ -156,6 +189,7 @@ export class NotificationsService {
       id: n.id,
       code: n.code,
       orchestrationId: n.orchestration_id,
+      connectionId: n.connection_id,
       title: n.title,
       body: n.body,
       createdAt: n.created_at.toISOString(),

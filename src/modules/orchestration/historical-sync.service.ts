@@ -16,6 +16,7 @@ import { AnalyticsService } from '../analytics/analytics.service.js';
 import { ChunkQueue } from '../chunks/chunk-queue.service.js';
 import { ChunksRepository } from '../chunks/chunks.repository.js';
 import { SYNC_CONNECTOR, type SyncConnector } from '../chunks/sync-connector.js';
+import { AppConfig } from '../../config/app-config.js';
 import { ConnectionsRepository } from '../connections/connections.repository.js';
 import { IdempotencyService, type IdempotentResult } from '../idempotency/idempotency.service.js';
 import { todayIn } from '../../common/civil-date.js';
@@ -45,6 +46,7 @@ export class HistoricalSyncService {
     private readonly estimates: EstimateService,
     private readonly analytics: AnalyticsService,
     @Inject(SYNC_CONNECTOR) private readonly connector: SyncConnector,
+    private readonly config: AppConfig,
   ) {}
 
   async estimate(user: AuthUser, connectionId: string, query: EstimateQueryDto): Promise<EstimateDto> {
@@ -74,6 +76,7 @@ export class HistoricalSyncService {
     try {
       return await this.idempotency.run(idempotencyScope, async (trx) => {
         await this.assertNoActiveHistorical(connection.id, trx);
+        await this.assertUnderSyncCap(trx, user.userId);
         const o = await this.launch(
           trx,
           connection,
@@ -169,6 +172,19 @@ export class HistoricalSyncService {
     const result = resolveRange(request, todayIn(connection.timezone), firstDataDate, prefix);
     if (!result.ok) throw validationFailed(result.errors);
     return result.range;
+  }
+
+  /** The per-user cap on HISTORICAL syncs that are PENDING, IN_PROGRESS or PAUSED at once. */
+  private async assertUnderSyncCap(trx: Transaction<DB>, userId: string): Promise<void> {
+    const max = this.config.limits.activeHistoricalSyncsPerUser;
+    if ((await this.orchestrations.countActiveHistoricalForUser(trx, userId)) >= max) {
+      throw new ProblemException(
+        409,
+        ErrorCode.SyncLimitReached,
+        `At most ${max} historical syncs may be active at once; wait for one to finish, or cancel one`,
+        { limit: max },
+      );
+    }
   }
 
   private async assertNoActiveHistorical(connectionId: string, executor?: Kysely<DB>): Promise<void> {

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthUser } from '../../common/auth/auth.types.js';
 import { CurrentUser } from '../../common/auth/current-user.decorator.js';
-import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { ApiDoc } from '../../common/http/api-problems.decorator.js';
 import { Idempotency, type IdempotencyRequest } from '../../common/http/idempotency-key.decorator.js';
 import { ResourceIdPipe } from '../../common/http/uuid.pipe.js';
 import { RequiresPro } from '../entitlements/requires-pro.guard.js';
@@ -19,9 +19,21 @@ export class HistoricalSyncsController {
 
   @Get('estimate')
   @RequiresPro()
-  @ApiOperation({ summary: 'Estimate chunks, API calls and duration of a range (FR-2)' })
-  @ApiOkResponse({ type: EstimateDto })
-  @ApiProblems(401, 403, 404, 422)
+  @ApiDoc({
+    summary: 'Estimate chunks, API calls and duration of a range (FR-2)',
+    description:
+      'Pro. What the app shows before the user confirms a sync: the resolved dates, how many one-month chunks, ' +
+      'how many sessions a typical account holds, how many calls each provider will get, and how long it will ' +
+      'take given the providers’ rate limits (`warnings` says when a quota, not this service, sets the pace). ' +
+      'Takes the same range as `POST .../historical-syncs` (`preset`, and `startDate`/`endDate` for CUSTOM); ' +
+      'creates nothing.',
+    errors: {
+      NOT_FOUND: 'no connection with this id, or it is another user’s',
+      VALIDATION_FAILED:
+        'an unknown `preset`, CUSTOM without both dates, a date that is not YYYY-MM-DD, start after end, end in the future, or a span over 10 years',
+    },
+  })
+  @ApiOkResponse({ type: EstimateDto, description: 'The estimate for the range' })
   estimate(
     @CurrentUser() user: AuthUser,
     @Param('connectionId', new ResourceIdPipe('Connection')) connectionId: string,
@@ -32,11 +44,28 @@ export class HistoricalSyncsController {
 
   @Post()
   @RequiresPro()
-  @ApiOperation({
+  @ApiDoc({
     summary: 'Start a historical sync (Pro)',
     description:
-      'Splits the range into one-month chunks and queues them. Idempotent: a repeat with the same ' +
-      '`Idempotency-Key` and body returns the first response with `Idempotent-Replayed: true`.',
+      'Pro. Resolves the range in the connection’s time zone (LAST_30_DAYS, LAST_YEAR, ALL_TIME from the ' +
+      'source account’s first data, or CUSTOM dates; the end defaults to today), splits it into one-month ' +
+      'chunks anchored at the start date, and queues them; workers run them in parallel. Answers at once ' +
+      'with the orchestration to poll (`Location`). Idempotent: a repeat with the same `Idempotency-Key` and ' +
+      'body returns the first response with `Idempotent-Replayed: true` and creates nothing; a new sync ' +
+      'needs a new key. One HISTORICAL sync at a time per connection (the automatic 7-day sync does not count).',
+    errors: {
+      IDEMPOTENCY_KEY_REQUIRED: '',
+      IDEMPOTENCY_KEY_REUSED: 'the key was used by this user for a different range or connection',
+      IDEMPOTENCY_KEY_IN_PROGRESS: '',
+      NOT_FOUND: 'no connection with this id, or it is another user’s',
+      SYNC_ALREADY_ACTIVE: '',
+      SYNC_LIMIT_REACHED: '',
+      PROVIDER_UNAVAILABLE:
+        'ALL_TIME needs the source’s first data date and the source is rate-limited, down or timed out; nothing was created',
+      PROVIDER_AUTH_FAILED: 'ALL_TIME: the source refused the stored grant (reconnect the account)',
+      VALIDATION_FAILED:
+        'no `range`, an unknown `preset`, CUSTOM without both dates, a date that is not YYYY-MM-DD, start after end, end in the future, or a span over 10 years',
+    },
   })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: '1–255 characters, unique per request' })
   @ApiAcceptedResponse({
@@ -47,7 +76,6 @@ export class HistoricalSyncsController {
       'Idempotent-Replayed': { description: '"true" on a replay', schema: { type: 'string' } },
     },
   })
-  @ApiProblems(400, 401, 403, 404, 409, 422)
   async create(
     @CurrentUser() user: AuthUser,
     @Idempotency() idempotency: IdempotencyRequest,

@@ -94,6 +94,7 @@ export function toOrchestrationDto(o: Orchestration, now?: Date): OrchestrationD
     estimatedCompletionAt: null,
     records: recordCounts(o),
     duplicatePolicy: o.duplicate_policy,
+    pauseReason: o.status === 'PAUSED' ? (o.pause_reason ?? 'USER') : null,
     lastError: o.last_error,
     createdAt: o.created_at.toISOString(),
     updatedAt: o.updated_at.toISOString(),

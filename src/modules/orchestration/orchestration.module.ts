@@ -17,6 +17,7 @@ import { OrchestrationCache } from './orchestration-cache.service.js';
 import { OrchestrationChangesRepository } from './orchestration-changes.repository.js';
 import { OrchestrationRepository } from './orchestration.repository.js';
 import { OrchestrationService } from './orchestration.service.js';
+import { ReauthService } from './reauth.service.js';
 
 /** Orchestrations: starting syncs, their state machine, and the engine that runs their chunks. */
 @Module({
@@ -41,7 +42,14 @@ import { OrchestrationService } from './orchestration.service.js';
     ChunkWorker,
     SweeperService,
     EngineMetrics,
+    ReauthService,
   ],
-  exports: [OrchestrationService, HistoricalSyncService, OrchestrationRepository, SweeperService],
+  exports: [
+    OrchestrationService,
+    HistoricalSyncService,
+    OrchestrationRepository,
+    SweeperService,
+    ReauthService,
+  ],
 })
 export class OrchestrationModule {}

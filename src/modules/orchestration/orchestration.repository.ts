@@ -8,6 +8,7 @@ import type {
   Orchestration,
   OrchestrationCompletionsTable,
   OrchestrationStatus,
+  PauseReason,
 } from '../../database/schema.js';
 
 export const ACTIVE_STATUSES: OrchestrationStatus[] = ['PENDING', 'IN_PROGRESS', 'PAUSED'];
@@ -70,12 +71,34 @@ export class OrchestrationRepository {
       .executeTakeFirst();
   }
 
-  listActiveForConnection(executor: Kysely<DB>, connectionId: string): Promise<Orchestration[]> {
+  /**
+   * Counts the user's active HISTORICAL syncs after taking a per-user transaction lock, so two
+   * concurrent starts by one user cannot both pass the cap.
+   */
+  async countActiveHistoricalForUser(trx: Kysely<DB>, userId: string): Promise<number> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`historical-cap:${userId}`}, 0))`.execute(trx);
+    const row = await trx
+      .selectFrom('orchestrations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('user_id', '=', userId)
+      .where('kind', '=', 'HISTORICAL')
+      .where('status', 'in', ACTIVE_STATUSES)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Locks and returns a connection's orchestrations in `statuses` (active ones by default), in id order. */
+  listActiveForConnection(
+    executor: Kysely<DB>,
+    connectionId: string,
+    statuses: OrchestrationStatus[] = ACTIVE_STATUSES,
+  ): Promise<Orchestration[]> {
     return executor
       .selectFrom('orchestrations')
       .selectAll()
       .where('connection_id', '=', connectionId)
-      .where('status', 'in', ACTIVE_STATUSES)
+      .where('status', 'in', statuses)
+      .orderBy('id')
       .forUpdate()
       .execute();
   }
@@ -124,12 +147,19 @@ export class OrchestrationRepository {
     id: string,
     from: OrchestrationStatus[],
     to: OrchestrationStatus,
-    extra: { completed?: boolean; lastError?: ErrorInfo | null; newRound?: boolean } = {},
+    extra: {
+      completed?: boolean;
+      lastError?: ErrorInfo | null;
+      newRound?: boolean;
+      /** Why it is paused (to PAUSED only; default USER). Any other status clears it. */
+      pauseReason?: PauseReason;
+    } = {},
   ): Promise<Orchestration | undefined> {
     return executor
       .updateTable('orchestrations')
       .set({
         status: to,
+        pause_reason: to === 'PAUSED' ? (extra.pauseReason ?? 'USER') : null,
         updated_at: sql`now()`,
         ...(extra.completed !== undefined ? { completed_at: extra.completed ? sql`now()` : null } : {}),
         ...(extra.lastError !== undefined

@@ -26,6 +26,7 @@ import { EngineMetrics } from './engine/engine.metrics.js';
 import { OrchestrationCache } from './orchestration-cache.service.js';
 import { toChunkDto, toOrchestrationDto } from './orchestration.mapper.js';
 import { ACTIVE_STATUSES, OrchestrationRepository, TERMINAL_STATUSES } from './orchestration.repository.js';
+import { ReauthService } from './reauth.service.js';
 
 /** Reads and user-driven transitions of orchestrations (retry-failed, pause, resume, cancel). */
 @Injectable()
@@ -40,6 +41,7 @@ export class OrchestrationService {
     private readonly analytics: AnalyticsService,
     private readonly metrics: EngineMetrics,
     private readonly cache: OrchestrationCache,
+    private readonly reauth: ReauthService,
   ) {}
 
   /** One of the user's orchestrations, for the polled GET routes: from memory when it is unchanged. */
@@ -141,24 +143,23 @@ export class OrchestrationService {
     });
   }
 
+  /** A sync paused for a revoked grant resumes only once its connection's accounts are ACTIVE again. */
   async resume(user: AuthUser, id: string): Promise<OrchestrationDto> {
     return this.transition(user, id, ['PAUSED'], 'resume', async (trx, o) => {
-      const resumed = await this.orchestrations.transition(
-        trx,
-        o.id,
-        ['PAUSED'],
-        o.started_at ? 'IN_PROGRESS' : 'PENDING',
-      );
-      const pending = await this.chunks.resetToPending(trx, o.id, ['PENDING'], { withoutJob: true });
-      await this.queue.enqueue(trx, o, pending);
-      return resumed;
+      if (o.pause_reason === 'REAUTH_REQUIRED' && !(await this.reauth.connectionUsable(o.connection_id, trx)))
+        throw invalidState(
+          'This sync waits for a provider account to be reconnected: POST /v1/connections/{id}/reauthorize first',
+        );
+      return this.reauth.resumeLocked(trx, o);
     });
   }
 
   /** Pending chunks are CANCELLED with their jobs; running ones finish; the sync ends CANCELLED. */
   async cancel(user: AuthUser, id: string): Promise<OrchestrationDto> {
-    return this.transition(user, id, ACTIVE_STATUSES, 'cancel', async (trx, o) => {
-      const cancelled = await this.cancelLocked(trx, o);
+    let chunks = 0;
+    const dto = await this.transition(user, id, ACTIVE_STATUSES, 'cancel', async (trx, o) => {
+      const { orchestration: cancelled, cancelled: count } = await this.cancelLocked(trx, o);
+      chunks = count;
       await this.analytics.record(
         {
           type: 'SYNC_COMPLETED',
@@ -170,19 +171,37 @@ export class OrchestrationService {
       );
       return cancelled;
     });
+    this.countCancelledChunks(chunks);
+    return dto;
   }
 
-  /** Cancels every active sync of a connection (the connection is being deleted). */
+  /**
+   * Cancels every active sync of a connection (the connection is being deleted); returns how many
+   * chunks were cancelled, for countCancelledChunks once the caller's transaction commits.
+   */
   async cancelForConnection(trx: Transaction<DB>, connectionId: string): Promise<number> {
-    const active = await this.orchestrations.listActiveForConnection(trx, connectionId);
-    for (const o of active) await this.cancelLocked(trx, o);
-    return active.length;
+    let chunks = 0;
+    for (const o of await this.orchestrations.listActiveForConnection(trx, connectionId))
+      chunks += (await this.cancelLocked(trx, o)).cancelled;
+    return chunks;
   }
 
-  private async cancelLocked(trx: Transaction<DB>, o: Orchestration): Promise<Orchestration | undefined> {
-    const jobIds = await this.chunks.cancelPending(trx, o.id);
+  /** Cancels a locked orchestration; returns it and how many chunks were cancelled (for the metrics). */
+  private async cancelLocked(
+    trx: Transaction<DB>,
+    o: Orchestration,
+  ): Promise<{ orchestration: Orchestration | undefined; cancelled: number }> {
+    const { jobIds, cancelled } = await this.chunks.cancelPending(trx, o.id);
     await this.queue.cancel(trx, jobIds);
-    return this.orchestrations.transition(trx, o.id, ACTIVE_STATUSES, 'CANCELLED', { completed: true });
+    const orchestration = await this.orchestrations.transition(trx, o.id, ACTIVE_STATUSES, 'CANCELLED', {
+      completed: true,
+    });
+    return { orchestration, cancelled };
+  }
+
+  /** Counts chunks cancelled by a committed transaction (syncwell_chunks_total{outcome="cancelled"}). */
+  countCancelledChunks(count: number): void {
+    this.metrics.chunk('cancelled', undefined, count);
   }
 
   private async transition(

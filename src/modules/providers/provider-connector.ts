@@ -54,6 +54,8 @@ export interface AuthorizeUrlRequest {
   state: string;
   /** Pre-fills the account at the consent screen (the simulators use it as the account name). */
   loginHint?: string;
+  /** PKCE S256 challenge (RFC 7636), for providers that support it ({@link ProviderConnector.supportsPkce}). */
+  codeChallenge?: string;
 }
 
 /**
@@ -63,8 +65,10 @@ export interface AuthorizeUrlRequest {
 export interface ProviderConnector {
   readonly provider: ProviderName;
   readonly costModel: ProviderCostModel;
+  /** The provider accepts PKCE (S256): the consent carries a challenge and the exchange its verifier. */
+  readonly supportsPkce: boolean;
   authorizeUrl(params: AuthorizeUrlRequest): string;
-  exchangeCode(code: string, redirectUri: string): Promise<AuthorizedAccount>;
+  exchangeCode(code: string, redirectUri: string, codeVerifier?: string): Promise<AuthorizedAccount>;
   refresh(refreshToken: string): Promise<TokenGrant>;
   firstDataDate(account: AccountRef): Promise<string | null>;
   readPage(account: AccountRef, range: ReadRange, cursor: unknown, signal?: AbortSignal): Promise<ReadPage>;
@@ -87,26 +91,4 @@ export interface ProviderConnector {
   /** Where a person sees a record this provider holds (the import report's links). */
   recordUrl(recordId: string): string;
   quotaState(): Promise<QuotaSnapshot[]>;
-}
-
-/** Thrown by exchangeCode/refresh when the provider rejects the code or grant (invalid_grant). */
-export class ProviderAuthError extends Error {
-  constructor(
-    readonly provider: ProviderName,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProviderAuthError';
-  }
-}
-
-/** Thrown when the provider cannot be reached or answers 5xx during an OAuth call. */
-export class ProviderUnavailableError extends Error {
-  constructor(
-    readonly provider: ProviderName,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProviderUnavailableError';
-  }
 }

@@ -29,6 +29,6 @@ import { TokenService } from './tokens/token.service.js';
     RecordImporter,
     { provide: SYNC_CONNECTOR, useExisting: ProviderSyncConnector },
   ],
-  exports: [SYNC_CONNECTOR, ProviderRegistry, TokenService, SyncLedgerRepository],
+  exports: [SYNC_CONNECTOR, ProviderRegistry, TokenService, SyncLedgerRepository, ProviderMetrics],
 })
 export class ProvidersModule {}

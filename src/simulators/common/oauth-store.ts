@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export interface Grant {
   accountId: string;
@@ -24,7 +24,10 @@ const token = (prefix: string) => `${prefix}${randomBytes(24).toString('base64ur
  */
 export class OAuthStore {
   readonly clients = new Map<string, string>([['syncwell-local', 'syncwell-local-secret']]);
-  private readonly codes = new Map<string, Grant & { redirectUri: string; expiresAt: number }>();
+  private readonly codes = new Map<
+    string,
+    Grant & { redirectUri: string; expiresAt: number; codeChallenge?: string }
+  >();
   private readonly access = new Map<string, Grant & { expiresAt: number }>();
   private readonly refresh = new Map<string, Grant>();
   private readonly revoked = new Set<string>();
@@ -42,19 +45,39 @@ export class OAuthStore {
     return known !== undefined && known === secret;
   }
 
-  issueCode(grant: Grant, redirectUri: string): string {
+  /** `codeChallenge`: a PKCE S256 challenge (RFC 7636); its code then redeems only with the verifier. */
+  issueCode(grant: Grant, redirectUri: string, codeChallenge?: string): string {
     const code = token(`${this.prefix}c_`);
-    this.codes.set(code, { ...grant, redirectUri, expiresAt: Date.now() + 10 * 60_000 });
+    this.codes.set(code, { ...grant, redirectUri, codeChallenge, expiresAt: Date.now() + 10 * 60_000 });
     this.revoked.delete(grant.accountId); // consenting again restores access
     return code;
   }
 
-  /** Redeems a code once; undefined when unknown, used, expired, or for another client/redirect. */
-  redeemCode(code: string, clientId: string, redirectUri: string | undefined): Grant | undefined {
+  /** The redirect URI a live code was issued for (without redeeming it); undefined for an unknown code. */
+  codeRedirectUri(code: string): string | undefined {
+    const entry = this.codes.get(code);
+    return entry && entry.expiresAt >= Date.now() ? entry.redirectUri : undefined;
+  }
+
+  /**
+   * Redeems a code once; undefined when unknown, used, expired, for another client/redirect, or
+   * (when it was issued with a PKCE challenge) without the matching `code_verifier`.
+   */
+  redeemCode(
+    code: string,
+    clientId: string,
+    redirectUri: string | undefined,
+    codeVerifier?: string,
+  ): Grant | undefined {
     const entry = this.codes.get(code);
     this.codes.delete(code);
     if (!entry || entry.expiresAt < Date.now() || entry.clientId !== clientId) return undefined;
     if (redirectUri !== undefined && redirectUri !== entry.redirectUri) return undefined;
+    if (entry.codeChallenge !== undefined) {
+      if (!codeVerifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(codeVerifier)) return undefined;
+      const challenge = createHash('sha256').update(codeVerifier).digest('base64url');
+      if (challenge !== entry.codeChallenge) return undefined;
+    }
     return { accountId: entry.accountId, clientId: entry.clientId, scope: entry.scope };
   }
 

@@ -45,10 +45,15 @@ export abstract class SimServer {
   /** Stores a record exactly as given, unvalidated: how tests plant malformed provider data. */
   abstract insertRaw(accountId: string, record: Record<string, unknown>): unknown;
 
-  /** Counting, base latency, and fault injection for one API endpoint, in that order. */
+  /**
+   * Counting, base latency, and fault injection for one API endpoint, in that order. Handlers find
+   * the endpoint's name in `res.locals.endpoint`.
+   */
   protected endpoint(name: string, ...handlers: Handler[]): Handler[] {
-    const latency: Handler = (_req, _res, next) =>
-      this.settings.baseLatencyMs > 0 ? setTimeout(next, this.settings.baseLatencyMs) : next();
+    const latency: Handler = (_req, res, next) => {
+      res.locals.endpoint = name;
+      return this.settings.baseLatencyMs > 0 ? setTimeout(next, this.settings.baseLatencyMs) : next();
+    };
     const wrapped = handlers.map((h): Handler => async (req, res, next) => {
       try {
         await h(req, res, next);

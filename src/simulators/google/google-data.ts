@@ -1,6 +1,7 @@
 import { civilDateTime } from '../../common/time-zone.js';
 import type { SimSession } from '../data/account.js';
 import type { SimSport } from '../data/sports.js';
+import { omitDefaults } from './proto-json.js';
 
 /** Google Health API v4 DataPoint (exercise), as the API returns it. */
 export interface GoogleDataPoint {
@@ -43,8 +44,12 @@ export function civilObject(civil: string) {
   return { date: { year, month, day }, time: { hours, minutes, seconds } };
 }
 
-/** The API's JSON for a simulated session. */
+/** The API's JSON for a simulated session (proto3 JSON: fields at their default are left out). */
 export function sessionToDataPoint(userId: string, id: string, s: SimSession): GoogleDataPoint {
+  return omitDefaults(dataPointOf(userId, id, s));
+}
+
+function dataPointOf(userId: string, id: string, s: SimSession): GoogleDataPoint {
   const end = new Date(s.start.getTime() + s.elapsedSeconds * 1000);
   const distance = s.distanceMeters > 0;
   const steps = ['RUN', 'WALK', 'HIKE'].includes(s.sport)

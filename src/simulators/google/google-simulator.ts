@@ -15,40 +15,34 @@ import {
   sessionToDataPoint,
   type GoogleDataPoint,
 } from './google-data.js';
+import { errorInfo, googleError, METHODS, quotaInfo, type ErrorReason } from './google-errors.js';
 import { validateNewExercise } from './google-validation.js';
+import { omitDefaults } from './proto-json.js';
 
-const STATUS: Record<number, string> = {
-  400: 'INVALID_ARGUMENT',
-  401: 'UNAUTHENTICATED',
-  403: 'PERMISSION_DENIED',
-  404: 'NOT_FOUND',
-  409: 'ALREADY_EXISTS',
-  429: 'RESOURCE_EXHAUSTED',
-  500: 'INTERNAL',
-  503: 'UNAVAILABLE',
-};
-const MESSAGES: Record<number, string> = {
-  401: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
-  403: 'Request had insufficient authentication scopes.',
-  404: 'Requested entity was not found.',
-  429: "Quota exceeded for quota metric 'Requests' and limit 'Requests per minute per user' of service 'health.googleapis.com'.",
-  500: 'Internal error encountered.',
-  503: 'The service is currently unavailable.',
-};
-
-export const googleError = (status: number, message?: string) => ({
-  error: {
-    code: status,
-    message: message ?? MESSAGES[status] ?? 'Request contains an invalid argument.',
-    status: STATUS[status] ?? 'UNKNOWN',
-  },
-});
+export { googleError } from './google-errors.js';
 
 export const SCOPES = {
   read: 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly',
   write: 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness',
   location: 'https://www.googleapis.com/auth/googlehealth.location.readonly',
   profile: 'https://www.googleapis.com/auth/googlehealth.profile.readonly',
+};
+
+/** Any one of these lets a token read the identity (the discovery document's scopes of getIdentity). */
+const IDENTITY_SCOPES = [
+  SCOPES.read,
+  SCOPES.write,
+  SCOPES.profile,
+  ...['ecg', 'health_metrics_and_measurements', 'irn', 'settings', 'sleep'].map(
+    (s) => `https://www.googleapis.com/auth/googlehealth.${s}.readonly`,
+  ),
+];
+
+const AUTH_REASONS: Record<'missing' | 'invalid' | 'expired' | 'revoked', ErrorReason> = {
+  missing: 'CREDENTIALS_MISSING',
+  invalid: 'ACCESS_TOKEN_TYPE_UNSUPPORTED',
+  expired: 'ACCESS_TOKEN_EXPIRED',
+  revoked: 'ACCESS_TOKEN_TYPE_UNSUPPORTED',
 };
 
 interface GoogleAccount {
@@ -90,28 +84,32 @@ export class GoogleHealthSimulator extends SimServer {
     const user = '/v4/users/:user';
     this.app.get(
       `${user}/profile`,
-      ...this.endpoint('profile.get', this.auth(), this.quota(), (req, res) => this.profile(res)),
+      ...this.endpoint('profile.get', this.auth([SCOPES.profile]), this.quota(), (_req, res) =>
+        this.profile(res),
+      ),
     );
     this.app.get(
       `${user}/identity`,
-      ...this.endpoint('identity.get', this.auth(), this.quota(), (_req, res) => this.identity(res)),
+      ...this.endpoint('identity.get', this.auth([], IDENTITY_SCOPES), this.quota(), (_req, res) =>
+        this.identity(res),
+      ),
     );
     this.app.get(
       `${user}/dataTypes/:type/dataPoints`,
-      ...this.endpoint('dataPoints.list', this.auth(SCOPES.read), this.quota(), (req, res) =>
+      ...this.endpoint('dataPoints.list', this.auth([SCOPES.read]), this.quota(), (req, res) =>
         this.list(req, res),
       ),
     );
     this.app.post(
       `${user}/dataTypes/:type/dataPoints`,
       json,
-      ...this.endpoint('dataPoints.create', this.auth(SCOPES.write), this.quota(), (req, res) =>
+      ...this.endpoint('dataPoints.create', this.auth([SCOPES.write]), this.quota(), (req, res) =>
         this.create(req, res),
       ),
     );
     this.app.get(
       `${user}/dataTypes/:type/dataPoints/:id`,
-      ...this.endpoint('dataPoints.get', this.auth(SCOPES.read), this.quota(), (req, res) =>
+      ...this.endpoint('dataPoints.get', this.auth([SCOPES.read]), this.quota(), (req, res) =>
         this.get(req, res),
       ),
     );
@@ -209,10 +207,26 @@ export class GoogleHealthSimulator extends SimServer {
         .type('text/plain')
         .send('Error 400: invalid_request. Missing redirect_uri or response_type=code.');
     }
+    if (!q.scope?.trim()) {
+      return void res
+        .status(400)
+        .type('text/plain')
+        .send('Error 400: invalid_request. Missing required parameter: scope');
+    }
     const accountId = q.login_hint?.trim() || 'alice';
     this.account(accountId);
-    const scope = q.scope ?? SCOPES.read;
-    const code = this.oauth.issueCode({ accountId, clientId: q.client_id, scope }, q.redirect_uri);
+    const scope = q.scope.trim().split(/\s+/).join(' ');
+    if (q.code_challenge !== undefined && q.code_challenge_method !== 'S256') {
+      return void res
+        .status(400)
+        .type('text/plain')
+        .send('Error 400: invalid_request. Only code_challenge_method=S256 is supported.');
+    }
+    const code = this.oauth.issueCode(
+      { accountId, clientId: q.client_id, scope },
+      q.redirect_uri,
+      q.code_challenge,
+    );
     const target = new URL(q.redirect_uri);
     target.searchParams.set('code', code);
     target.searchParams.set('scope', scope);
@@ -236,7 +250,15 @@ export class GoogleHealthSimulator extends SimServer {
         : scaledMs(this.settings, 3600);
     let issued;
     if (body.grant_type === 'authorization_code') {
-      const grant = body.code ? this.oauth.redeemCode(body.code, clientId!, body.redirect_uri) : undefined;
+      // Google checks the redirect URI before the code: absent or different is redirect_uri_mismatch
+      const issuedFor = body.code ? this.oauth.codeRedirectUri(body.code) : undefined;
+      if (issuedFor !== undefined && body.redirect_uri !== issuedFor)
+        return void res
+          .status(400)
+          .json({ error: 'redirect_uri_mismatch', error_description: 'Bad Request' });
+      const grant = body.code
+        ? this.oauth.redeemCode(body.code, clientId!, body.redirect_uri, body.code_verifier)
+        : undefined;
       if (!grant)
         return void res
           .status(400)
@@ -265,21 +287,48 @@ export class GoogleHealthSimulator extends SimServer {
     });
   }
 
-  private auth(...requiredScopes: string[]): Handler {
+  /** A valid token for this user with every scope in `all` and, when given, one of `anyOf`. */
+  private auth(all: string[], anyOf: string[] = []): Handler {
     return (req, res, next) => {
+      const method = METHODS[res.locals.endpoint as string] ?? 'unknown';
       const result = this.oauth.authenticate(req.headers.authorization);
       if (!result.ok) {
-        res.set('WWW-Authenticate', 'Bearer realm="https://accounts.google.com/", error="invalid_token"');
-        return void res.status(401).json(googleError(401));
+        res.set(
+          'WWW-Authenticate',
+          result.reason === 'missing'
+            ? 'Bearer realm="https://accounts.google.com/"'
+            : 'Bearer realm="https://accounts.google.com/", error="invalid_token"',
+        );
+        const message =
+          result.reason === 'missing'
+            ? 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.'
+            : undefined;
+        return void res
+          .status(401)
+          .json(googleError(401, message, [errorInfo(AUTH_REASONS[result.reason], { method })]));
       }
       const account = this.accounts.get(result.grant.accountId)!;
       if (req.params.user !== 'me' && req.params.user !== account.healthUserId) {
-        return void res.status(403).json(googleError(403, 'The caller does not have permission'));
+        return void res
+          .status(403)
+          .json(
+            googleError(403, 'The caller does not have permission', [
+              errorInfo('IAM_PERMISSION_DENIED', { method }),
+            ]),
+          );
       }
       const scopes = result.grant.scope.split(/\s+/);
       const has = (scope: string) =>
         scopes.includes(scope) || (scope === SCOPES.read && scopes.includes(SCOPES.write));
-      if (!requiredScopes.every(has)) return void res.status(403).json(googleError(403));
+      if (!all.every(has) || (anyOf.length > 0 && !anyOf.some(has))) {
+        res.set(
+          'WWW-Authenticate',
+          `Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="${[...all, ...anyOf.slice(0, 1)].join(' ')}"`,
+        );
+        return void res
+          .status(403)
+          .json(googleError(403, undefined, [errorInfo('ACCESS_TOKEN_SCOPE_INSUFFICIENT', { method })]));
+      }
       res.locals.sim = { account, scopes, clientId: result.grant.clientId } satisfies AuthedLocals & {
         clientId: string;
       };
@@ -294,14 +343,26 @@ export class GoogleHealthSimulator extends SimServer {
       const now = Date.now();
       const length = scaledMs(this.settings, 60);
       const window = windowOf(now, length);
-      const over = [
-        [`user:${account.data.id}`, PER_USER_PER_MINUTE, "'Requests per minute per user'"],
-        [`project:${clientId}`, PER_PROJECT_PER_MINUTE, "'Requests per minute'"],
-      ].find(([key, limit]) => {
-        const entry = this.windows.get(key as string);
+      const over = (
+        [
+          [
+            `user:${account.data.id}`,
+            PER_USER_PER_MINUTE,
+            'Requests per minute per user',
+            'RequestsPerMinutePerUser',
+          ],
+          [
+            `project:${clientId}`,
+            PER_PROJECT_PER_MINUTE,
+            'Requests per minute',
+            'RequestsPerMinutePerProject',
+          ],
+        ] as const
+      ).find(([key, limit]) => {
+        const entry = this.windows.get(key);
         const count = entry && entry.index === window.index ? entry.count + 1 : 1;
-        this.windows.set(key as string, { index: window.index, count });
-        return count > (limit as number);
+        this.windows.set(key, { index: window.index, count });
+        return count > limit;
       });
       if (over) {
         res.set('Retry-After', String(Math.max(1, Math.ceil((window.endsAt - now) / 1000))));
@@ -310,7 +371,8 @@ export class GoogleHealthSimulator extends SimServer {
           .json(
             googleError(
               429,
-              `Quota exceeded for quota metric 'Requests' and limit ${over[2]} of service 'health.googleapis.com'.`,
+              `Quota exceeded for quota metric 'Requests' and limit '${over[2]}' of service 'health.googleapis.com' for consumer 'project_number:1'.`,
+              [quotaInfo(over[3], over[1], METHODS[res.locals.endpoint as string])],
             ),
           );
       }
@@ -388,8 +450,12 @@ export class GoogleHealthSimulator extends SimServer {
     if (!entry) return void res.status(404).json(googleError(404));
     if (verb === undefined) return void res.json(entry.point);
     if (verb !== 'exportExerciseTcx') return void res.status(404).json(googleError(404));
-    if (!scopes.some((s) => s.includes('googlehealth.location')))
-      return void res.status(403).json(googleError(403));
+    if (!scopes.includes(SCOPES.location)) {
+      const method = 'health.users.dataTypes.dataPoints.exportExerciseTcx';
+      return void res
+        .status(403)
+        .json(googleError(403, undefined, [errorInfo('ACCESS_TOKEN_SCOPE_INSUFFICIENT', { method })]));
+    }
     const tcx = this.exportTcx(account, entry, req.query.partialData === 'true');
     if (req.query.alt === 'media') return void res.type('application/vnd.garmin.tcx+xml').send(tcx);
     res.json({ tcxData: tcx });
@@ -408,10 +474,18 @@ export class GoogleHealthSimulator extends SimServer {
       ? generateTrack(session, account.data.home).filter((p) => partial || p.lat !== undefined)
       : [];
     const sport = x.exerciseType === 'RUNNING' ? 'Running' : x.exerciseType === 'BIKING' ? 'Biking' : 'Other';
+    const device = entry.point.dataSource?.device as { displayName?: string } | undefined;
+    const deviceName = device?.displayName ?? 'Google Health';
     return writeTcx({
       sport,
       id: start,
-      creator: 'Google Health',
+      creator: deviceName,
+      device: {
+        name: deviceName,
+        unitId: hashSeed('unit', account.data.seed),
+        productId: 1_998 + (hashSeed('product', account.data.seed) % 7),
+        version: { major: 1, minor: 0, buildMajor: 0, buildMinor: 0 },
+      },
       notes: x.notes as string | undefined,
       laps: [
         {
@@ -455,7 +529,7 @@ export class GoogleHealthSimulator extends SimServer {
       return void res.status(409).json(googleError(409, `Data point ${name} already exists.`));
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const interval = body.exercise!.interval;
-    const point: GoogleDataPoint = {
+    const point: GoogleDataPoint = omitDefaults({
       name,
       dataSource: {
         ...(body.dataSource ?? {}),
@@ -476,7 +550,7 @@ export class GoogleHealthSimulator extends SimServer {
         createTime: now,
         updateTime: now,
       },
-    };
+    });
     account.points.set(id, { point, created: true });
     account.sorted = undefined;
     res.json({

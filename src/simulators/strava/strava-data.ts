@@ -2,6 +2,7 @@ import { utcOffsetSeconds } from '../../common/time-zone.js';
 import type { SimSession } from '../data/account.js';
 import type { SimSport } from '../data/sports.js';
 import type { SimTrackPoint } from '../data/track.js';
+import { encodePolyline, thin } from './polyline.js';
 
 /** An activity as the Strava simulator stores it. */
 export interface StravaActivityRecord {
@@ -142,12 +143,11 @@ export function activityJson(a: StravaActivityRecord, detailed = false): Record<
     comment_count: 0,
     athlete_count: 1,
     photo_count: 0,
-    map: { id: `a${a.id}`, summary_polyline: '', resource_state: 2 },
+    map: mapJson(a.id, gps, detailed),
     trainer: a.trainer,
     commute: a.commute,
     manual: a.manual,
     private: false,
-    visibility: 'everyone',
     flagged: false,
     gear_id: null,
     start_latlng: first ? [first.lat, first.lng] : [],
@@ -156,8 +156,6 @@ export function activityJson(a: StravaActivityRecord, detailed = false): Record<
     max_speed: Math.round(speed * 1.35 * 1000) / 1000,
     has_heartrate: hr,
     ...(hr ? { average_heartrate: a.averageHr, max_heartrate: a.maxHr } : {}),
-    heartrate_opt_out: false,
-    display_hide_heartrate_option: hr,
     pr_count: 0,
     total_photo_count: 0,
     has_kudoed: false,
@@ -172,6 +170,15 @@ export function activityJson(a: StravaActivityRecord, detailed = false): Record<
       }
     : summary;
   return a.raw ? { ...json, ...a.raw } : json;
+}
+
+/** The route as encoded polylines: the full track on the detailed activity, a thinned one on both. */
+function mapJson(id: number, gps: SimTrackPoint[], detailed: boolean) {
+  const latlngs = gps.map((p) => [p.lat!, p.lng!] as const);
+  const summary = encodePolyline(thin(latlngs, 200));
+  return detailed
+    ? { id: `a${id}`, polyline: encodePolyline(latlngs), resource_state: 3, summary_polyline: summary }
+    : { id: `a${id}`, summary_polyline: summary, resource_state: 2 };
 }
 
 export const STREAM_KEYS = ['time', 'latlng', 'distance', 'altitude', 'heartrate'] as const;

@@ -16,15 +16,15 @@ import {
   type StreamKey,
 } from './strava-data.js';
 import { StravaQuota } from './strava-quota.js';
-import { DATA_TYPES, parseUpload, UploadError } from './upload-parser.js';
-import { UploadQueue } from './upload-queue.js';
+import { DATA_TYPES, parseUpload, UploadError, type ParsedActivity } from './upload-parser.js';
+import { UploadQueue, type UploadRecord } from './upload-queue.js';
 
 export const stravaError = (status: number, detail?: { resource: string; field: string; code: string }) => {
   const message: Record<number, string> = {
     400: 'Bad Request',
     401: 'Authorization Error',
     403: 'Forbidden',
-    404: 'Resource Not Found',
+    404: 'Record Not Found',
     429: 'Rate Limit Exceeded',
     500: 'Error',
     503: 'Service Unavailable',
@@ -33,10 +33,23 @@ export const stravaError = (status: number, detail?: { resource: string; field: 
     detail ??
     (status === 401
       ? { resource: 'Athlete', field: 'access_token', code: 'invalid' }
-      : status === 429
-        ? { resource: 'Application', field: 'rate limit', code: 'exceeded' }
-        : undefined);
+      : status === 404
+        ? { resource: 'resource', field: 'path', code: 'invalid' }
+        : status === 429
+          ? { resource: 'Application', field: 'rate limit', code: 'exceeded' }
+          : undefined);
   return { message: message[status] ?? 'Error', errors: errors ? [errors] : [] };
+};
+
+const COUNTRIES: Record<string, string> = {
+  Berlin: 'Germany',
+  'New York': 'United States',
+  'San Francisco': 'United States',
+  Tokyo: 'Japan',
+  Sydney: 'Australia',
+  Bengaluru: 'India',
+  'São Paulo': 'Brazil',
+  London: 'United Kingdom',
 };
 
 export interface StravaAthlete {
@@ -78,8 +91,9 @@ export class StravaSimulator extends SimServer {
       '/oauth/authorize',
       ...this.endpoint('oauth.authorize', (req, res) => this.authorize(req, res)),
     );
+    // '/api/v3/oauth/token' is the path Strava's refresh documentation names; both work
     this.app.post(
-      '/oauth/token',
+      ['/oauth/token', '/api/v3/oauth/token'],
       form,
       json,
       ...this.endpoint('oauth.token', (req, res) => this.token(req, res)),
@@ -205,8 +219,8 @@ export class StravaSimulator extends SimServer {
       firstname: a.data.id.charAt(0).toUpperCase() + a.data.id.slice(1),
       lastname: 'Simulated',
       city: a.data.home.city,
-      country: null,
-      sex: null,
+      country: COUNTRIES[a.data.home.city] ?? 'United States',
+      sex: hashSeed('sex', a.data.seed) % 2 === 0 ? 'F' : 'M',
       premium: false,
       summit: false,
       created_at: a.data.historyStart.toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -238,7 +252,11 @@ export class StravaSimulator extends SimServer {
   }
 
   private token(req: Request, res: Response) {
-    const body = (req.body ?? {}) as Record<string, string | undefined>;
+    // Strava reads the parameters from the query string too (strava-v3 and others send them there)
+    const body = {
+      ...(req.query as Record<string, string | undefined>),
+      ...((req.body ?? {}) as Record<string, string | undefined>),
+    };
     if (!this.oauth.checkClient(body.client_id, body.client_secret, this.settings.acceptAnyClient)) {
       return void res
         .status(401)
@@ -293,7 +311,7 @@ export class StravaSimulator extends SimServer {
       const granted =
         scopes.includes(scope) ||
         (scope === 'activity:read_all' && scopes.includes('activity:read')) ||
-        scope === 'read';
+        (scope === 'read' && (scopes.includes('read_all') || scopes.includes('profile:read_all')));
       if (!granted) {
         return void res.status(401).json(
           stravaError(401, {
@@ -485,11 +503,7 @@ export class StravaSimulator extends SimServer {
   }
 
   /** Processing done: a duplicate (same external_id, or same start time) or a new activity. */
-  private finishUpload(
-    athleteId: number,
-    parsed: NonNullable<Parameters<UploadQueue['create']>[1]['parsed']>,
-    upload: Parameters<UploadQueue['create']>[1],
-  ) {
+  private finishUpload(athleteId: number, parsed: ParsedActivity, upload: UploadRecord) {
     const athlete = this.byAthleteId.get(athleteId)!;
     const existing = [...athlete.activities.values()];
     const byExternal = existing.find((a) => a.externalId === upload.externalId);
@@ -512,7 +526,7 @@ export class StravaSimulator extends SimServer {
       id,
       athleteId,
       externalId: upload.externalId,
-      uploadId: null,
+      uploadId: upload.id,
       name: upload.name ?? `${part} ${parsed.sportType}`,
       sportType: parsed.sportType,
       start: parsed.start,

@@ -3,6 +3,7 @@ import { Decoder, Stream } from '@garmin/fitsdk';
 import { XMLParser } from 'fast-xml-parser';
 import { parseTcx, TcxError } from '../../common/formats/tcx.js';
 import type { SimTrackPoint } from '../data/track.js';
+import { haversineMeters } from './polyline.js';
 
 /** What the simulator reads out of an uploaded activity file. */
 export interface ParsedActivity {
@@ -172,7 +173,7 @@ function parseGpx(xml: string): ParsedActivity {
     throw new UploadError('Improperly formatted data.');
   }
   const trk = doc.gpx?.trk?.[0];
-  const points: SimTrackPoint[] = (trk?.trkseg ?? []).flatMap((seg) =>
+  const raw: SimTrackPoint[] = (trk?.trkseg ?? []).flatMap((seg) =>
     (seg.trkpt ?? []).map((p) => ({
       time: new Date(p.time),
       lat: Number(p['@lat']),
@@ -181,8 +182,18 @@ function parseGpx(xml: string): ParsedActivity {
       heartRate: Number(p.extensions?.TrackPointExtension?.hr ?? 0),
     })),
   );
-  if (points.length === 0 || points.some((p) => Number.isNaN(p.time.getTime())))
+  if (raw.length === 0 || raw.some((p) => Number.isNaN(p.time.getTime())))
     throw new UploadError('Improperly formatted data.');
+  // GPX carries no distance: Strava derives it from the positions
+  let distance = 0;
+  const points = raw.map((p, i) => {
+    if (i > 0)
+      distance += haversineMeters(
+        raw[i - 1] as { lat: number; lng: number },
+        p as { lat: number; lng: number },
+      );
+    return { ...p, distance: Math.round(distance * 10) / 10 };
+  });
   const elapsed = Math.round((points.at(-1)!.time.getTime() - points[0].time.getTime()) / 1000);
   const type = String(trk?.type ?? '').toLowerCase();
   return {
@@ -197,7 +208,7 @@ function parseGpx(xml: string): ParsedActivity {
     start: points[0].time,
     elapsedSeconds: elapsed,
     movingSeconds: elapsed,
-    distanceMeters: 0,
+    distanceMeters: Math.round(distance * 10) / 10,
     calories: 0,
     points,
     deviceName: null,

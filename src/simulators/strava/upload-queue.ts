@@ -23,7 +23,7 @@ export interface UploadRecord extends UploadRequest {
 type Finish = (
   athleteId: number,
   parsed: ParsedActivity,
-  upload: UploadRequest,
+  upload: UploadRecord,
 ) => { activityId?: number; error?: string };
 
 /**

@@ -1,5 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  Equals,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsUUID,
+  Max,
+  Min,
+} from 'class-validator';
 import { PageQueryDto } from '../../../common/http/page-query.dto.js';
 import { DEAD_LETTER_QUEUES } from '../../../jobs/job-names.js';
 
@@ -10,25 +21,25 @@ export class QueueDto {
   @ApiProperty({ type: String, nullable: true, example: 'chunk.dead' })
   deadLetter!: string | null;
 
-  @ApiProperty({ description: 'Queued and due now' })
+  @ApiProperty({ example: 3, description: 'Queued and due now' })
   ready!: number;
 
-  @ApiProperty({ description: 'Queued for later (backoff, rate-limit reschedules)' })
+  @ApiProperty({ example: 1, description: 'Queued for later (backoff, rate-limit reschedules)' })
   deferred!: number;
 
-  @ApiProperty({ description: 'Failed attempts waiting for their retry' })
+  @ApiProperty({ example: 0, description: 'Failed attempts waiting for their retry' })
   retry!: number;
 
-  @ApiProperty()
+  @ApiProperty({ example: 8 })
   active!: number;
 
-  @ApiProperty()
+  @ApiProperty({ example: 0 })
   failed!: number;
 
-  @ApiProperty({ description: 'Completed and still retained' })
+  @ApiProperty({ example: 412, description: 'Completed and still retained' })
   completed!: number;
 
-  @ApiProperty()
+  @ApiProperty({ example: 0 })
   cancelled!: number;
 }
 
@@ -38,13 +49,14 @@ export class QueueListDto {
 }
 
 export class DeadLetterChunkDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '3c1d7e0a-58f4-4b8e-9a0d-2e6f4b7c9d10', format: 'uuid' })
   chunkId!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '6179a1ec-9d9c-45dc-ac8d-05a45ecce1fa', format: 'uuid' })
   orchestrationId!: string;
 
   @ApiProperty({
+    example: 'FAILED',
     type: String,
     nullable: true,
     description: 'The chunk’s status now (FAILED until redriven)',
@@ -53,7 +65,7 @@ export class DeadLetterChunkDto {
 }
 
 export class DeadLetterDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '7d3e1f20-4a5b-4c6d-8e9f-0a1b2c3d4e5f', format: 'uuid' })
   id!: string;
 
   @ApiProperty({ example: 'chunk.dead' })
@@ -62,22 +74,33 @@ export class DeadLetterDto {
   @ApiProperty({ type: String, nullable: true, example: 'chunk.process' })
   sourceQueue!: string | null;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ example: '1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b', type: String, nullable: true })
   sourceJobId!: string | null;
 
-  @ApiProperty({ description: 'State of the dead-letter job (completed once handled)' })
+  @ApiProperty({ example: 'completed', description: 'State of the dead-letter job (completed once handled)' })
   state!: string;
 
-  @ApiProperty({ type: Object, nullable: true, description: 'The last error of the job that died' })
+  @ApiProperty({
+    example: { code: 'PROVIDER_UNAVAILABLE', message: 'Strava answered 503' },
+    type: Object,
+    nullable: true,
+    description: 'The last error of the job that died',
+  })
   error!: { code?: string; message?: string } | null;
 
-  @ApiProperty({ type: Object })
+  @ApiProperty({
+    example: {
+      chunkId: '3c1d7e0a-58f4-4b8e-9a0d-2e6f4b7c9d10',
+      orchestrationId: '6179a1ec-9d9c-45dc-ac8d-05a45ecce1fa',
+    },
+    type: Object,
+  })
   data!: Record<string, unknown>;
 
   @ApiProperty({ type: DeadLetterChunkDto, nullable: true })
   chunk!: DeadLetterChunkDto | null;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-12-02T03:32:41.120Z', format: 'date-time' })
   createdAt!: string;
 }
 
@@ -85,31 +108,54 @@ export class DeadLetterListDto {
   @ApiProperty({ type: [DeadLetterDto] })
   items!: DeadLetterDto[];
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ example: null, type: String, nullable: true })
   nextCursor!: string | null;
 }
 
 export class DeadLetterQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: DEAD_LETTER_QUEUES })
+  @ApiPropertyOptional({ example: 'chunk.dead', enum: DEAD_LETTER_QUEUES })
   @IsOptional()
   @IsIn(DEAD_LETTER_QUEUES)
   queue?: string;
 }
 
+/**
+ * What to redrive, stated explicitly: `ids`, a `queue`, or `all: true` (every dead-letter queue).
+ * No body, or `{}`, is 422: a mis-sent request must not mean "everything".
+ */
 export class RedriveDto {
-  @ApiPropertyOptional({ enum: DEAD_LETTER_QUEUES, description: 'Default: every dead-letter queue' })
+  @ApiPropertyOptional({
+    example: true,
+    enum: [true],
+    description:
+      'Redrive every dead-letter queue (up to `limit` each); cannot be combined with `queue` or `ids`',
+  })
+  @IsOptional()
+  @Equals(true, { message: 'all must be true when given' })
+  all?: true;
+
+  @ApiPropertyOptional({
+    example: 'chunk.dead',
+    enum: DEAD_LETTER_QUEUES,
+    description: 'Only this dead-letter queue',
+  })
   @IsOptional()
   @IsIn(DEAD_LETTER_QUEUES)
   queue?: string;
 
-  @ApiPropertyOptional({ type: [String], description: 'Only these dead-letter job ids' })
+  @ApiPropertyOptional({
+    example: ['7d3e1f20-4a5b-4c6d-8e9f-0a1b2c3d4e5f'],
+    type: [String],
+    description: 'Only these dead-letter job ids',
+  })
   @IsOptional()
   @IsArray()
+  @ArrayMinSize(1)
   @ArrayMaxSize(1000)
   @IsUUID('all', { each: true })
   ids?: string[];
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @ApiPropertyOptional({ example: 100, minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -118,9 +164,9 @@ export class RedriveDto {
 }
 
 export class RedriveResultDto {
-  @ApiProperty({ description: 'Jobs sent back to run' })
+  @ApiProperty({ example: 1, description: 'Jobs sent back to run' })
   redriven!: number;
 
-  @ApiProperty({ description: 'Dead letters left in place (their sync is paused or cancelled)' })
+  @ApiProperty({ example: 0, description: 'Dead letters left in place (their sync is paused or cancelled)' })
   skipped!: number;
 }

@@ -2,12 +2,20 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsISO8601, IsOptional } from 'class-validator';
 
 export class SummaryQueryDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'Start (inclusive); default 28 days before `to`' })
+  @ApiPropertyOptional({
+    example: '2026-11-04T00:00:00.000Z',
+    format: 'date-time',
+    description: 'Start (inclusive); default 28 days before `to`',
+  })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'from must be an RFC 3339 timestamp' })
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'End (exclusive); default now' })
+  @ApiPropertyOptional({
+    example: '2026-12-02T00:00:00.000Z',
+    format: 'date-time',
+    description: 'End (exclusive); default now',
+  })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'to must be an RFC 3339 timestamp' })
   to?: string;
@@ -17,43 +25,46 @@ export class WeekCountDto {
   @ApiProperty({ example: '2026-11-16', description: 'Monday of the ISO week (UTC)' })
   weekStart!: string;
 
-  @ApiProperty()
+  @ApiProperty({ example: 1312 })
   count!: number;
 }
 
 export class OutcomesDto {
-  @ApiProperty() completed!: number;
-  @ApiProperty() completedWithErrors!: number;
-  @ApiProperty() failed!: number;
+  @ApiProperty({ example: 5120 }) completed!: number;
+  @ApiProperty({ example: 61 }) completedWithErrors!: number;
+  @ApiProperty({ example: 9 }) failed!: number;
 }
 
 export class CompletionTimeDto {
-  @ApiProperty({ description: 'Finished 1-year syncs in the window' })
+  @ApiProperty({ example: 3904, description: 'Finished 1-year syncs in the window' })
   count!: number;
 
-  @ApiProperty({ type: Number, nullable: true })
+  @ApiProperty({ example: 2710, type: Number, nullable: true })
   p50Seconds!: number | null;
 
-  @ApiProperty({ type: Number, nullable: true })
+  @ApiProperty({ example: 9140, type: Number, nullable: true })
   p90Seconds!: number | null;
 }
 
 export class UpsellDto {
-  @ApiProperty({ description: 'Users shown the Pro upsell in the window' })
+  @ApiProperty({ example: 8410, description: 'Users shown the Pro upsell in the window' })
   usersShown!: number;
 
-  @ApiProperty({ description: 'Of those, users granted Pro after first seeing it' })
+  @ApiProperty({ example: 652, description: 'Of those, users granted Pro after first seeing it' })
   usersConverted!: number;
 
-  @ApiProperty({ type: Number, nullable: true })
+  @ApiProperty({ example: 0.0775, type: Number, nullable: true })
   conversionRate!: number | null;
 }
 
 export class AnalyticsSummaryDto {
-  @ApiProperty({ format: 'date-time' }) from!: string;
-  @ApiProperty({ format: 'date-time' }) to!: string;
+  @ApiProperty({ example: '2026-11-04T00:00:00.000Z', format: 'date-time' }) from!: string;
+  @ApiProperty({ example: '2026-12-02T00:00:00.000Z', format: 'date-time' }) to!: string;
 
-  @ApiProperty({ description: 'Historical syncs requested in the window (PRD: > 1,000 a week)' })
+  @ApiProperty({
+    example: 5248,
+    description: 'Historical syncs requested in the window (PRD: > 1,000 a week)',
+  })
   syncsInitiated!: number;
 
   @ApiProperty({ type: [WeekCountDto] })
@@ -66,6 +77,7 @@ export class AnalyticsSummaryDto {
   outcomes!: OutcomesDto;
 
   @ApiProperty({
+    example: 0.9865,
     type: Number,
     nullable: true,
     description: 'completed / (completed + completedWithErrors + failed) (PRD: > 98 %)',

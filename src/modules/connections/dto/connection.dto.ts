@@ -16,11 +16,14 @@ import type { ProviderName } from '../../../database/schema.js';
 export const PROVIDER_NAMES: ProviderName[] = ['fitbit', 'strava'];
 
 export class ProviderGrantDto {
-  @ApiProperty({ enum: PROVIDER_NAMES })
+  @ApiProperty({ example: 'fitbit', enum: PROVIDER_NAMES })
   @IsIn(PROVIDER_NAMES, { message: `provider must be one of ${PROVIDER_NAMES.join(', ')}` })
   provider!: ProviderName;
 
-  @ApiProperty({ description: 'The code the provider’s OAuth redirect carried' })
+  @ApiProperty({
+    example: 'ya29.c_njYSoKwWsJtM4rtrh3rZadFOCgyLRcxr',
+    description: 'The code the provider’s OAuth redirect carried',
+  })
   @IsString()
   @Length(1, 2048)
   authorizationCode!: string;
@@ -34,6 +37,15 @@ export class ProviderGrantDto {
     { message: 'redirectUri must be an absolute URL' },
   )
   redirectUri!: string;
+
+  @ApiProperty({
+    example: 'Zq3v0bW1c2x8RkN4yTgH7pLmA9eJ5sUoQdVfXiCt6Ow',
+    description:
+      'The `state` that `authorize-url` issued for this consent (single use, bound to the caller, the provider and the redirectUri)',
+  })
+  @IsString()
+  @Length(1, 512)
+  state!: string;
 }
 
 export class CreateConnectionDto {
@@ -61,20 +73,38 @@ export class CreateConnectionDto {
 }
 
 export class ConnectionSideDto {
-  @ApiProperty({ enum: PROVIDER_NAMES })
+  @ApiProperty({ example: 'fitbit', enum: PROVIDER_NAMES })
   provider!: ProviderName;
 
-  @ApiProperty({ description: 'The account’s id at the provider' })
+  @ApiProperty({ example: 'c20e27323ee6d64a', description: 'The account’s id at the provider' })
   externalUserId!: string;
 }
 
+export class ReauthDto {
+  @ApiProperty({
+    example: 'strava',
+    enum: PROVIDER_NAMES,
+    description: 'The provider whose grant must be renewed',
+  })
+  provider!: ProviderName;
+
+  @ApiProperty({
+    example: '2026-12-02T03:31:15.542Z',
+    format: 'date-time',
+    description: 'When the grant was found gone',
+  })
+  since!: string;
+}
+
+export class ReauthorizeConnectionDto extends ProviderGrantDto {}
+
 export class InitialSyncDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '06c368df-af27-461d-8e10-1587fb11d4ee', format: 'uuid' })
   orchestrationId!: string;
 }
 
 export class ConnectionDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'bec49b8f-2e03-4f23-bdbf-59a1e31adca1', format: 'uuid' })
   id!: string;
 
   @ApiProperty({ type: ConnectionSideDto })
@@ -86,10 +116,18 @@ export class ConnectionDto {
   @ApiProperty({ example: 'Europe/Berlin' })
   timezone!: string;
 
-  @ApiProperty({ enum: ['ACTIVE'] })
-  status!: string;
+  @ApiProperty({
+    example: 'ACTIVE',
+    enum: ['ACTIVE', 'REAUTH_REQUIRED'],
+    description:
+      'REAUTH_REQUIRED when a provider answered that one of its grants is gone (revoked at the provider): its syncs are PAUSED until POST /v1/connections/{id}/reauthorize',
+  })
+  status!: 'ACTIVE' | 'REAUTH_REQUIRED';
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiPropertyOptional({ type: ReauthDto, description: 'Present when status is REAUTH_REQUIRED' })
+  reauth?: ReauthDto;
+
+  @ApiProperty({ example: '2026-12-02T03:31:15.542Z', format: 'date-time' })
   createdAt!: string;
 
   @ApiProperty({
@@ -104,30 +142,40 @@ export class ConnectionListDto {
   @ApiProperty({ type: [ConnectionDto] })
   items!: ConnectionDto[];
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ example: null, type: String, nullable: true })
   nextCursor!: string | null;
 }
 
 export class ListConnectionsQueryDto extends PageQueryDto {}
 
 export class AuthorizeUrlQueryDto {
-  @ApiProperty({ enum: PROVIDER_NAMES })
+  @ApiProperty({ example: 'fitbit', enum: PROVIDER_NAMES })
   @IsIn(PROVIDER_NAMES, { message: `provider must be one of ${PROVIDER_NAMES.join(', ')}` })
   provider!: ProviderName;
 
-  @ApiProperty({ example: 'https://app.syncwell.test/oauth/callback' })
+  @ApiProperty({
+    example: 'http://127.0.0.1:8765/oauth/callback',
+    description:
+      'Where the provider sends the code: one of the deployment’s allowed redirect URIs (exact match; loopback URIs on any port when allowed), else 422',
+  })
   @IsUrl(
     { require_tld: false, require_protocol: true, protocols: ['http', 'https', 'syncwell'] },
     { message: 'redirectUri must be an absolute URL' },
   )
   redirectUri!: string;
 
-  @ApiProperty({ description: 'Opaque value the redirect carries back (CSRF protection)' })
+  @ApiPropertyOptional({
+    example: 'my-app-state',
+    description:
+      'Ignored (kept for compatibility): the server issues the state. Validated: 1 to 512 characters',
+  })
+  @IsOptional()
   @IsString()
   @Length(1, 512)
-  state!: string;
+  state?: string;
 
   @ApiPropertyOptional({
+    example: 'alice-fitbit',
     description: 'Account hint (selects the simulated account on the local simulators)',
   })
   @IsOptional()
@@ -138,7 +186,23 @@ export class AuthorizeUrlQueryDto {
 
 export class AuthorizeUrlDto {
   @ApiProperty({
+    example:
+      'http://127.0.0.1:4010/o/oauth2/v2/auth?client_id=syncwell-local&redirect_uri=http%3A%2F%2Flocalhost%2Foauth%2Fcallback&response_type=code&scope=...&access_type=offline&prompt=consent&state=3hQ9xv&login_hint=alice-fitbit',
     description: 'Send the user’s browser here; the provider redirects back with `code` and `state`',
   })
   url!: string;
+
+  @ApiProperty({
+    example: 'Zq3v0bW1c2x8RkN4yTgH7pLmA9eJ5sUoQdVfXiCt6Ow',
+    description:
+      'The server’s state for this consent: random, single use, bound to the caller, the provider and the redirectUri. Send it back with the code',
+  })
+  state!: string;
+
+  @ApiProperty({
+    example: '2026-12-02T03:41:15.000Z',
+    format: 'date-time',
+    description: 'The state is redeemable until then',
+  })
+  expiresAt!: string;
 }

@@ -3,11 +3,12 @@ import { IsIn, IsISO8601, IsOptional } from 'class-validator';
 import type { Tier } from '../../../database/schema.js';
 
 export class SetEntitlementDto {
-  @ApiProperty({ enum: ['PRO', 'FREE'] })
+  @ApiProperty({ example: 'PRO', enum: ['PRO', 'FREE'] })
   @IsIn(['PRO', 'FREE'], { message: 'tier must be PRO or FREE' })
   tier!: Tier;
 
   @ApiPropertyOptional({
+    example: '2027-12-31T23:59:59.000Z',
     format: 'date-time',
     description: 'When PRO ends; omitted = no end. Ignored for FREE.',
   })
@@ -17,9 +18,13 @@ export class SetEntitlementDto {
 }
 
 export class EntitlementDto {
-  @ApiProperty({ enum: ['PRO', 'FREE'], description: 'Effective tier: an expired PRO reads FREE' })
+  @ApiProperty({
+    example: 'PRO',
+    enum: ['PRO', 'FREE'],
+    description: 'Effective tier: an expired PRO reads FREE',
+  })
   tier!: Tier;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ example: null, type: String, format: 'date-time', nullable: true })
   expiresAt!: string | null;
 }

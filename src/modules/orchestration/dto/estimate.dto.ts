@@ -4,15 +4,18 @@ export class EstimateWarningDto {
   @ApiProperty({ example: 'PROVIDER_RATE_LIMIT' })
   code!: string;
 
-  @ApiProperty()
+  @ApiProperty({
+    example:
+      "strava's overall request quota, not this service, sets the pace: about 1 min for 471 requests (the work itself needs about 1 min).",
+  })
   message!: string;
 }
 
 export class EstimatedApiCallsDto {
-  @ApiProperty()
+  @ApiProperty({ example: 137 })
   source!: number;
 
-  @ApiProperty()
+  @ApiProperty({ example: 334 })
   destination!: number;
 }
 
@@ -23,13 +26,16 @@ export class EstimateDto {
   @ApiProperty({ example: '2026-11-22' })
   endDate!: string;
 
-  @ApiProperty()
+  @ApiProperty({ example: 12 })
   totalChunks!: number;
 
-  @ApiProperty()
+  @ApiProperty({ example: 76 })
   estimatedSeconds!: number;
 
-  @ApiProperty({ description: 'Records a typical account holds in the range (4 sessions a week)' })
+  @ApiProperty({
+    example: 209,
+    description: 'Records a typical account holds in the range (4 sessions a week)',
+  })
   estimatedRecords!: number;
 
   @ApiProperty({ type: EstimatedApiCallsDto })

@@ -19,50 +19,55 @@ export class ErrorInfoDto {
   @ApiProperty({ example: 'PROVIDER_AUTH_REVOKED' })
   code!: string;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'Strava answered 503 three times; the chunk can be retried' })
   message!: string;
 
-  @ApiProperty({ description: 'Whether retrying (retry-failed) may succeed' })
+  @ApiProperty({ example: true, description: 'Whether retrying (retry-failed) may succeed' })
   retryable!: boolean;
 }
 
 export class RecordCountsDto {
-  @ApiProperty({ description: 'Source records the sync has seen (rows of its import report)' })
+  @ApiProperty({ example: 120, description: 'Source records the sync has seen (rows of its import report)' })
   read!: number;
 
-  @ApiProperty({ description: 'Written to the destination by this sync (IMPORTED)' })
+  @ApiProperty({ example: 80, description: 'Written to the destination by this sync (IMPORTED)' })
   imported!: number;
 
   @ApiProperty({
+    example: 38,
     description:
       'Not written because the destination already had them (SKIPPED_DUPLICATE: a matching workout, or an earlier sync) or they were invalid (SKIPPED_INVALID)',
   })
   skipped!: number;
 
-  @ApiProperty({ description: 'FAILED: the destination refused them, or their last attempt failed' })
+  @ApiProperty({
+    example: 2,
+    description: 'FAILED: the destination refused them, or their last attempt failed',
+  })
   failed!: number;
 }
 
 export class OrchestrationStatusDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '6179a1ec-9d9c-45dc-ac8d-05a45ecce1fa', format: 'uuid' })
   orchestrationId!: string;
 
-  @ApiProperty({ enum: ORCHESTRATION_STATUSES })
+  @ApiProperty({ example: 'IN_PROGRESS', enum: ORCHESTRATION_STATUSES })
   status!: OrchestrationStatus;
 
-  @ApiProperty()
+  @ApiProperty({ example: 12 })
   totalChunks!: number;
 
-  @ApiProperty()
+  @ApiProperty({ example: 5 })
   completedChunks!: number;
 
-  @ApiProperty()
+  @ApiProperty({ example: 0 })
   failedChunks!: number;
 
-  @ApiProperty({ description: '(completed + failed) / total, in percent, one decimal' })
+  @ApiProperty({ example: 41.7, description: '(completed + failed) / total, in percent, one decimal' })
   progressPercent!: number;
 
   @ApiProperty({
+    example: 44,
     type: Number,
     nullable: true,
     description: 'ETA from this sync’s observed pace, else the estimate; 0 when ended, null while paused',
@@ -70,6 +75,7 @@ export class OrchestrationStatusDto {
   estimatedSecondsRemaining!: number | null;
 
   @ApiProperty({
+    example: null,
     type: String,
     format: 'date-time',
     nullable: true,
@@ -78,36 +84,48 @@ export class OrchestrationStatusDto {
   estimatedCompletionAt!: string | null;
 
   @ApiProperty({
+    example: { read: 120, imported: 80, skipped: 38, failed: 2 },
     type: RecordCountsDto,
     description:
       'Counts of the import report (GET .../records): read = imported + skipped + failed + pending',
   })
   records!: RecordCountsDto;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-12-02T03:31:48.514Z', format: 'date-time' })
   updatedAt!: string;
 }
 
 export class OrchestrationDto extends OrchestrationStatusDto {
-  @ApiProperty()
+  @ApiProperty({
+    example: null,
+    enum: ['USER', 'REAUTH_REQUIRED'],
+    nullable: true,
+    type: String,
+    description:
+      'Why a PAUSED sync is paused: USER (pause route) or REAUTH_REQUIRED (a provider grant was revoked; reconnect with POST /v1/connections/{id}/reauthorize and it resumes); null otherwise',
+  })
+  pauseReason!: 'USER' | 'REAUTH_REQUIRED' | null;
+
+  @ApiProperty({ example: 'alice' })
   userId!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'bec49b8f-2e03-4f23-bdbf-59a1e31adca1', format: 'uuid' })
   connectionId!: string;
 
-  @ApiProperty({ enum: ['HISTORICAL', 'INITIAL_7_DAY'] })
+  @ApiProperty({ example: 'HISTORICAL', enum: ['HISTORICAL', 'INITIAL_7_DAY'] })
   kind!: string;
 
-  @ApiProperty({ enum: ['fitbit', 'strava'] })
+  @ApiProperty({ example: 'fitbit', enum: ['fitbit', 'strava'] })
   source!: string;
 
-  @ApiProperty({ enum: ['fitbit', 'strava'] })
+  @ApiProperty({ example: 'strava', enum: ['fitbit', 'strava'] })
   destination!: string;
 
   @ApiProperty({ example: '2025-11-23' })
   startDate!: string;
 
   @ApiProperty({
+    example: 'SKIP',
     enum: ['SKIP', 'IMPORT'],
     description:
       'SKIP: workouts the destination already holds are not written again; IMPORT: all are written',
@@ -118,16 +136,17 @@ export class OrchestrationDto extends OrchestrationStatusDto {
   endDate!: string;
 
   @ApiProperty({
+    example: null,
     type: ErrorInfoDto,
     nullable: true,
     description: 'Why the sync failed as a whole (fatal errors)',
   })
   lastError!: ErrorInfoDto | null;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-12-02T03:31:16.023Z', format: 'date-time' })
   createdAt!: string;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ example: null, type: String, format: 'date-time', nullable: true })
   completedAt!: string | null;
 }
 
@@ -135,15 +154,15 @@ export class OrchestrationListDto {
   @ApiProperty({ type: [OrchestrationDto] })
   items!: OrchestrationDto[];
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ example: null, type: String, nullable: true })
   nextCursor!: string | null;
 }
 
 export class ChunkDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '3c1d7e0a-58f4-4b8e-9a0d-2e6f4b7c9d10', format: 'uuid' })
   chunkId!: string;
 
-  @ApiProperty()
+  @ApiProperty({ example: 0 })
   index!: number;
 
   @ApiProperty({ example: '2025-11-23' })
@@ -152,28 +171,32 @@ export class ChunkDto {
   @ApiProperty({ example: '2025-12-22' })
   chunkEndDate!: string;
 
-  @ApiProperty({ enum: CHUNK_STATUSES })
+  @ApiProperty({ example: 'COMPLETED', enum: CHUNK_STATUSES })
   status!: ChunkStatus;
 
-  @ApiProperty({ description: 'Runs started (rate-limit reschedules are not counted)' })
+  @ApiProperty({ example: 1, description: 'Runs started (rate-limit reschedules are not counted)' })
   attempts!: number;
 
-  @ApiProperty({ description: 'Source records this chunk has seen (its rows in the import report)' })
+  @ApiProperty({
+    example: 17,
+    description: 'Source records this chunk has seen (its rows in the import report)',
+  })
   recordsRead!: number;
 
-  @ApiProperty({ description: 'Written to the destination by this sync (IMPORTED rows)' })
+  @ApiProperty({ example: 12, description: 'Written to the destination by this sync (IMPORTED rows)' })
   recordsWritten!: number;
 
   @ApiProperty({
+    example: 5,
     description:
       'Not written: already at the destination (a matching workout, or written by an earlier sync) or invalid (SKIPPED_DUPLICATE and SKIPPED_INVALID rows). A record already at the destination is never counted as written.',
   })
   recordsSkipped!: number;
 
-  @ApiProperty({ type: ErrorInfoDto, nullable: true })
+  @ApiProperty({ example: null, type: ErrorInfoDto, nullable: true })
   lastError!: ErrorInfoDto | null;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-12-02T03:31:22.871Z', format: 'date-time' })
   updatedAt!: string;
 }
 
@@ -181,7 +204,12 @@ export class ChunkListDto {
   @ApiProperty({ type: [ChunkDto] })
   items!: ChunkDto[];
 
-  @ApiProperty({ type: String, nullable: true, description: 'Set when `limit` cut the list short' })
+  @ApiProperty({
+    example: null,
+    type: String,
+    nullable: true,
+    description: 'Set when `limit` cut the list short',
+  })
   nextCursor!: string | null;
 }
 
@@ -189,24 +217,29 @@ export class RetryFailedResponseDto {
   @ApiProperty({ type: OrchestrationDto })
   orchestration!: OrchestrationDto;
 
-  @ApiProperty({ description: 'How many FAILED chunks were queued again' })
+  @ApiProperty({ example: 2, description: 'How many FAILED chunks were queued again' })
   retriedChunks!: number;
 }
 
 export class ListOrchestrationsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ORCHESTRATION_STATUSES })
+  @ApiPropertyOptional({ example: 'COMPLETED', enum: ORCHESTRATION_STATUSES })
   @IsOptional()
   @IsIn(ORCHESTRATION_STATUSES, { message: `status must be one of ${ORCHESTRATION_STATUSES.join(', ')}` })
   status?: OrchestrationStatus;
 }
 
 export class ListChunksQueryDto {
-  @ApiPropertyOptional({ enum: CHUNK_STATUSES })
+  @ApiPropertyOptional({ example: 'FAILED', enum: CHUNK_STATUSES })
   @IsOptional()
   @IsIn(CHUNK_STATUSES, { message: `status must be one of ${CHUNK_STATUSES.join(', ')}` })
   status?: ChunkStatus;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 120, description: 'Default: every chunk (at most 120)' })
+  @ApiPropertyOptional({
+    example: 12,
+    minimum: 1,
+    maximum: 120,
+    description: 'Default: every chunk (at most 120)',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be an integer from 1 to 120' })

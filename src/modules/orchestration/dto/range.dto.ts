@@ -9,6 +9,7 @@ export type UserPreset = (typeof USER_PRESETS)[number];
 
 export class RangeDto {
   @ApiProperty({
+    example: 'LAST_YEAR',
     enum: USER_PRESETS,
     description: 'LAST_30_DAYS, LAST_YEAR, ALL_TIME (capped at 10 years), or CUSTOM',
   })
@@ -41,6 +42,7 @@ export class CreateHistoricalSyncDto {
   range!: RangeDto;
 
   @ApiPropertyOptional({
+    example: 'SKIP',
     enum: DUPLICATE_POLICIES,
     default: 'SKIP',
     description:
@@ -52,7 +54,7 @@ export class CreateHistoricalSyncDto {
 }
 
 export class EstimateQueryDto {
-  @ApiProperty({ enum: USER_PRESETS })
+  @ApiProperty({ example: 'LAST_YEAR', enum: USER_PRESETS })
   @IsIn(USER_PRESETS, { message: `preset must be one of ${USER_PRESETS.join(', ')}` })
   preset!: UserPreset;
 

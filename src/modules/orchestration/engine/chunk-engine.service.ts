@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { AppConfig } from '../../../config/app-config.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB, ErrorInfo, Orchestration } from '../../../database/schema.js';
 import { AnalyticsService } from '../../analytics/analytics.service.js';
 import { ChunkQueue } from '../../chunks/chunk-queue.service.js';
 import { ChunksRepository, type ChunkContextRow } from '../../chunks/chunks.repository.js';
-import type { RateLimitedError } from '../../chunks/chunk-errors.js';
 import type { ChunkCounts } from '../../chunks/sync-connector.js';
 import { OrchestrationRepository } from '../orchestration.repository.js';
+import { retryTransaction } from '../../../database/database-errors.js';
+import { ReauthService } from '../reauth.service.js';
+import type { ChunkOutcome } from './chunk-outcome.js';
 import { CompletionService } from './completion.service.js';
 import { EngineMetrics } from './engine.metrics.js';
 
@@ -51,6 +53,7 @@ export class ChunkEngine {
     private readonly completion: CompletionService,
     private readonly analytics: AnalyticsService,
     private readonly metrics: EngineMetrics,
+    private readonly reauth: ReauthService,
   ) {}
 
   /**
@@ -61,7 +64,7 @@ export class ChunkEngine {
    * the check under the user's lock makes the limit exact when fetches race.
    */
   async start(chunkId: string, jobId: string): Promise<StartOutcome> {
-    return this.db.transaction().execute(async (trx): Promise<StartOutcome> => {
+    return this.transaction(async (trx): Promise<StartOutcome> => {
       const context = await this.chunks.lockContext(trx, chunkId);
       if (!context || context.job_id !== jobId) return { kind: 'skip' }; // superseded by a newer job
       if (!RUNNABLE_CHUNK.includes(context.status)) return { kind: 'skip' }; // settled: counts nothing
@@ -99,7 +102,7 @@ export class ChunkEngine {
     result: ChunkCounts,
     seconds: number,
   ): Promise<void> {
-    const finished = await this.db.transaction().execute(async (trx) => {
+    const finished = await this.transaction(async (trx) => {
       await this.orchestrations.lock(trx, context.orchestration_id);
       const run = await this.chunks.completeRun(trx, context.id, jobId, context.orchestration_id, result);
       if (!run) return { counted: false as const };
@@ -149,20 +152,77 @@ export class ChunkEngine {
     context: ChunkContextRow,
     jobId: string,
     retryCount: number,
-    error: RateLimitedError,
+    outcome: Extract<ChunkOutcome, { kind: 'reschedule' }>,
   ): Promise<void> {
     const startAfter = new Date(
-      Math.max(error.retryAt.getTime(), Date.now()) + Math.floor(Math.random() * 500),
+      Math.max(outcome.retryAt.getTime(), Date.now()) + Math.floor(Math.random() * 500),
     );
     if (
       await this.requeue(context, jobId, retryCount, startAfter, {
-        error: error.toInfo(),
+        error: outcome.error,
         giveBackAttempt: true,
       })
     ) {
       this.metrics.chunk('rescheduled');
-      this.metrics.rateLimited(error.provider);
+      this.metrics.rateLimited(outcome.provider);
     }
+  }
+
+  /**
+   * A transient fault (provider outage, the database away): a new job after a backoff that grows
+   * with the outage (a quarter of its length so far, 2 s to 5 min, jittered, or the provider's
+   * Retry-After), the attempt given back. False once the outage is longer than the configured
+   * bound: the caller then lets the attempt count.
+   */
+  async waitOut(
+    context: ChunkContextRow,
+    jobId: string,
+    retryCount: number,
+    outcome: Extract<ChunkOutcome, { kind: 'wait' }>,
+  ): Promise<boolean> {
+    const now = Date.now();
+    const since = context.transient_since ?? new Date(now);
+    if (now - since.getTime() > this.config.providers.outageMaxMs) return false;
+    const backoff = Math.min(300_000, Math.max(2_000, (now - since.getTime()) / 4));
+    const at = Math.max(now + backoff * (0.5 + Math.random() / 2), outcome.retryAt?.getTime() ?? 0);
+    if (
+      await this.requeue(context, jobId, retryCount, new Date(at), {
+        error: outcome.error,
+        giveBackAttempt: true,
+        transientSince: since,
+      })
+    )
+      this.metrics.chunk('waited');
+    return true;
+  }
+
+  /**
+   * The user's grant is gone: the chunk goes back to PENDING without a job (no attempt used) and
+   * every sync depending on the account pauses for REAUTH_REQUIRED (with one N-07), in one
+   * transaction. Reauthorizing the connection resumes them.
+   */
+  async pauseForRevokedGrant(
+    context: ChunkContextRow,
+    jobId: string,
+    outcome: Extract<ChunkOutcome, { kind: 'reauth' }>,
+  ): Promise<void> {
+    const accountId =
+      outcome.accountId ??
+      (outcome.provider === context.source_provider
+        ? context.source_account_id
+        : context.destination_account_id);
+    const paused = await this.transaction(async (trx) => {
+      await this.orchestrations.lock(trx, context.orchestration_id);
+      await this.chunks.release(trx, context.id, jobId, {
+        error: outcome.error,
+        giveBackAttempt: true,
+        detach: true,
+        transientSince: null,
+      });
+      return accountId ? this.reauth.pauseForRevokedAccount(trx, accountId) : [];
+    });
+    this.reauth.invalidate(paused);
+    this.metrics.chunk('paused');
   }
 
   /** The user's concurrency slots are full: the chunk waits a moment in a new job (no attempt used). */
@@ -177,10 +237,10 @@ export class ChunkEngine {
     jobId: string,
     retryCount: number,
     startAfter: Date,
-    change: { error?: ErrorInfo; giveBackAttempt?: boolean },
+    change: { error?: ErrorInfo; giveBackAttempt?: boolean; transientSince?: Date | null },
   ): Promise<boolean> {
     const newJobId = randomUUID();
-    return this.db.transaction().execute(async (trx) => {
+    return this.transaction(async (trx) => {
       const released = await this.chunks.release(trx, context.id, jobId, { ...change, newJobId });
       if (!released) return false;
       await this.queue.enqueue(trx, orchestrationRef(context), [{ ...context, job_id: newJobId }], {
@@ -201,7 +261,7 @@ export class ChunkEngine {
     jobId: string | null,
     error: ErrorInfo,
   ): Promise<boolean> {
-    const outcome = await this.db.transaction().execute(async (trx) => {
+    const outcome = await this.transaction(async (trx) => {
       await this.orchestrations.lock(trx, orchestrationId);
       const chunk = await this.chunks.fail(trx, chunkId, jobId, error);
       if (!chunk) return undefined;
@@ -223,11 +283,14 @@ export class ChunkEngine {
     return true;
   }
 
-  /** A fatal error (revoked authorization): this and every unfinished chunk fail, the sync ends FAILED. */
+  /**
+   * A fatal error (the provider account is gone, or the grant lacks a permission): this and every
+   * unfinished chunk fail, the sync ends FAILED.
+   */
   async failFatally(context: ChunkContextRow, jobId: string, error: ErrorInfo): Promise<void> {
-    const final = await this.db.transaction().execute(async (trx) => {
+    const { final, failed } = await this.transaction(async (trx) => {
       const o = await this.orchestrations.lock(trx, context.orchestration_id);
-      if (!o) return undefined;
+      if (!o) return { final: undefined, failed: 0 };
       const failed = await this.chunks.failUnfinished(trx, o.id, error);
       if (failed > 0) await this.orchestrations.addToCounters(trx, o.id, { failed });
       await this.analytics.record(
@@ -239,10 +302,15 @@ export class ChunkEngine {
         },
         trx,
       );
-      return this.completion.failNow(trx, o.id, error);
+      return { final: await this.completion.failNow(trx, o.id, error), failed };
     });
     this.logger.warn(`orchestration ${context.orchestration_id} failed: ${error.code} ${error.message}`);
-    this.metrics.chunk('failed');
+    this.metrics.chunk('failed', undefined, failed);
     this.metrics.completed(final);
+  }
+
+  /** One transaction, run again after a deadlock or serialization failure (never a chunk failure). */
+  private transaction<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    return retryTransaction(() => this.db.transaction().execute(work));
   }
 }

@@ -5,14 +5,11 @@ import { DeadLetterError } from '../../../jobs/job-errors.js';
 import { JobName, type ChunkJobData } from '../../../jobs/job-names.js';
 import { OnJob } from '../../../jobs/on-job.decorator.js';
 import { ChunksRepository, type ChunkContextRow } from '../../chunks/chunks.repository.js';
-import {
-  FatalSyncError,
-  PermanentChunkError,
-  RateLimitedError,
-  toErrorInfo,
-} from '../../chunks/chunk-errors.js';
 import { SYNC_CONNECTOR, type SyncConnector } from '../../chunks/sync-connector.js';
+import { ProviderMetrics } from '../../providers/http/provider-metrics.js';
+import { ProviderError } from '../../providers/provider-errors.js';
 import { ChunkEngine } from './chunk-engine.service.js';
+import { chunkOutcomeOf } from './chunk-outcome.js';
 
 /**
  * The chunk queue's handler (PRD §31.4): run one month of one sync, then record the outcome.
@@ -26,6 +23,7 @@ export class ChunkWorker {
     private readonly chunks: ChunksRepository,
     private readonly engine: ChunkEngine,
     @Inject(SYNC_CONNECTOR) private readonly connector: SyncConnector,
+    private readonly providerMetrics: ProviderMetrics,
   ) {}
 
   @OnJob(JobName.ChunkProcess)
@@ -83,26 +81,33 @@ export class ChunkWorker {
     if (failed) this.logger.warn(`chunk ${job.data.chunkId} dead-lettered: ${error.code} ${error.message}`);
   }
 
+  /** What the failure means for the chunk (chunk-outcome.ts), carried out. */
   private async settleFailure(
     context: ChunkContextRow,
     job: Job<ChunkJobData>,
     error: unknown,
     seconds: number,
   ) {
-    if (error instanceof RateLimitedError) {
-      await this.engine.reschedule(context, job.id, job.retryCount, error);
-      return;
+    if (error instanceof ProviderError) this.providerMetrics.fault(error);
+    const outcome = chunkOutcomeOf(error);
+    switch (outcome.kind) {
+      case 'reschedule':
+        return this.engine.reschedule(context, job.id, job.retryCount, outcome);
+      case 'reauth':
+        return this.engine.pauseForRevokedGrant(context, job.id, outcome);
+      case 'fatal':
+        return this.engine.failFatally(context, job.id, outcome.error);
+      case 'permanent':
+        await this.engine.recordPermanentError(context, job.id, outcome.error);
+        throw new DeadLetterError(outcome.error.message, outcome.error.code);
+      case 'wait':
+        if (outcome.alert) this.logger.error(`chunk ${context.id} waits: ${outcome.error.message}`);
+        if (await this.engine.waitOut(context, job.id, job.retryCount, outcome)) return;
+        break; // the outage outlasted its bound: this attempt counts
+      case 'retry':
+        break;
     }
-    const info = toErrorInfo(error);
-    if (error instanceof FatalSyncError) {
-      await this.engine.failFatally(context, job.id, info);
-      return;
-    }
-    if (error instanceof PermanentChunkError) {
-      await this.engine.recordPermanentError(context, job.id, info);
-      throw new DeadLetterError(info.message, info.code);
-    }
-    await this.engine.releaseForRetry(context, job.id, info, seconds);
-    throw error instanceof Error ? error : new Error(info.message);
+    await this.engine.releaseForRetry(context, job.id, outcome.error, seconds);
+    throw error instanceof Error ? error : new Error(outcome.error.message);
   }
 }

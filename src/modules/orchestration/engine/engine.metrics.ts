@@ -39,7 +39,7 @@ export class EngineMetrics {
     });
     this.chunks = metrics.counter({
       name: 'syncwell_chunks_total',
-      help: 'Chunk run outcomes: completed, failed, retried (transient error), rescheduled (rate limit), deferred (user at its concurrency limit)',
+      help: 'Chunk outcomes: completed, failed and cancelled (terminal; they add up to the chunk table), and run outcomes retried (error, attempt used), rescheduled (rate limit), waited (provider or database outage, no attempt used), paused (revoked grant), deferred (user at its concurrency limit)',
       labelNames: ['outcome'],
     });
     this.chunkSeconds = metrics.histogram({
@@ -60,8 +60,14 @@ export class EngineMetrics {
     });
   }
 
-  chunk(outcome: 'completed' | 'failed' | 'retried' | 'rescheduled' | 'deferred', seconds?: number): void {
-    this.chunks.inc({ outcome });
+  chunk(
+    outcome:
+      'completed' | 'failed' | 'cancelled' | 'retried' | 'rescheduled' | 'waited' | 'paused' | 'deferred',
+    seconds?: number,
+    count = 1,
+  ): void {
+    if (count <= 0) return;
+    this.chunks.inc({ outcome }, count);
     if (seconds !== undefined) this.chunkSeconds.observe({ outcome }, seconds);
   }
 

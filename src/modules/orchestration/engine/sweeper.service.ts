@@ -14,6 +14,9 @@ import { EngineMetrics } from './engine.metrics.js';
 
 export const SWEEP_LOCK_KEY = 4_201_766_311;
 
+/** Runs of one chunk that ended without an outcome (process killed) before it is failed. */
+const MAX_CHUNK_RUNS = 25;
+
 export type SweepReport = Record<
   'requeued' | 'recovered' | 'failed' | 'cancelled' | 'countersRepaired' | 'finalized' | 'idempotencyExpired',
   number
@@ -96,6 +99,7 @@ export class SweeperService implements OnApplicationBootstrap {
     for (const stranded of await this.chunks.findStrandedRunning(grace)) {
       if (await this.chunks.setStatus(this.db, stranded.id, ['PENDING', 'RUNNING'], 'CANCELLED')) {
         this.act(report, 'cancelled', `chunk ${stranded.id} of an ended orchestration`);
+        this.metrics.chunk('cancelled');
       }
     }
     for (const id of await this.orchestrations.findCounterDrift()) {
@@ -113,7 +117,16 @@ export class SweeperService implements OnApplicationBootstrap {
   }
 
   private async repairOrphan(orphan: OrphanChunk): Promise<keyof SweepReport | undefined> {
-    if (orphan.job_state === 'failed') {
+    if (orphan.status === 'RUNNING' && orphan.attempts >= MAX_CHUNK_RUNS) {
+      // a chunk that keeps killing its worker must not loop for ever
+      const failed = await this.engine.fail(orphan.orchestration_id, orphan.id, orphan.job_id, {
+        code: 'CHUNK_CRASHED',
+        message: `The chunk's run stopped without an outcome ${orphan.attempts} times`,
+        retryable: true,
+      });
+      return failed ? 'failed' : undefined;
+    }
+    if (orphan.job_state === 'failed' && orphan.status !== 'RUNNING') {
       const failed = await this.engine.fail(orphan.orchestration_id, orphan.id, orphan.job_id, {
         code: 'CHUNK_RETRIES_EXHAUSTED',
         message: 'The chunk failed after every retry',

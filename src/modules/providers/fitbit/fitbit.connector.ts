@@ -5,8 +5,8 @@ import { addDays } from '../../../common/civil-date.js';
 import type { CanonicalSession, SourceRecord } from '../canonical/canonical-session.js';
 import { ProviderHttpClient } from '../http/provider-http.client.js';
 import { ProviderMetrics } from '../http/provider-metrics.js';
+import { ProviderUnavailableError } from '../provider-errors.js';
 import {
-  ProviderUnavailableError,
   type AccountRef,
   type AuthorizedAccount,
   type ProviderConnector,
@@ -83,7 +83,10 @@ export class FitbitConnector implements ProviderConnector {
     );
   }
 
-  authorizeUrl({ redirectUri, state, loginHint }: AuthorizeUrlRequest): string {
+  /** Google's OAuth supports PKCE (S256) for web-server clients too. */
+  readonly supportsPkce = true;
+
+  authorizeUrl({ redirectUri, state, loginHint, codeChallenge }: AuthorizeUrlRequest): string {
     const url = new URL(this.config.providers.fitbit.authorizeUrl);
     url.search = new URLSearchParams({
       client_id: this.config.providers.fitbit.clientId,
@@ -94,11 +97,12 @@ export class FitbitConnector implements ProviderConnector {
       prompt: 'consent',
       state,
       ...(loginHint ? { login_hint: loginHint } : {}),
+      ...(codeChallenge ? { code_challenge: codeChallenge, code_challenge_method: 'S256' } : {}),
     }).toString();
     return url.toString();
   }
 
-  async exchangeCode(code: string, redirectUri: string): Promise<AuthorizedAccount> {
+  async exchangeCode(code: string, redirectUri: string, codeVerifier?: string): Promise<AuthorizedAccount> {
     const endpoints = this.config.providers.fitbit;
     const grant = toGrant(
       await exchangeAuthorizationCode(
@@ -107,6 +111,7 @@ export class FitbitConnector implements ProviderConnector {
         code,
         redirectUri,
         this.config.providers.requestTimeoutMs,
+        codeVerifier,
       ),
     );
     let identity: { healthUserId?: string };
@@ -121,6 +126,7 @@ export class FitbitConnector implements ProviderConnector {
       throw new ProviderUnavailableError(
         'fitbit',
         `could not read the Google Health identity: ${(error as Error).message}`,
+        'api',
       );
     }
     if (!identity.healthUserId)

@@ -1,7 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { ProviderName } from '../../../database/schema.js';
-import { FatalSyncError, RateLimitedError, RetryableChunkError } from '../../chunks/chunk-errors.js';
 import type { AccountRef } from '../provider-connector.js';
+import {
+  AmbiguousWriteError,
+  parseRetryAfter,
+  ProviderGrantRevokedError,
+  ProviderPermissionDeniedError,
+  ProviderRateLimitedError,
+  ProviderUnavailableError,
+} from '../provider-errors.js';
 import type { BucketUse } from '../quota/quota.repository.js';
 import type { QuotaService } from '../quota/quota.service.js';
 import type { TokenService } from '../tokens/token.service.js';
@@ -26,8 +33,7 @@ export interface ApiResponse<T = unknown> {
   headers: Headers;
 }
 
-/** A write whose outcome is unknown (timeout, dropped connection, garbled answer) and must not be blindly repeated. */
-export class AmbiguousWriteError extends RetryableChunkError {}
+export { AmbiguousWriteError } from '../provider-errors.js';
 
 /** What differs between providers: quota buckets, reading rate-limit headers, the 429 reset time. */
 export interface ProviderApiSpec {
@@ -43,14 +49,16 @@ export interface HttpOptions {
   transientRetries: number;
 }
 
-const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
+const TRANSIENT_STATUS = new Set([408, 500, 502, 503, 504]);
 
 /**
  * Every provider request goes through here: a unit from the shared quota budget first, the
  * account's access token (refreshed once after a 401), a timeout, short in-request retries with
  * backoff and jitter for 5xx, dropped connections and malformed bodies, and errors classified for
- * the engine: 429 -> RateLimitedError (reschedule at the reset), revoked grant -> FatalSyncError,
- * persistent trouble -> RetryableChunkError. Other 4xx are returned to the caller.
+ * the provider error taxonomy (provider-errors.ts): 429 -> ProviderRateLimitedError (Retry-After or
+ * the budget's reset), a 401 right after a refresh -> ProviderGrantRevokedError, 403 ->
+ * ProviderPermissionDeniedError, persistent 408/5xx/network trouble -> ProviderUnavailableError
+ * (AmbiguousWriteError for a write that may have landed). Other 4xx are returned to the caller.
  */
 export class ProviderHttpClient {
   private readonly logger: Logger;
@@ -73,6 +81,7 @@ export class ProviderHttpClient {
     const buckets = this.spec.buckets(account, req.kind);
     let refreshed = false;
     let lastProblem = '';
+    let retryAfter: Date | undefined;
     for (let attempt = 0; attempt <= this.options.transientRetries; attempt++) {
       if (attempt > 0) await backoff(attempt, signal);
       await this.quota.acquire(this.spec.provider, buckets, signal);
@@ -95,18 +104,23 @@ export class ProviderHttpClient {
         if (signal?.aborted) throw error;
         lastProblem = `${req.method} ${req.path}: ${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message}`;
         this.metrics.request(this.spec.provider, 'network_error');
-        if (!req.idempotent) throw new AmbiguousWriteError('PROVIDER_UNAVAILABLE', lastProblem);
+        if (!req.idempotent) throw this.ambiguous(lastProblem);
         continue;
       }
       this.metrics.request(this.spec.provider, String(response.status));
-      await this.spec.observe(response, buckets).catch(() => undefined);
+      // bookkeeping of the provider's quota headers never fails the request it accompanies
+      await this.spec
+        .observe(response, buckets)
+        .catch((error: unknown) => this.logger.debug(`quota headers not recorded: ${String(error)}`));
 
       if (response.status === 401) {
         await response.body?.cancel();
         if (refreshed)
-          throw new FatalSyncError(
-            'PROVIDER_AUTH_REVOKED',
+          throw new ProviderGrantRevokedError(
+            this.spec.provider,
             `${this.spec.provider} rejected a freshly refreshed token`,
+            'api',
+            account.id,
           );
         refreshed = true;
         await this.tokens.accessToken(account.id, token);
@@ -115,27 +129,36 @@ export class ProviderHttpClient {
       }
       if (response.status === 429) {
         await response.body?.cancel();
-        const retryAt = this.spec.retryAt(response, buckets);
-        await this.quota.block(buckets, retryAt);
-        throw new RateLimitedError(this.spec.provider, retryAt);
+        const retryAt =
+          parseRetryAfter(response.headers.get('retry-after')) ?? this.spec.retryAt(response, buckets);
+        await this.quota
+          .block(buckets, retryAt)
+          .catch((error: unknown) => this.logger.debug(`quota block not recorded: ${String(error)}`));
+        throw new ProviderRateLimitedError(this.spec.provider, retryAt);
       }
       if (response.status === 403) {
-        const text = await response.text();
-        throw new FatalSyncError(
-          'PROVIDER_PERMISSION_DENIED',
+        const text = await response.text().catch(() => '');
+        if (isQuotaDenial(text)) {
+          const retryAt =
+            parseRetryAfter(response.headers.get('retry-after')) ?? this.spec.retryAt(response, buckets);
+          throw new ProviderRateLimitedError(this.spec.provider, retryAt);
+        }
+        throw new ProviderPermissionDeniedError(
+          this.spec.provider,
           `${this.spec.provider} denied access (${text.slice(0, 200)}); reconnect with the needed permissions`,
         );
       }
       if (TRANSIENT_STATUS.has(response.status)) {
         await response.body?.cancel();
         lastProblem = `${req.method} ${req.path}: HTTP ${response.status}`;
-        if (!req.idempotent) throw new AmbiguousWriteError('PROVIDER_UNAVAILABLE', lastProblem);
+        retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+        if (!req.idempotent) throw this.ambiguous(lastProblem);
         continue;
       }
       const text = await response.text().catch(() => undefined);
       if (text === undefined) {
         lastProblem = `${req.method} ${req.path}: the answer was cut off`;
-        if (!req.idempotent) throw new AmbiguousWriteError('PROVIDER_UNAVAILABLE', lastProblem);
+        if (!req.idempotent) throw this.ambiguous(lastProblem);
         continue;
       }
       if (req.responseType === 'text')
@@ -149,12 +172,15 @@ export class ProviderHttpClient {
       } catch {
         lastProblem = `${req.method} ${req.path}: malformed JSON (HTTP ${response.status})`;
         this.metrics.request(this.spec.provider, 'malformed');
-        if (!req.idempotent || response.status >= 300)
-          throw new AmbiguousWriteError('PROVIDER_UNAVAILABLE', lastProblem);
+        if (!req.idempotent || response.status >= 300) throw this.ambiguous(lastProblem);
       }
     }
     this.logger.warn(`giving up after ${this.options.transientRetries + 1} attempts: ${lastProblem}`);
-    throw new RetryableChunkError('PROVIDER_UNAVAILABLE', lastProblem);
+    throw new ProviderUnavailableError(this.spec.provider, lastProblem, 'api', retryAfter);
+  }
+
+  private ambiguous(problem: string): AmbiguousWriteError {
+    return new AmbiguousWriteError(this.spec.provider, problem);
   }
 
   private url(req: ApiRequest): string {
@@ -163,6 +189,14 @@ export class ProviderHttpClient {
       if (v !== undefined) url.searchParams.set(k, String(v));
     return url.toString();
   }
+}
+
+/**
+ * A 403 that is a quota answer, not a permission one: Google's `RATE_LIMIT_EXCEEDED` /
+ * `rateLimitExceeded` reasons (older Google APIs answer quota with 403).
+ */
+function isQuotaDenial(body: string): boolean {
+  return /RATE_LIMIT_EXCEEDED|rateLimitExceeded|userRateLimitExceeded|RESOURCE_EXHAUSTED/.test(body);
 }
 
 /** 0.5 s, 1 s, 2 s, 4 s... with full jitter on the upper half. */

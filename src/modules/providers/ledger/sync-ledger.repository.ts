@@ -27,14 +27,20 @@ export function recordKey(
   return `sw-${digest.slice(0, 32)}`;
 }
 
-/** The sync ledger: a claim before every destination write, the destination id after it. */
+/**
+ * The sync ledger: a claim before every destination write, the destination id after it. Its
+ * identity is the record's key at the destination account (recordKey), so a record is written once
+ * per destination account whatever connection, orchestration or attempt writes it: deleting and
+ * re-creating a connection, or two connections to the same destination, find the earlier entry.
+ */
 @Injectable()
 export class SyncLedgerRepository {
   constructor(@InjectDb() private readonly db: Kysely<DB>) {}
 
   /**
-   * Claims a record for writing. Returns undefined when the claim is new; otherwise the earlier
-   * entry (CLAIMED means an earlier attempt may have written it and not recorded that).
+   * Claims a record for writing. Returns undefined when the claim is new; otherwise the entry as it
+   * was before this claim (CLAIMED means an earlier attempt may have written it and not recorded
+   * that; its chunk_id says which chunk made that attempt).
    */
   async claim(scope: LedgerScope, sourceRecordId: string, key: string): Promise<LedgerEntry | undefined> {
     const inserted = await this.db
@@ -48,30 +54,25 @@ export class SyncLedgerRepository {
         chunk_id: scope.chunkId,
         updated_at: new Date(),
       })
-      .onConflict((oc) => oc.columns(['connection_id', 'source_record_id']).doNothing())
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .returning('source_record_id')
       .executeTakeFirst();
     if (inserted) return undefined;
-    return this.db
-      .updateTable('sync_ledger')
-      .set({
-        attempts: sql`attempts + 1`,
-        orchestration_id: scope.orchestrationId,
-        chunk_id: scope.chunkId,
-        updated_at: new Date(),
-      })
-      .where('connection_id', '=', scope.connectionId)
-      .where('source_record_id', '=', sourceRecordId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const { rows } = await sql<LedgerEntry>`
+      WITH earlier AS (SELECT * FROM sync_ledger WHERE idempotency_key = ${key} FOR UPDATE)
+      UPDATE sync_ledger l SET attempts = l.attempts + 1, connection_id = ${scope.connectionId},
+        orchestration_id = ${scope.orchestrationId}, chunk_id = ${scope.chunkId}, updated_at = now()
+      FROM earlier WHERE l.idempotency_key = earlier.idempotency_key
+      RETURNING earlier.*
+    `.execute(this.db);
+    return rows[0];
   }
 
-  async markWritten(scope: LedgerScope, sourceRecordId: string, destinationId: string): Promise<void> {
+  async markWritten(key: string, destinationId: string): Promise<void> {
     await this.db
       .updateTable('sync_ledger')
       .set({ status: 'WRITTEN', destination_id: destinationId, reason: null, updated_at: new Date() })
-      .where('connection_id', '=', scope.connectionId)
-      .where('source_record_id', '=', sourceRecordId)
+      .where('idempotency_key', '=', key)
       .execute();
   }
 
@@ -91,19 +92,10 @@ export class SyncLedgerRepository {
       })
       .onConflict((oc) =>
         oc
-          .columns(['connection_id', 'source_record_id'])
+          .column('idempotency_key')
           .doUpdateSet({ status: 'SKIPPED', reason: reason.slice(0, 1000), updated_at: new Date() })
           .where('sync_ledger.status', '<>', 'WRITTEN'),
       )
-      .execute();
-  }
-
-  forChunk(chunkId: string): Promise<LedgerEntry[]> {
-    return this.db
-      .selectFrom('sync_ledger')
-      .selectAll()
-      .where('chunk_id', '=', chunkId)
-      .orderBy('created_at')
       .execute();
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
+import { retryTransaction } from '../../../database/database-errors.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB, ProviderName } from '../../../database/schema.js';
 
@@ -11,6 +12,9 @@ export interface BucketUse {
   /** Window length in real milliseconds (already time-scaled). */
   windowMs: number;
 }
+
+/** The one order quota rows are locked in (byte order, the same in JavaScript and in the SQL above). */
+const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export type AcquireOutcome = { ok: true } | { ok: false; retryAt: Date };
 
@@ -24,78 +28,97 @@ export class QuotaRepository {
    * order, so concurrent acquirers never deadlock). When a bucket is spent, says when it frees up.
    */
   acquire(uses: BucketUse[], now = Date.now()): Promise<AcquireOutcome> {
-    const sorted = [...uses].sort((a, b) => a.key.localeCompare(b.key));
-    return this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('provider_quota')
-        .values(
-          sorted.map((u) => ({
-            bucket: u.key,
-            provider: u.provider,
-            window_index: Math.floor(now / u.windowMs),
-            used: 0,
-            limit_per_window: u.limit,
-            updated_at: new Date(now),
-          })),
-        )
-        .onConflict((oc) => oc.column('bucket').doNothing())
-        .execute();
-      const rows = await trx
-        .selectFrom('provider_quota')
-        .selectAll()
-        .where(
-          'bucket',
-          'in',
-          sorted.map((u) => u.key),
-        )
-        .orderBy('bucket')
-        .forUpdate()
-        .execute();
-      let retryAt = 0;
-      const next = sorted.map((u) => {
-        const row = rows.find((r) => r.bucket === u.key)!;
-        const index = Math.floor(now / u.windowMs);
-        const used = row.window_index === index ? row.used : 0;
-        const blocked =
-          row.blocked_until && row.blocked_until.getTime() > now ? row.blocked_until.getTime() : 0;
-        if (blocked) retryAt = Math.max(retryAt, blocked);
-        else if (used >= u.limit) retryAt = Math.max(retryAt, (index + 1) * u.windowMs);
-        return { u, index, used };
-      });
-      if (retryAt > 0) return { ok: false as const, retryAt: new Date(retryAt) };
-      for (const { u, index, used } of next) {
+    const sorted = [...uses].sort((a, b) => compareKeys(a.key, b.key));
+    return retryTransaction(() =>
+      this.db.transaction().execute(async (trx) => {
         await trx
-          .updateTable('provider_quota')
-          .set({ window_index: index, used: used + 1, limit_per_window: u.limit, updated_at: new Date(now) })
-          .where('bucket', '=', u.key)
+          .insertInto('provider_quota')
+          .values(
+            sorted.map((u) => ({
+              bucket: u.key,
+              provider: u.provider,
+              window_index: Math.floor(now / u.windowMs),
+              used: 0,
+              limit_per_window: u.limit,
+              updated_at: new Date(now),
+            })),
+          )
+          .onConflict((oc) => oc.column('bucket').doNothing())
           .execute();
-      }
-      return { ok: true as const };
-    });
-  }
-
-  /** The provider's own counts (rate-limit headers) win when they are higher than ours. */
-  async observe(usage: Array<[BucketUse, number]>, now = Date.now()): Promise<void> {
-    const values = usage.map(
-      ([use, used]) => sql`(${use.key}, ${Math.floor(now / use.windowMs)}::bigint, ${used}::int)`,
+        const rows = await trx
+          .selectFrom('provider_quota')
+          .selectAll()
+          .where(
+            'bucket',
+            'in',
+            sorted.map((u) => u.key),
+          )
+          .orderBy(sql`bucket COLLATE "C"`)
+          .forUpdate()
+          .execute();
+        let retryAt = 0;
+        const next = sorted.map((u) => {
+          const row = rows.find((r) => r.bucket === u.key)!;
+          const index = Math.floor(now / u.windowMs);
+          const used = row.window_index === index ? row.used : 0;
+          const blocked =
+            row.blocked_until && row.blocked_until.getTime() > now ? row.blocked_until.getTime() : 0;
+          if (blocked) retryAt = Math.max(retryAt, blocked);
+          else if (used >= u.limit) retryAt = Math.max(retryAt, (index + 1) * u.windowMs);
+          return { u, index, used };
+        });
+        if (retryAt > 0) return { ok: false as const, retryAt: new Date(retryAt) };
+        for (const { u, index, used } of next) {
+          await trx
+            .updateTable('provider_quota')
+            .set({
+              window_index: index,
+              used: used + 1,
+              limit_per_window: u.limit,
+              updated_at: new Date(now),
+            })
+            .where('bucket', '=', u.key)
+            .execute();
+        }
+        return { ok: true as const };
+      }),
     );
-    await sql`
-      UPDATE provider_quota q SET used = greatest(q.used, v.used), updated_at = now()
-      FROM (VALUES ${sql.join(values)}) AS v(bucket, window_index, used)
-      WHERE q.bucket = v.bucket AND q.window_index = v.window_index AND q.used < v.used
-    `.execute(this.db);
   }
 
-  /** After a 429: nobody spends from these buckets until `until`. */
+  /**
+   * The provider's own counts (rate-limit headers) win when they are higher than ours. One bucket
+   * per statement, in key order (the order acquire locks them in), so it never deadlocks with an
+   * acquire or another correction.
+   */
+  async observe(usage: Array<[BucketUse, number]>, now = Date.now()): Promise<void> {
+    const sorted = [...usage].sort((a, b) => compareKeys(a[0].key, b[0].key));
+    for (const [use, used] of sorted) {
+      await retryTransaction(() =>
+        this.db
+          .updateTable('provider_quota')
+          .set({ used, updated_at: new Date(now) })
+          .where('bucket', '=', use.key)
+          .where('window_index', '=', Math.floor(now / use.windowMs))
+          .where('used', '<', used)
+          .execute(),
+      );
+    }
+  }
+
+  /** After a 429: nobody spends from these buckets until `until` (one row at a time, in key order). */
   async block(keys: string[], until: Date): Promise<void> {
-    await this.db
-      .updateTable('provider_quota')
-      .set({
-        blocked_until: sql`greatest(coalesce(blocked_until, ${until}), ${until})`,
-        updated_at: new Date(),
-      })
-      .where('bucket', 'in', keys)
-      .execute();
+    for (const key of [...keys].sort(compareKeys)) {
+      await retryTransaction(() =>
+        this.db
+          .updateTable('provider_quota')
+          .set({
+            blocked_until: sql`greatest(coalesce(blocked_until, ${until}), ${until})`,
+            updated_at: new Date(),
+          })
+          .where('bucket', '=', key)
+          .execute(),
+      );
+    }
   }
 
   snapshot(provider?: ProviderName) {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config.js';
 import type { ProviderName } from '../../../database/schema.js';
-import { RateLimitedError } from '../../chunks/chunk-errors.js';
+import { ProviderRateLimitedError } from '../provider-errors.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { QuotaRepository, type BucketUse } from './quota.repository.js';
 
@@ -18,7 +18,7 @@ export interface QuotaSnapshot {
  * Paces provider requests against budgets every worker shares (PostgreSQL), so 429s stay rare:
  * a request takes a unit from each of its buckets before it is sent; when one is spent the caller
  * waits for its window to reset, or, if that is too far off to hold a worker, the chunk is
- * rescheduled for then (RateLimitedError). Provider headers and 429s correct the counts.
+ * rescheduled for then (ProviderRateLimitedError). Provider headers and 429s correct the counts.
  */
 @Injectable()
 export class QuotaService {
@@ -53,7 +53,7 @@ export class QuotaService {
       const wait = outcome.retryAt.getTime() - Date.now();
       if (wait > this.config.providers.maxInlineWaitMs) {
         this.throttled.inc({ provider, outcome: 'rescheduled' });
-        throw new RateLimitedError(
+        throw new ProviderRateLimitedError(
           provider,
           outcome.retryAt,
           `${provider} request budget spent until ${outcome.retryAt.toISOString()}`,

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config.js';
 import { startOfCivilDate } from '../../../common/time-zone.js';
-import { PermanentChunkError, RetryableChunkError } from '../../chunks/chunk-errors.js';
+import { PermanentChunkError } from '../../chunks/chunk-errors.js';
 import { addDays } from '../../../common/civil-date.js';
 import type { CanonicalSession, SourceRecord } from '../canonical/canonical-session.js';
 import { kindToStrava } from '../canonical/activity-kinds.js';
-import { AmbiguousWriteError, ProviderHttpClient } from '../http/provider-http.client.js';
+import { ProviderHttpClient } from '../http/provider-http.client.js';
+import { AmbiguousWriteError, ProviderUnavailableError } from '../provider-errors.js';
 import { ProviderMetrics } from '../http/provider-metrics.js';
 import type {
   AccountRef,
@@ -67,6 +68,9 @@ export class StravaConnector implements ProviderConnector {
     });
   }
 
+  /** Strava's OAuth has no PKCE: its consent is bound by the server's single-use state alone. */
+  readonly supportsPkce = false;
+
   authorizeUrl({ redirectUri, state, loginHint }: AuthorizeUrlRequest): string {
     const url = new URL(this.config.providers.strava.authorizeUrl);
     url.search = new URLSearchParams({
@@ -91,7 +95,7 @@ export class StravaConnector implements ProviderConnector {
     );
     const athlete = body.athlete as { id?: number } | undefined;
     if (!athlete?.id)
-      throw new RetryableChunkError('PROVIDER_UNAVAILABLE', 'the Strava token answer has no athlete');
+      throw new ProviderUnavailableError('strava', 'the Strava token answer has no athlete', 'token');
     return { grant: toGrant(body), externalUserId: String(athlete.id) };
   }
 
@@ -177,6 +181,11 @@ export class StravaConnector implements ProviderConnector {
     key: string,
     options: { recovering: boolean; signal?: AbortSignal },
   ): Promise<WriteResult> {
+    if (options.recovering) {
+      // an earlier attempt may have written it: look it up rather than writing again
+      const existing = await this.findWritten(account, session, key, options.signal);
+      if (existing) return { destinationId: existing, duplicate: true };
+    }
     return isTracked(session)
       ? this.upload(account, session, key, options.signal)
       : this.createManual(account, session, key, options);
@@ -208,20 +217,14 @@ export class StravaConnector implements ProviderConnector {
       if (duplicate) return { destinationId: duplicate[1], duplicate: true };
       if (upload.error) throw new RecordRejectedError(`Strava could not process the upload: ${upload.error}`);
       if (Date.now() > deadline)
-        throw new RetryableChunkError(
-          'PROVIDER_UPLOAD_TIMEOUT',
-          `Strava upload ${upload.id} was still processing`,
-        );
+        throw new ProviderUnavailableError('strava', `Strava upload ${upload.id} was still processing`);
       const polled = await this.http.request<typeof upload>(
         account,
         { method: 'GET', path: `/uploads/${upload.id}`, kind: 'read', idempotent: true },
         signal,
       );
       if (polled.status !== 200)
-        throw new RetryableChunkError(
-          'PROVIDER_UPLOAD_STATUS',
-          `upload status answered HTTP ${polled.status}`,
-        );
+        throw new ProviderUnavailableError('strava', `upload status answered HTTP ${polled.status}`);
       upload = polled.body;
       if (!upload.activity_id && !upload.error)
         await sleep(
@@ -238,10 +241,6 @@ export class StravaConnector implements ProviderConnector {
     key: string,
     options: { recovering: boolean; signal?: AbortSignal },
   ): Promise<WriteResult> {
-    if (options.recovering) {
-      const existing = await this.findManual(account, session, key, options.signal);
-      if (existing) return { destinationId: existing, duplicate: true };
-    }
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await this.http.request<{ id: number }>(
@@ -263,15 +262,19 @@ export class StravaConnector implements ProviderConnector {
       } catch (error) {
         if (!(error instanceof AmbiguousWriteError)) throw error;
         // it may have been created before the answer was lost: look before writing again
-        const existing = await this.findManual(account, session, key, options.signal);
+        const existing = await this.findWritten(account, session, key, options.signal);
         if (existing) return { destinationId: existing, duplicate: true };
         if (attempt >= 3) throw error;
       }
     }
   }
 
-  /** A manual activity this key created earlier: same start and sport, the key's marker in its description. */
-  private async findManual(
+  /**
+   * The activity this key created earlier, if any: among the activities starting within 2 s of the
+   * session, an upload carries the key as its external_id; a manual activity (which has none) carries
+   * the key's marker in its description, with the same sport.
+   */
+  private async findWritten(
     account: AccountRef,
     session: CanonicalSession,
     key: string,
@@ -289,9 +292,10 @@ export class StravaConnector implements ProviderConnector {
       },
       signal,
     );
-    const candidates = (list.status === 200 ? list.body : []).filter(
-      (a) => a.manual && a.sport_type === kindToStrava(session.kind),
-    );
+    const found = list.status === 200 ? list.body : [];
+    const uploaded = found.find((a) => a.external_id === `${key}.fit` || a.external_id === key);
+    if (uploaded) return String(uploaded.id);
+    const candidates = found.filter((a) => a.manual && a.sport_type === kindToStrava(session.kind));
     for (const candidate of candidates) {
       const detail = await this.http.request<StravaSummary>(
         account,

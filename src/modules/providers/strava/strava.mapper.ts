@@ -21,6 +21,7 @@ export interface StravaSummary {
   has_heartrate?: boolean;
   trainer?: boolean;
   manual?: boolean;
+  external_id?: string | null;
   start_latlng?: number[];
   calories?: number;
   description?: string | null;

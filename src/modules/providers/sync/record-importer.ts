@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { startOfCivilDate } from '../../../common/time-zone.js';
 import { addDays } from '../../../common/civil-date.js';
 import type { DuplicatePolicy, ProviderName } from '../../../database/schema.js';
-import { ChunkError, RateLimitedError } from '../../chunks/chunk-errors.js';
+import { ChunkError } from '../../chunks/chunk-errors.js';
+import { ProviderError } from '../provider-errors.js';
 import {
   SyncRecordsRepository,
   type SeenRecord,
@@ -127,7 +128,7 @@ export class ChunkImport {
   private async alreadySettled(id: string, row: SyncRecordRow, ledger: string | undefined): Promise<boolean> {
     if (row.status === 'IMPORTED' && row.destination_id) {
       this.taken.add(row.destination_id);
-      if (ledger !== 'WRITTEN') await this.ledger.markWritten(this.input.scope, id, row.destination_id);
+      if (ledger !== 'WRITTEN') await this.ledger.markWritten(this.keyOf(id), row.destination_id);
       return true;
     }
     if (row.status === 'SKIPPED_DUPLICATE' && row.reason_code !== 'ALREADY_SYNCED') {
@@ -192,7 +193,7 @@ export class ChunkImport {
         this.existing?.push({ ...factsOf(item.session), id: result.destinationId });
       }
       this.taken.add(result.destinationId);
-      await this.ledger.markWritten(scope, id, result.destinationId);
+      await this.ledger.markWritten(item.key, result.destinationId);
       return result.destinationId;
     } catch (error) {
       if (error instanceof RecordRejectedError) {
@@ -204,14 +205,15 @@ export class ChunkImport {
         await this.ledger.markSkipped(scope, id, item.key, error.reason);
         return null;
       }
-      // a rate-limit wait or a stop leaves it PENDING; any other error is this record's failure for now
-      if (!(error instanceof RateLimitedError) && !signal.aborted)
+      // an error the chunk fails on is this record's failure (until a retry); a transient fault, a
+      // rate-limit wait, a revoked grant (the sync pauses) or a stop leaves it PENDING
+      const failed =
+        error instanceof ChunkError ||
+        (error instanceof ProviderError && ['permission', 'auth_rejected'].includes(error.kind));
+      if (failed && !signal.aborted)
         await this.settle(id, {
           status: 'FAILED',
-          reason: {
-            code: error instanceof ChunkError ? error.code : 'INTERNAL',
-            message: error instanceof ChunkError ? error.message : 'The record could not be written',
-          },
+          reason: { code: (error as ChunkError).code, message: (error as Error).message },
         });
       throw error;
     }

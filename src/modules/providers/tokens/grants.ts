@@ -28,6 +28,7 @@ export async function exchangeAuthorizationCode(
   code: string,
   redirectUri: string,
   timeoutMs: number,
+  codeVerifier?: string,
 ) {
   return postTokenEndpoint(
     provider,
@@ -38,8 +39,10 @@ export async function exchangeAuthorizationCode(
       redirect_uri: redirectUri,
       client_id: endpoints.clientId,
       client_secret: endpoints.clientSecret,
+      ...(codeVerifier ? { code_verifier: codeVerifier } : {}),
     },
     timeoutMs,
+    'exchange',
   );
 }
 
@@ -59,6 +62,7 @@ export async function refreshGrant(
       client_secret: endpoints.clientSecret,
     },
     timeoutMs,
+    'refresh',
   );
   return toGrant(body, refreshToken);
 }

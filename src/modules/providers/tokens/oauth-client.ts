@@ -1,16 +1,34 @@
 import type { ProviderName } from '../../../database/schema.js';
-import { ProviderAuthError, ProviderUnavailableError } from '../provider-connector.js';
+import {
+  ProviderAppCredentialsError,
+  ProviderAuthError,
+  ProviderGrantRevokedError,
+  ProviderRateLimitedError,
+  ProviderUnavailableError,
+  parseRetryAfter,
+} from '../provider-errors.js';
+
+/** Why the token call is made: a code rejected at connect time is not a revoked grant. */
+export type TokenPurpose = 'exchange' | 'refresh';
+
+/** How long to wait after a 429 that names no time. */
+const DEFAULT_TOKEN_RETRY_MS = 30_000;
 
 /**
  * POSTs to a provider's OAuth token endpoint (form-encoded, client credentials in the body, as both
- * Google and Strava accept). A 4xx is the provider rejecting the code or grant; anything else that
- * is not a 2xx is the provider being unavailable.
+ * Google and Strava accept) and says what a failure means (RFC 6749 §5.2, and Strava's equivalents):
+ * - `invalid_grant` -> the user's grant is gone (refresh) or the code was refused (exchange);
+ * - `invalid_client` / `unauthorized_client` -> our own app credentials: an outage for everyone;
+ * - 429 -> rate limited until Retry-After; 408, 5xx, network errors, timeouts and garbled bodies
+ *   -> transient. Neither ever touches a user's grant;
+ * - any other 4xx at exchange -> the code was refused; at refresh -> transient (not the user's fault).
  */
 export async function postTokenEndpoint(
   provider: ProviderName,
   url: string,
   form: Record<string, string>,
   timeoutMs: number,
+  purpose: TokenPurpose,
 ): Promise<Record<string, unknown>> {
   let res: Response;
   try {
@@ -21,26 +39,63 @@ export async function postTokenEndpoint(
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw new ProviderUnavailableError(provider, `token endpoint unreachable: ${(error as Error).message}`);
+    const what = (error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message;
+    throw new ProviderUnavailableError(provider, `token endpoint unreachable: ${what}`, 'token');
   }
-  const text = await res.text();
+  const text = await res.text().catch(() => undefined);
   let body: Record<string, unknown> = {};
   try {
-    body = JSON.parse(text) as Record<string, unknown>;
+    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   } catch {
-    if (res.ok) throw new ProviderUnavailableError(provider, 'token endpoint answered with a malformed body');
+    if (res.ok)
+      throw new ProviderUnavailableError(provider, 'token endpoint answered with a malformed body', 'token');
   }
-  if (res.status >= 400 && res.status < 500) {
-    const reason =
-      typeof body.error === 'string'
-        ? body.error
-        : typeof body.message === 'string'
-          ? body.message
-          : `HTTP ${res.status}`;
-    throw new ProviderAuthError(provider, `the ${provider} token endpoint rejected the grant (${reason})`);
+  if (res.ok) {
+    if (typeof body.access_token !== 'string')
+      throw new ProviderUnavailableError(
+        provider,
+        'token endpoint answered without an access token',
+        'token',
+      );
+    return body;
   }
-  if (!res.ok) throw new ProviderUnavailableError(provider, `token endpoint answered HTTP ${res.status}`);
-  if (typeof body.access_token !== 'string')
-    throw new ProviderUnavailableError(provider, 'token endpoint answered without an access token');
-  return body;
+  const retryAt = parseRetryAfter(res.headers.get('retry-after'));
+  if (res.status === 429)
+    throw new ProviderRateLimitedError(
+      provider,
+      retryAt ?? new Date(Date.now() + DEFAULT_TOKEN_RETRY_MS),
+      `the ${provider} token endpoint is rate limited`,
+      'token',
+    );
+  if (res.status === 408 || res.status >= 500 || res.status < 400)
+    throw new ProviderUnavailableError(
+      provider,
+      `token endpoint answered HTTP ${res.status}`,
+      'token',
+      retryAt,
+    );
+  const error = oauthError(body);
+  const said = `the ${provider} token endpoint answered HTTP ${res.status} (${error ?? 'no error code'})`;
+  if (error === 'invalid_client' || error === 'unauthorized_client')
+    throw new ProviderAppCredentialsError(provider, `${said}: the service's client credentials`, 'token');
+  if (purpose === 'exchange') throw new ProviderAuthError(provider, `${said}: the code was refused`, 'token');
+  if (error === 'invalid_grant')
+    throw new ProviderGrantRevokedError(provider, `${said}: the grant is gone`, 'token');
+  throw new ProviderUnavailableError(provider, said, 'token');
+}
+
+/**
+ * The RFC 6749 error code of a token endpoint answer. Strava answers in its own shape
+ * (`{ message, errors: [{ resource, field, code }] }`): an invalid refresh token or code is its
+ * invalid_grant, an invalid Application its invalid_client.
+ */
+export function oauthError(body: Record<string, unknown>): string | undefined {
+  if (typeof body.error === 'string') return body.error;
+  const errors = Array.isArray(body.errors) ? (body.errors as Array<Record<string, unknown>>) : [];
+  for (const e of errors) {
+    if (e.resource === 'Application') return 'invalid_client';
+    if (e.resource === 'RefreshToken' && e.field === 'grant_type') return 'unsupported_grant_type';
+    if (e.resource === 'RefreshToken' || e.resource === 'AuthorizationCode') return 'invalid_grant';
+  }
+  return undefined;
 }

@@ -3,12 +3,13 @@ import type { Kysely } from 'kysely';
 import { AppConfig } from '../../../config/app-config.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB, ProviderAccount, ProviderName } from '../../../database/schema.js';
-import { FatalSyncError, RetryableChunkError } from '../../chunks/chunk-errors.js';
+import { FatalSyncError } from '../../chunks/chunk-errors.js';
 import {
   ProviderAccountsRepository,
   type SealedTokens,
 } from '../../connections/provider-accounts.repository.js';
-import { ProviderAuthError, type TokenGrant } from '../provider-connector.js';
+import type { TokenGrant } from '../provider-connector.js';
+import { ProviderAppCredentialsError, ProviderGrantRevokedError } from '../provider-errors.js';
 import { refreshGrant } from './grants.js';
 import { TokenCipher } from './token-cipher.js';
 
@@ -22,7 +23,8 @@ const REFRESH_MARGIN_MS = 30_000;
  * Provider tokens: encrypted at rest (AES-256-GCM), refreshed before expiry and after a 401, with
  * a rotated refresh token saved in the same transaction, and one refresh in flight per account
  * across all workers (the account row is locked while refreshing; whoever waited then finds the
- * new token). A revoked grant marks the account REVOKED and fails the sync (PROVIDER_AUTH_REVOKED).
+ * new token). A revoked grant marks the account REVOKED (ProviderGrantRevokedError): the engine
+ * pauses the account's syncs until the user reconnects.
  */
 @Injectable()
 export class TokenService {
@@ -51,49 +53,56 @@ export class TokenService {
     const account = await this.accounts.find(accountId);
     if (!account)
       throw new FatalSyncError('PROVIDER_ACCOUNT_MISSING', 'The provider account of this connection is gone');
-    if (account.status === 'REVOKED') throw revoked(account.provider);
+    if (account.status === 'REVOKED') throw revoked(account.provider, accountId);
     const current = this.cipher.open(account.access_token);
     if (current !== failedToken && fresh(account)) return current;
     return this.refresh(accountId, failedToken);
   }
 
+  /**
+   * One refresh per account at a time across every worker: the account row stays locked while the
+   * token endpoint is asked, and a rotated refresh token is saved in that same transaction. Only
+   * an `invalid_grant` answer marks the account REVOKED (committed even though the refresh failed);
+   * a 429, 5xx, timeout or a rejection of our own client credentials leaves the grant alone.
+   */
   private async refresh(accountId: string, failedToken?: string): Promise<string> {
-    let revokedProvider: ProviderName | undefined;
+    let outcome: { token: string } | { revoked: ProviderGrantRevokedError };
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      outcome = await this.db.transaction().execute(async (trx) => {
         const account = (await this.accounts.lock(trx, accountId))!;
         const current = this.cipher.open(account.access_token);
-        if (account.status === 'REVOKED') throw revoked(account.provider);
-        if (current !== failedToken && fresh(account)) return current; // another worker refreshed it meanwhile
-        if (!account.refresh_token) throw revoked(account.provider);
-        const endpoints = this.config.providers[account.provider];
-        let grant: TokenGrant;
+        if (account.status === 'REVOKED') return { revoked: revoked(account.provider, accountId) };
+        if (current !== failedToken && fresh(account)) return { token: current }; // another worker refreshed it meanwhile
+        if (!account.refresh_token) {
+          await this.accounts.markRevoked(accountId, trx);
+          return { revoked: revoked(account.provider, accountId) };
+        }
         try {
-          grant = await refreshGrant(
+          const grant = await refreshGrant(
             account.provider,
-            endpoints,
+            this.config.providers[account.provider],
             this.cipher.open(account.refresh_token),
             this.config.providers.requestTimeoutMs,
           );
+          await this.accounts.saveRefreshed(trx, accountId, this.seal(grant));
+          this.logger.debug(`refreshed the ${account.provider} token of account ${accountId}`);
+          return { token: grant.accessToken };
         } catch (error) {
-          if (error instanceof ProviderAuthError) revokedProvider = account.provider;
-          throw error;
+          if (!(error instanceof ProviderGrantRevokedError)) throw error;
+          await this.accounts.markRevoked(accountId, trx);
+          this.logger.warn(`the ${account.provider} grant of account ${accountId} is gone: ${error.message}`);
+          return {
+            revoked: new ProviderGrantRevokedError(account.provider, error.message, 'token', accountId),
+          };
         }
-        await this.accounts.saveRefreshed(trx, accountId, this.seal(grant));
-        this.logger.debug(`refreshed the ${account.provider} token of account ${accountId}`);
-        return grant.accessToken;
       });
     } catch (error) {
-      if (revokedProvider) {
-        await this.accounts.markRevoked(accountId);
-        throw revoked(revokedProvider);
-      }
-      if (error instanceof FatalSyncError) throw error;
-      throw new RetryableChunkError(
-        'PROVIDER_TOKEN_REFRESH_FAILED',
-        `token refresh failed: ${(error as Error).message}`,
-      );
+      if (error instanceof ProviderAppCredentialsError)
+        this.logger.error(`${error.message}; every ${error.provider} sync waits until it is fixed`);
+      throw error;
     }
+    if ('revoked' in outcome) throw outcome.revoked;
+    return outcome.token;
   }
 }
 
@@ -104,8 +113,10 @@ function fresh(account: ProviderAccount): boolean {
   return expiresAt - Date.now() > Math.min(REFRESH_MARGIN_MS, lifetime / 4);
 }
 
-const revoked = (provider: ProviderName) =>
-  new FatalSyncError(
-    'PROVIDER_AUTH_REVOKED',
-    `The ${provider} authorization was revoked; reconnect the account and retry`,
+const revoked = (provider: ProviderName, accountId: string) =>
+  new ProviderGrantRevokedError(
+    provider,
+    `The ${provider} authorization was revoked; reconnect the account to go on`,
+    'token',
+    accountId,
   );

@@ -19,26 +19,29 @@ export class RecordReasonDto {
   })
   code!: string;
 
-  @ApiProperty()
+  @ApiProperty({
+    example: 'strava already has this workout as record 1234567890 (shifted by +1 h, a time-zone error)',
+  })
   message!: string;
 }
 
 export class RecordLinkDto {
-  @ApiProperty({ description: "The record's id at the destination provider" })
+  @ApiProperty({ example: '1234567890', description: "The record's id at the destination provider" })
   recordId!: string;
 
-  @ApiProperty({ example: 'https://www.strava.com/activities/123456' })
+  @ApiProperty({ example: 'https://www.strava.com/activities/1234567890' })
   url!: string;
 }
 
 export class SyncRecordDto {
-  @ApiProperty({ description: "The record's id at the source provider" })
+  @ApiProperty({ example: '7403918265514', description: "The record's id at the source provider" })
   sourceRecordId!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '0b6e0c54-4a4e-4f0e-9d35-2f8f0a1c7e11', format: 'uuid' })
   chunkId!: string;
 
   @ApiProperty({
+    example: '2026-05-10T07:00:00.000Z',
     type: String,
     format: 'date-time',
     nullable: true,
@@ -54,16 +57,29 @@ export class SyncRecordDto {
   })
   sportType!: string | null;
 
-  @ApiProperty({ enum: RECORD_STATUSES })
+  @ApiProperty({ example: 'SKIPPED_DUPLICATE', enum: RECORD_STATUSES })
   status!: SyncRecordStatus;
 
-  @ApiProperty({ type: RecordReasonDto, nullable: true })
+  @ApiProperty({
+    example: {
+      code: 'DUPLICATE_AT_DESTINATION',
+      message: 'strava already has this workout as record 1234567890',
+    },
+    type: RecordReasonDto,
+    nullable: true,
+  })
   reason!: RecordReasonDto | null;
 
-  @ApiProperty({ type: RecordLinkDto, nullable: true, description: 'Where this sync wrote it (IMPORTED)' })
+  @ApiProperty({
+    example: null,
+    type: RecordLinkDto,
+    nullable: true,
+    description: 'Where this sync wrote it (IMPORTED)',
+  })
   destination!: RecordLinkDto | null;
 
   @ApiProperty({
+    example: { recordId: '1234567890', url: 'https://www.strava.com/activities/1234567890' },
     type: RecordLinkDto,
     nullable: true,
     description: 'The destination record it was not written because of (SKIPPED_DUPLICATE)',
@@ -75,17 +91,26 @@ export class SyncRecordListDto {
   @ApiProperty({ type: [SyncRecordDto] })
   items!: SyncRecordDto[];
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({
+    example: 'WyJyMSIsIjIwMjYtMDUtMTBUMDc6MDA6MDAuMDAwWiIsIjc0MDM5MTgyNjU1MTQiXQ',
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last',
+  })
   nextCursor!: string | null;
 }
 
 export class ListRecordsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: RECORD_STATUSES })
+  @ApiPropertyOptional({ example: 'FAILED', enum: RECORD_STATUSES })
   @IsOptional()
   @IsIn(RECORD_STATUSES, { message: `status must be one of ${RECORD_STATUSES.join(', ')}` })
   status?: SyncRecordStatus;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Only the records of this chunk' })
+  @ApiPropertyOptional({
+    example: '0b6e0c54-4a4e-4f0e-9d35-2f8f0a1c7e11',
+    format: 'uuid',
+    description: 'Only the records of this chunk',
+  })
   @IsOptional()
   @IsUUID('all', { message: 'chunkId must be a UUID' })
   chunkId?: string;

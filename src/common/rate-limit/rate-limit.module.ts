@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { RateLimitService } from './rate-limit.service.js';
+import { UserRateLimitInterceptor } from './user-rate-limit.interceptor.js';
+
+/** Per-user (interceptor) and per-IP (middleware, see bootstrap.ts) request budgets of the `/v1` API. */
+@Module({
+  providers: [RateLimitService, { provide: APP_INTERCEPTOR, useClass: UserRateLimitInterceptor }],
+  exports: [RateLimitService],
+})
+export class RateLimitModule {}

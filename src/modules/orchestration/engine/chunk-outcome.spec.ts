@@ -1,0 +1,88 @@
+import { FatalSyncError, PermanentChunkError, RetryableChunkError } from '../../chunks/chunk-errors.js';
+import {
+  AmbiguousWriteError,
+  ProviderAppCredentialsError,
+  ProviderAuthError,
+  ProviderGrantRevokedError,
+  ProviderPermissionDeniedError,
+  ProviderRateLimitedError,
+  ProviderUnavailableError,
+} from '../../providers/provider-errors.js';
+import { chunkOutcomeOf } from './chunk-outcome.js';
+
+const dbError = (code: string, message = 'db') => Object.assign(new Error(message), { code });
+
+describe('chunkOutcomeOf: what a failure means for the chunk', () => {
+  const at = new Date(Date.now() + 60_000);
+  it.each([
+    ['a rate limit', new ProviderRateLimitedError('strava', at), 'reschedule', 'PROVIDER_RATE_LIMITED'],
+    ['a 5xx / timeout', new ProviderUnavailableError('fitbit', 'HTTP 503'), 'wait', 'PROVIDER_UNAVAILABLE'],
+    [
+      'a token endpoint outage',
+      new ProviderUnavailableError('strava', 'HTTP 502', 'token'),
+      'wait',
+      'PROVIDER_UNAVAILABLE',
+    ],
+    ['an ambiguous write', new AmbiguousWriteError('strava', 'timed out'), 'wait', 'PROVIDER_UNAVAILABLE'],
+    [
+      'our client credentials refused',
+      new ProviderAppCredentialsError('strava', 'invalid_client', 'token'),
+      'wait',
+      'PROVIDER_APP_CREDENTIALS_REJECTED',
+    ],
+    [
+      'a revoked grant',
+      new ProviderGrantRevokedError('strava', 'invalid_grant', 'token', 'acc-1'),
+      'reauth',
+      'PROVIDER_AUTH_REVOKED',
+    ],
+    [
+      'a missing permission',
+      new ProviderPermissionDeniedError('strava', '403'),
+      'fatal',
+      'PROVIDER_PERMISSION_DENIED',
+    ],
+    ['a rejected code', new ProviderAuthError('fitbit', 'bad code'), 'fatal', 'PROVIDER_AUTH_FAILED'],
+    [
+      'the database down',
+      dbError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'),
+      'wait',
+      'SERVICE_UNAVAILABLE',
+    ],
+    [
+      'the database restarting',
+      dbError('57P01', 'terminating connection due to administrator command'),
+      'wait',
+      'SERVICE_UNAVAILABLE',
+    ],
+    ['a deadlock', dbError('40P01', 'deadlock detected'), 'wait', 'TRANSACTION_CONFLICT'],
+    ['a serialization failure', dbError('40001'), 'wait', 'TRANSACTION_CONFLICT'],
+    [
+      'a fatal engine error',
+      new FatalSyncError('PROVIDER_ACCOUNT_MISSING', 'gone'),
+      'fatal',
+      'PROVIDER_ACCOUNT_MISSING',
+    ],
+    [
+      'bad data for the chunk',
+      new PermanentChunkError('PROVIDER_BAD_REQUEST', 'HTTP 400'),
+      'permanent',
+      'PROVIDER_BAD_REQUEST',
+    ],
+    ['another retryable error', new RetryableChunkError('X', 'x'), 'retry', 'X'],
+    ['an unknown error', new Error('boom'), 'retry', 'CHUNK_ERROR'],
+  ])('%s -> %s', (_name, error, kind, code) => {
+    const outcome = chunkOutcomeOf(error);
+    expect(outcome.kind).toBe(kind);
+    expect(outcome.error.code).toBe(code);
+  });
+
+  it('keeps the reset time of a rate limit and the account of a revoked grant', () => {
+    expect(chunkOutcomeOf(new ProviderRateLimitedError('strava', at))).toMatchObject({ retryAt: at });
+    expect(chunkOutcomeOf(new ProviderGrantRevokedError('strava', 'x', 'api', 'acc-9'))).toMatchObject({
+      accountId: 'acc-9',
+      provider: 'strava',
+    });
+    expect(chunkOutcomeOf(new ProviderAppCredentialsError('strava', 'x'))).toMatchObject({ alert: true });
+  });
+});

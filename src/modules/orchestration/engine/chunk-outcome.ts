@@ -1,0 +1,70 @@
+import type { ErrorInfo } from '../../../database/schema.js';
+import { isDatabaseUnavailable, isRetryableTransactionError } from '../../../database/database-errors.js';
+import { FatalSyncError, PermanentChunkError, toErrorInfo } from '../../chunks/chunk-errors.js';
+import { ProviderError, type ProviderRateLimitedError } from '../../providers/provider-errors.js';
+
+/**
+ * What a chunk run's failure means for the chunk: the one place that maps the provider error
+ * taxonomy (providers/provider-errors.ts) and the engine's own errors to chunk outcomes.
+ *
+ * - `reschedule`: quota spent until `retryAt`; a new job then, no attempt used;
+ * - `wait`: a transient fault (provider outage, our app credentials refused, the database away, a
+ *   deadlock); a new job after a backoff, no attempt used, for as long as the outage bound allows;
+ * - `reauth`: the user's grant is gone; the sync pauses (REAUTH_REQUIRED), the chunk stays PENDING;
+ * - `fatal`: the whole sync cannot go on (no account, a permission the grant lacks): it ends FAILED;
+ * - `permanent`: retrying cannot help; the chunk fails now (dead letter);
+ * - `retry`: anything else; pg-boss retries with backoff and the attempt counts.
+ */
+export type ChunkOutcome =
+  | { kind: 'reschedule'; retryAt: Date; provider: string; error: ErrorInfo }
+  | { kind: 'wait'; retryAt?: Date; alert: boolean; error: ErrorInfo }
+  | { kind: 'reauth'; provider: string; accountId?: string; error: ErrorInfo }
+  | { kind: 'fatal'; error: ErrorInfo }
+  | { kind: 'permanent'; error: ErrorInfo }
+  | { kind: 'retry'; error: ErrorInfo };
+
+const info = (code: string, message: string, retryable = true): ErrorInfo => ({
+  code,
+  message: message.slice(0, 500),
+  retryable,
+});
+
+export function chunkOutcomeOf(error: unknown): ChunkOutcome {
+  if (error instanceof ProviderError) {
+    const e = info(error.code, error.message);
+    switch (error.kind) {
+      case 'rate_limited':
+        return {
+          kind: 'reschedule',
+          retryAt: (error as ProviderRateLimitedError).retryAt,
+          provider: error.provider,
+          error: e,
+        };
+      case 'transient':
+        return { kind: 'wait', retryAt: (error as { retryAt?: Date }).retryAt, alert: false, error: e };
+      case 'app_credentials':
+        return { kind: 'wait', alert: true, error: e };
+      case 'grant_revoked':
+        return {
+          kind: 'reauth',
+          provider: error.provider,
+          accountId: (error as { accountId?: string }).accountId,
+          error: e,
+        };
+      case 'auth_rejected':
+      case 'permission':
+        return { kind: 'fatal', error: info(error.code, error.message, false) };
+    }
+  }
+  if (isDatabaseUnavailable(error))
+    return { kind: 'wait', alert: false, error: info('SERVICE_UNAVAILABLE', 'the database was unreachable') };
+  if (isRetryableTransactionError(error))
+    return {
+      kind: 'wait',
+      alert: false,
+      error: info('TRANSACTION_CONFLICT', 'a database conflict; run again'),
+    };
+  if (error instanceof FatalSyncError) return { kind: 'fatal', error: error.toInfo() };
+  if (error instanceof PermanentChunkError) return { kind: 'permanent', error: error.toInfo() };
+  return { kind: 'retry', error: toErrorInfo(error) };
+}

@@ -1,0 +1,125 @@
+import type { ProviderName } from '../../database/schema.js';
+
+/**
+ * What a provider fault means, whichever endpoint (OAuth token endpoint or API) answered it. The
+ * engine maps each kind to a chunk outcome once (engine/chunk-outcome.ts) and the HTTP layer maps it
+ * to a problem once (common/errors/problem.filter.ts):
+ *
+ * | kind              | cause                                              | chunk          | HTTP |
+ * |-------------------|----------------------------------------------------|----------------|------|
+ * | `transient`       | 5xx, 408, timeouts, dropped connections, bad body  | waits, re-runs | 503 PROVIDER_UNAVAILABLE + Retry-After |
+ * | `rate_limited`    | 429 / a spent budget, with the reset time          | waits until it | 503 PROVIDER_UNAVAILABLE + Retry-After |
+ * | `app_credentials` | invalid_client / unauthorized_client: OUR app      | waits (alert)  | 503 PROVIDER_UNAVAILABLE + Retry-After |
+ * | `grant_revoked`   | invalid_grant on refresh, 401 after a fresh token  | sync PAUSED, connection REAUTH_REQUIRED | 422 PROVIDER_AUTH_FAILED |
+ * | `auth_rejected`   | an authorization code refused at connect time      | -              | 422 PROVIDER_AUTH_FAILED |
+ * | `permission`      | 403: the grant lacks a needed scope                | sync FAILED    | 422 PROVIDER_AUTH_FAILED |
+ *
+ * Bad data for one record is RecordRejectedError (the record is skipped, the chunk goes on).
+ */
+export type ProviderFaultKind =
+  'transient' | 'rate_limited' | 'app_credentials' | 'grant_revoked' | 'auth_rejected' | 'permission';
+
+/** Which kind of provider endpoint answered, for metrics and messages. */
+export type ProviderEndpointClass = 'token' | 'api';
+
+export abstract class ProviderError extends Error {
+  abstract readonly kind: ProviderFaultKind;
+  /** The chunk's `lastError.code` and the log's name for it. */
+  abstract readonly code: string;
+
+  constructor(
+    readonly provider: ProviderName,
+    message: string,
+    readonly endpoint: ProviderEndpointClass = 'api',
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The provider is down, slow or garbled right now; the same request may well work later. */
+export class ProviderUnavailableError extends ProviderError {
+  readonly kind = 'transient';
+  readonly code: string = 'PROVIDER_UNAVAILABLE';
+
+  constructor(
+    provider: ProviderName,
+    message: string,
+    endpoint: ProviderEndpointClass = 'api',
+    /** When the provider said to come back (Retry-After on a 503), if it did. */
+    readonly retryAt?: Date,
+  ) {
+    super(provider, message, endpoint);
+  }
+}
+
+/** A write whose outcome is unknown (timeout, dropped connection): look before writing again. */
+export class AmbiguousWriteError extends ProviderUnavailableError {}
+
+/** The provider's quota (or our shared budget of it) is spent until `retryAt`. */
+export class ProviderRateLimitedError extends ProviderError {
+  readonly kind = 'rate_limited';
+  readonly code = 'PROVIDER_RATE_LIMITED';
+
+  constructor(
+    provider: ProviderName,
+    readonly retryAt: Date,
+    message = `${provider} rate limit reached; resuming at ${retryAt.toISOString()}`,
+    endpoint: ProviderEndpointClass = 'api',
+  ) {
+    super(provider, message, endpoint);
+  }
+}
+
+/** The service's own client credentials were refused: an outage for every user, not a user's fault. */
+export class ProviderAppCredentialsError extends ProviderError {
+  readonly kind = 'app_credentials';
+  readonly code = 'PROVIDER_APP_CREDENTIALS_REJECTED';
+}
+
+/** This user's grant is gone (revoked at the provider, or expired for good): they must reconnect. */
+export class ProviderGrantRevokedError extends ProviderError {
+  readonly kind = 'grant_revoked';
+  readonly code = 'PROVIDER_AUTH_REVOKED';
+
+  constructor(
+    provider: ProviderName,
+    message: string,
+    endpoint: ProviderEndpointClass = 'api',
+    /** The provider account whose grant is gone, when known. */
+    readonly accountId?: string,
+  ) {
+    super(provider, message, endpoint);
+  }
+}
+
+/** An authorization code was refused at connect time (expired, used, or another redirect URI). */
+export class ProviderAuthError extends ProviderError {
+  readonly kind = 'auth_rejected';
+  readonly code = 'PROVIDER_AUTH_FAILED';
+}
+
+/** The grant is valid but lacks a permission this sync needs. */
+export class ProviderPermissionDeniedError extends ProviderError {
+  readonly kind = 'permission';
+  readonly code = 'PROVIDER_PERMISSION_DENIED';
+}
+
+/** Seconds a client should wait before asking again (Retry-After), at least 1. */
+export function retryAfterSeconds(error: ProviderError, now = Date.now(), fallback = 30): number {
+  const at =
+    error instanceof ProviderRateLimitedError || error instanceof ProviderUnavailableError
+      ? error.retryAt
+      : undefined;
+  if (!at) return fallback;
+  return Math.max(1, Math.ceil((at.getTime() - now) / 1000));
+}
+
+/** The moment a Retry-After header (seconds or an HTTP date) points at, if it is usable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): Date | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return new Date(now + seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? new Date(Math.max(date, now)) : undefined;
+}
