@@ -13,6 +13,8 @@ import { NotificationsModule } from './modules/notifications/notifications.modul
 import { HistoricalSyncsController } from './modules/orchestration/historical-syncs.controller.js';
 import { OrchestrationModule } from './modules/orchestration/orchestration.module.js';
 import { OrchestrationsController } from './modules/orchestration/orchestrations.controller.js';
+import { RecordsController } from './modules/records/records.controller.js';
+import { RecordsModule } from './modules/records/records.module.js';
 
 /**
  * The public HTTP API (`/v1`). Imported in the `api` and `all` roles only; the controllers live
@@ -27,6 +29,7 @@ import { OrchestrationsController } from './modules/orchestration/orchestrations
     NotificationsModule,
     OrchestrationModule,
     RateLimitModule,
+    RecordsModule,
   ],
   controllers: [
     AdminController,
@@ -36,6 +39,7 @@ import { OrchestrationsController } from './modules/orchestration/orchestrations
     HistoricalSyncsController,
     NotificationsController,
     OrchestrationsController,
+    RecordsController,
   ],
 })
 export class ApiModule {}

@@ -76,6 +76,9 @@ describe('historical syncs: entitlements, creation, idempotency, reads', () => {
         failedChunks: 0,
         progressPercent: 0,
         completedAt: null,
+        duplicatePolicy: 'SKIP',
+        records: { read: 0, imported: 0, skipped: 0, failed: 0 },
+        estimatedCompletionAt: null,
       });
       expect(res.body.estimatedSecondsRemaining).toBeGreaterThan(0);
 
@@ -278,6 +281,7 @@ describe('historical syncs: entitlements, creation, idempotency, reads', () => {
         [{ range: { preset: 'CUSTOM', startDate: '2001-01-01', endDate: '2024-01-01' } }, ['range']],
         [{}, ['range']],
         [{ range: { preset: 'LAST_YEAR' }, extra: true }, ['extra']],
+        [{ range: { preset: 'LAST_YEAR' }, duplicatePolicy: 'MAYBE' }, ['duplicatePolicy']],
       ];
       for (const [body, fields] of cases) {
         const res = await request(t.http)
@@ -370,16 +374,23 @@ describe('historical syncs: entitlements, creation, idempotency, reads', () => {
       expect(Object.keys(res.body).sort()).toEqual(
         [
           'completedChunks',
+          'estimatedCompletionAt',
           'estimatedSecondsRemaining',
           'failedChunks',
           'orchestrationId',
           'progressPercent',
+          'records',
           'status',
           'totalChunks',
           'updatedAt',
         ].sort(),
       );
-      expect(res.body).toMatchObject({ orchestrationId: id, totalChunks: 3, status: 'PENDING' });
+      expect(res.body).toMatchObject({
+        orchestrationId: id,
+        totalChunks: 3,
+        status: 'PENDING',
+        records: { read: 0, imported: 0, skipped: 0, failed: 0 },
+      });
       const etag = res.headers.etag;
       expect(etag).toMatch(/^W\/"/);
       const again = await request(t.http)

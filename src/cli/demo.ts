@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { signToken } from '../common/auth/token.js';
 import { loadConfig } from '../config/app-config.js';
+import { seedPreExisting, type SimProvider } from '../simulators/seed-duplicates.js';
 import { loadDotEnv } from '../config/dotenv.js';
 
 /**
  * `npm run demo`: a client of the running service (`npm start`) that does what the mobile app
  * does: grants Pro to a demo user (as an admin), walks both OAuth consent redirects, creates the
  * connection, starts a LAST_YEAR sync, shows its progress with an ETA until it ends, then prints the
- * chunk table and what landed at the destination. Against the local simulators, it creates the
+ * chunk table, the import report's summary and what landed at the destination. Before the sync,
+ * 30 % of the last year's workouts are planted at the destination (as if the watch had uploaded
+ * them there too), so the report shows them skipped as duplicates. Against the local simulators, it creates the
  * demo's provider accounts first. Tokens are signed with the local JWT secret (.data/jwt-secret).
  */
 loadDotEnv(); // the service's PORT and JWT_SECRET, when .env sets them
@@ -62,6 +65,8 @@ async function simulatorOf(url: string): Promise<string | undefined> {
 interface Consent {
   code: string;
   state: string;
+  /** The simulator's base URL. */
+  simulator: string;
 }
 
 async function consent(provider: string, login: string, account: Record<string, unknown>): Promise<Consent> {
@@ -85,7 +90,7 @@ async function consent(provider: string, login: string, account: Record<string, 
   console.log(
     `  ${provider}: consent given by "${login}" at ${simulator}, redirected to ${location.origin}${location.pathname}`,
   );
-  return { code: location.searchParams.get('code')!, state: body.state };
+  return { code: location.searchParams.get('code')!, state: body.state, simulator };
 }
 
 const duration = (s: number | null) =>
@@ -132,6 +137,21 @@ async function main() {
     historyDays: 0,
     timezone,
   });
+  const destinationSim = destinationCode.simulator;
+  // the same workouts recorded twice: 30 % of the last year's already at the destination
+  const seeded = await seedPreExisting({
+    source: { provider: values.source as SimProvider, url: sourceCode.simulator, account: sourceLogin },
+    destination: {
+      provider: values.destination as SimProvider,
+      url: destinationSim,
+      account: destinationLogin,
+    },
+    from: new Date(Date.now() - 366 * 86_400_000),
+    to: new Date(),
+  });
+  console.log(
+    `  ${values.destination} already holds ${seeded.copies.length} of the ${seeded.considered} workouts of the last year (exact, shifted, +1 h, another sport label) and ${seeded.nearMisses.length} near-misses.`,
+  );
   const { body: connection } = await api('POST', '/v1/connections', {
     body: {
       source: {
@@ -205,15 +225,8 @@ async function main() {
       `  ${String(c.index).padStart(2)}  ${c.chunkStartDate}  ${c.chunkEndDate}  ${c.status.padEnd(9)}  ${String(c.attempts).padStart(5)}  ${String(c.recordsRead).padStart(4)}  ${String(c.recordsWritten).padStart(7)}  ${String(c.recordsSkipped).padStart(7)}  ${c.lastError?.code ?? ''}`,
     );
   }
-  const destinationSim = await simulatorOf(
-    (
-      await api(
-        'GET',
-        `/v1/connections/authorize-url?provider=${values.destination}&redirectUri=${encodeURIComponent(redirectUri)}`,
-      )
-    ).body.url,
-  );
-  if (destinationSim) {
+  await printReport(started.orchestrationId);
+  {
     type Landed = {
       name?: string;
       displayName?: string;
@@ -229,7 +242,7 @@ async function main() {
     };
     const items = landed.activities ?? landed.dataPoints ?? [];
     console.log(
-      `\n7. At the ${values.destination} destination (${destinationSim}/_sim/accounts/${destinationLogin}): ${items.length} records.`,
+      `\n8. At the ${values.destination} destination (${destinationSim}/_sim/accounts/${destinationLogin}): ${items.length} records.`,
     );
     for (const item of items.slice(-5)) {
       const a = item.exercise ?? item;
@@ -241,6 +254,41 @@ async function main() {
   console.log(
     `\nDone: ${status.status}. The sync is also listed under GET /v1/orchestrations (token: npm run -s token -- --sub ${user}).`,
   );
+}
+
+/** The import report's summary: counts by outcome, and a few records of each kind with their links. */
+async function printReport(orchestrationId: string) {
+  const { body: o } = await api('GET', `/v1/orchestrations/${orchestrationId}`);
+  const r = o.records as { read: number; imported: number; skipped: number; failed: number };
+  console.log(
+    `\n7. Import report (GET /v1/orchestrations/${orchestrationId}/records): ${r.read} read, ${r.imported} imported, ${r.skipped} skipped, ${r.failed} failed.`,
+  );
+  type Row = {
+    startTime: string | null;
+    sportType: string | null;
+    sourceRecordId: string;
+    reason: { code: string; message: string } | null;
+    destination: { url: string } | null;
+    duplicateOf: { url: string } | null;
+  };
+  for (const status of ['SKIPPED_DUPLICATE', 'FAILED', 'IMPORTED']) {
+    const { body } = await api(
+      'GET',
+      `/v1/orchestrations/${orchestrationId}/records?status=${status}&limit=100`,
+    );
+    const items = body.items as Row[];
+    if (items.length === 0) continue;
+    const reasons = new Map<string, number>();
+    for (const item of items)
+      if (item.reason) reasons.set(item.reason.code, (reasons.get(item.reason.code) ?? 0) + 1);
+    console.log(
+      `   ${status}${body.nextCursor ? ' (first 100)' : ''}: ${items.length}${reasons.size ? `  ${[...reasons].map(([c, n]) => `${c} ${n}`).join(', ')}` : ''}`,
+    );
+    for (const item of items.slice(0, 3))
+      console.log(
+        `     ${(item.startTime ?? '').padEnd(24)} ${(item.sportType ?? '').padEnd(9)} ${(item.duplicateOf ?? item.destination)?.url ?? ''}  ${item.reason?.message ?? ''}`,
+      );
+  }
 }
 
 main().catch((error: unknown) => {

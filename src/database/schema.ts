@@ -15,6 +15,7 @@ export type OrchestrationStatus =
   'PENDING' | 'IN_PROGRESS' | 'PAUSED' | 'COMPLETED' | 'COMPLETED_WITH_ERRORS' | 'FAILED' | 'CANCELLED';
 export type PauseReason = 'USER' | 'REAUTH_REQUIRED';
 export type ChunkStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+export type DuplicatePolicy = 'SKIP' | 'IMPORT';
 export type RangePreset = 'LAST_7_DAYS' | 'LAST_30_DAYS' | 'LAST_YEAR' | 'ALL_TIME' | 'CUSTOM';
 
 export interface ErrorInfo {
@@ -86,6 +87,12 @@ export interface OrchestrationsTable {
   started_at: NullableTimestamp;
   round_started_at: Generated<Date>;
   completed_at: NullableTimestamp;
+  duplicate_policy: Generated<DuplicatePolicy>;
+  /** The import report's counts (sync_record rows), kept equal to them by triggers. */
+  records_read: Generated<number>;
+  records_imported: Generated<number>;
+  records_skipped: Generated<number>;
+  records_failed: Generated<number>;
   /** Why a PAUSED sync is paused: the user, or a revoked provider grant (null unless PAUSED). */
   pause_reason: PauseReason | null;
 }
@@ -175,6 +182,7 @@ export interface DB {
   notification_deliveries: NotificationDeliveriesTable;
   sync_ledger: SyncLedgerTable;
   provider_quota: ProviderQuotaTable;
+  sync_record: SyncRecordTable;
   oauth_states: OAuthStatesTable;
   rate_limits: RateLimitsTable;
   admin_audit_log: AdminAuditLogTable;
@@ -276,4 +284,23 @@ export interface ProviderQuotaTable {
   limit_per_window: number;
   blocked_until: NullableTimestamp;
   updated_at: Timestamp;
+}
+
+export type SyncRecordStatus = 'PENDING' | 'IMPORTED' | 'SKIPPED_DUPLICATE' | 'SKIPPED_INVALID' | 'FAILED';
+
+/** The import report: one row per source record an orchestration saw. */
+export interface SyncRecordTable {
+  orchestration_id: string;
+  source_record_id: string;
+  chunk_id: string;
+  sort_time: Timestamp;
+  start_time: NullableTimestamp;
+  sport_type: string | null;
+  status: Generated<SyncRecordStatus>;
+  reason_code: string | null;
+  reason_message: string | null;
+  destination_id: string | null;
+  duplicate_of_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
 }

@@ -92,5 +92,11 @@ describe('fitbit (Google Health API) -> strava, over HTTP against the simulators
     expect(read).toBe(source.length);
     expect(written).toBe(source.length - alreadyThere);
     expect(chunks.reduce((sum, c) => sum + c.recordsSkipped, 0)).toBe(alreadyThere);
+    expect(done.records).toEqual({
+      read: source.length,
+      imported: source.length - alreadyThere,
+      skipped: alreadyThere,
+      failed: 0,
+    });
   });
 });

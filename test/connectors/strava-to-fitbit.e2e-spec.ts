@@ -92,6 +92,12 @@ describe('strava -> fitbit (Google Health API), over HTTP against the simulators
     const chunks = await chunksOf(t, 'bo', id);
     expect(chunks.reduce((s, c) => s + c.recordsSkipped, 0)).toBe(1 + alreadyThere);
     expect(chunks.reduce((s, c) => s + c.recordsWritten, 0)).toBe(source.length - alreadyThere);
+    expect(done.records).toEqual({
+      read: source.length + 1,
+      imported: source.length - alreadyThere,
+      skipped: 1 + alreadyThere,
+      failed: 0,
+    });
     const junk = await t.db
       .selectFrom('sync_ledger')
       .selectAll()

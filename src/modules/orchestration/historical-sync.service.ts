@@ -4,7 +4,14 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AuthUser } from '../../common/auth/auth.types.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
 import { ProblemException, notFound, validationFailed } from '../../common/errors/problem.exception.js';
-import type { Connection, DB, Orchestration, OrchestrationKind, RangePreset } from '../../database/schema.js';
+import type {
+  Connection,
+  DB,
+  DuplicatePolicy,
+  Orchestration,
+  OrchestrationKind,
+  RangePreset,
+} from '../../database/schema.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { ChunkQueue } from '../chunks/chunk-queue.service.js';
 import { ChunksRepository } from '../chunks/chunks.repository.js';
@@ -70,7 +77,14 @@ export class HistoricalSyncService {
       return await this.idempotency.run(idempotencyScope, async (trx) => {
         await this.assertNoActiveHistorical(connection.id, trx);
         await this.assertUnderSyncCap(trx, user.userId);
-        const o = await this.launch(trx, connection, 'HISTORICAL', body.range.preset, range);
+        const o = await this.launch(
+          trx,
+          connection,
+          'HISTORICAL',
+          body.range.preset,
+          range,
+          body.duplicatePolicy,
+        );
         await this.analytics.record(
           {
             type: 'SYNC_REQUESTED',
@@ -108,6 +122,7 @@ export class HistoricalSyncService {
     kind: OrchestrationKind,
     preset: RangePreset,
     range: DateRange,
+    duplicatePolicy: DuplicatePolicy = 'SKIP',
   ): Promise<Orchestration> {
     const ranges = splitIntoChunks(range);
     const estimate = this.estimates.estimate(
@@ -128,6 +143,7 @@ export class HistoricalSyncService {
       status: 'PENDING',
       total_chunks: ranges.length,
       estimated_seconds: estimate.estimatedSeconds,
+      duplicate_policy: duplicatePolicy,
     });
     const chunks = await this.chunks.insertMany(
       trx,

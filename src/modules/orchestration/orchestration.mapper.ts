@@ -14,7 +14,20 @@ type StatusFields = Pick<
   | 'round_started_at'
   | 'updated_at'
   | 'round'
+  | 'records_read'
+  | 'records_imported'
+  | 'records_skipped'
+  | 'records_failed'
 >;
+
+export function recordCounts(o: StatusFields) {
+  return {
+    read: o.records_read,
+    imported: o.records_imported,
+    skipped: o.records_skipped,
+    failed: o.records_failed,
+  };
+}
 
 export function progressPercent(
   o: Pick<Orchestration, 'total_chunks' | 'completed_chunks' | 'failed_chunks'>,
@@ -42,7 +55,8 @@ export function estimatedSecondsRemaining(o: StatusFields, now: Date = new Date(
 
 /** Weak validator of the status representation: changes whenever any state field does. */
 export function etagOf(o: StatusFields): string {
-  const state = `${o.id}|${o.status}|${o.completed_chunks}|${o.failed_chunks}|${o.round}|${o.updated_at.getTime()}`;
+  const records = `${o.records_read}|${o.records_imported}|${o.records_skipped}|${o.records_failed}`;
+  const state = `${o.id}|${o.status}|${o.completed_chunks}|${o.failed_chunks}|${o.round}|${o.updated_at.getTime()}|${records}`;
   return `W/"${createHash('sha1').update(state).digest('base64url').slice(0, 22)}"`;
 }
 
@@ -55,6 +69,8 @@ export function toStatusDto(o: StatusFields, now?: Date): OrchestrationStatusDto
     failedChunks: o.failed_chunks,
     progressPercent: progressPercent(o),
     estimatedSecondsRemaining: estimatedSecondsRemaining(o, now),
+    estimatedCompletionAt: null,
+    records: recordCounts(o),
     updatedAt: o.updated_at.toISOString(),
   };
 }
@@ -75,6 +91,9 @@ export function toOrchestrationDto(o: Orchestration, now?: Date): OrchestrationD
     failedChunks: o.failed_chunks,
     progressPercent: progressPercent(o),
     estimatedSecondsRemaining: estimatedSecondsRemaining(o, now),
+    estimatedCompletionAt: null,
+    records: recordCounts(o),
+    duplicatePolicy: o.duplicate_policy,
     pauseReason: o.status === 'PAUSED' ? (o.pause_reason ?? 'USER') : null,
     lastError: o.last_error,
     createdAt: o.created_at.toISOString(),

@@ -1,5 +1,6 @@
 import type { ProviderName } from '../../database/schema.js';
 import type { CanonicalSession, SourceRecord } from './canonical/canonical-session.js';
+import type { ActivityFacts } from './dedup/duplicate-matcher.js';
 import type { ProviderCostModel } from './cost-model.js';
 import type { QuotaSnapshot } from './quota/quota.service.js';
 
@@ -40,6 +41,13 @@ export interface WriteResult {
   duplicate: boolean;
 }
 
+/** A span of time at a destination, for reading what it already holds (instants; the zone names civil dates). */
+export interface ActivityWindow {
+  from: Date;
+  to: Date;
+  timezone: string;
+}
+
 /** Where to send the user for consent, and what the provider sends back with the code. */
 export interface AuthorizeUrlRequest {
   redirectUri: string;
@@ -75,5 +83,12 @@ export interface ProviderConnector {
     key: string,
     options: { recovering: boolean; signal?: AbortSignal },
   ): Promise<WriteResult>;
+  /**
+   * Every activity the account holds that starts in the window, as the duplicate matcher sees it
+   * (summaries only: no tracks), in as few paged list requests as the provider allows.
+   */
+  listActivities(account: AccountRef, window: ActivityWindow, signal?: AbortSignal): Promise<ActivityFacts[]>;
+  /** Where a person sees a record this provider holds (the import report's links). */
+  recordUrl(recordId: string): string;
   quotaState(): Promise<QuotaSnapshot[]>;
 }

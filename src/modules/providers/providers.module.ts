@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SYNC_CONNECTOR } from '../chunks/sync-connector.js';
 import { ConnectionStoreModule } from '../connections/connection-store.module.js';
+import { RecordStoreModule } from '../records/record-store.module.js';
 import { FitbitConnector } from './fitbit/fitbit.connector.js';
 import { ProviderMetrics } from './http/provider-metrics.js';
 import { SyncLedgerRepository } from './ledger/sync-ledger.repository.js';
@@ -9,11 +10,12 @@ import { QuotaRepository } from './quota/quota.repository.js';
 import { QuotaService } from './quota/quota.service.js';
 import { StravaConnector } from './strava/strava.connector.js';
 import { ProviderSyncConnector } from './sync/provider-sync.connector.js';
+import { RecordImporter } from './sync/record-importer.js';
 import { TokenService } from './tokens/token.service.js';
 
 /** Provider connectors (one folder each), their tokens, quotas and the sync ledger. */
 @Module({
-  imports: [ConnectionStoreModule],
+  imports: [ConnectionStoreModule, RecordStoreModule],
   providers: [
     FitbitConnector,
     StravaConnector,
@@ -24,6 +26,7 @@ import { TokenService } from './tokens/token.service.js';
     TokenService,
     SyncLedgerRepository,
     ProviderSyncConnector,
+    RecordImporter,
     { provide: SYNC_CONNECTOR, useExisting: ProviderSyncConnector },
   ],
   exports: [SYNC_CONNECTOR, ProviderRegistry, TokenService, SyncLedgerRepository, ProviderMetrics],

@@ -26,6 +26,27 @@ export class ErrorInfoDto {
   retryable!: boolean;
 }
 
+export class RecordCountsDto {
+  @ApiProperty({ example: 120, description: 'Source records the sync has seen (rows of its import report)' })
+  read!: number;
+
+  @ApiProperty({ example: 80, description: 'Written to the destination by this sync (IMPORTED)' })
+  imported!: number;
+
+  @ApiProperty({
+    example: 38,
+    description:
+      'Not written because the destination already had them (SKIPPED_DUPLICATE: a matching workout, or an earlier sync) or they were invalid (SKIPPED_INVALID)',
+  })
+  skipped!: number;
+
+  @ApiProperty({
+    example: 2,
+    description: 'FAILED: the destination refused them, or their last attempt failed',
+  })
+  failed!: number;
+}
+
 export class OrchestrationStatusDto {
   @ApiProperty({ example: '6179a1ec-9d9c-45dc-ac8d-05a45ecce1fa', format: 'uuid' })
   orchestrationId!: string;
@@ -52,6 +73,23 @@ export class OrchestrationStatusDto {
     description: 'ETA from this sync’s observed pace, else the estimate; 0 when ended, null while paused',
   })
   estimatedSecondsRemaining!: number | null;
+
+  @ApiProperty({
+    example: null,
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the sync is expected to end; null (not estimated by this version)',
+  })
+  estimatedCompletionAt!: string | null;
+
+  @ApiProperty({
+    example: { read: 120, imported: 80, skipped: 38, failed: 2 },
+    type: RecordCountsDto,
+    description:
+      'Counts of the import report (GET .../records): read = imported + skipped + failed + pending',
+  })
+  records!: RecordCountsDto;
 
   @ApiProperty({ example: '2026-12-02T03:31:48.514Z', format: 'date-time' })
   updatedAt!: string;
@@ -85,6 +123,14 @@ export class OrchestrationDto extends OrchestrationStatusDto {
 
   @ApiProperty({ example: '2025-11-23' })
   startDate!: string;
+
+  @ApiProperty({
+    example: 'SKIP',
+    enum: ['SKIP', 'IMPORT'],
+    description:
+      'SKIP: workouts the destination already holds are not written again; IMPORT: all are written',
+  })
+  duplicatePolicy!: string;
 
   @ApiProperty({ example: '2026-11-22' })
   endDate!: string;
@@ -131,13 +177,20 @@ export class ChunkDto {
   @ApiProperty({ example: 1, description: 'Runs started (rate-limit reschedules are not counted)' })
   attempts!: number;
 
-  @ApiProperty({ example: 17 })
+  @ApiProperty({
+    example: 17,
+    description: 'Source records this chunk has seen (its rows in the import report)',
+  })
   recordsRead!: number;
 
-  @ApiProperty({ example: 17 })
+  @ApiProperty({ example: 12, description: 'Written to the destination by this sync (IMPORTED rows)' })
   recordsWritten!: number;
 
-  @ApiProperty({ example: 0 })
+  @ApiProperty({
+    example: 5,
+    description:
+      'Not written: already at the destination (a matching workout, or written by an earlier sync) or invalid (SKIPPED_DUPLICATE and SKIPPED_INVALID rows). A record already at the destination is never counted as written.',
+  })
   recordsSkipped!: number;
 
   @ApiProperty({ example: null, type: ErrorInfoDto, nullable: true })

@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import type { DuplicatePolicy } from '../../../database/schema.js';
 import { IsDefined, IsIn, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
 
+export const DUPLICATE_POLICIES: DuplicatePolicy[] = ['SKIP', 'IMPORT'];
 export const USER_PRESETS = ['LAST_30_DAYS', 'LAST_YEAR', 'ALL_TIME', 'CUSTOM'] as const;
 export type UserPreset = (typeof USER_PRESETS)[number];
 
@@ -38,6 +40,17 @@ export class CreateHistoricalSyncDto {
   @ValidateNested()
   @Type(() => RangeDto)
   range!: RangeDto;
+
+  @ApiPropertyOptional({
+    example: 'SKIP',
+    enum: DUPLICATE_POLICIES,
+    default: 'SKIP',
+    description:
+      'SKIP (default): a workout the destination already holds (same or compatible sport, overlapping time, or shifted by a time-zone error) is not written, and the report says which one it matched; IMPORT: every record is written',
+  })
+  @IsOptional()
+  @IsIn(DUPLICATE_POLICIES, { message: `duplicatePolicy must be one of ${DUPLICATE_POLICIES.join(', ')}` })
+  duplicatePolicy?: DuplicatePolicy;
 }
 
 export class EstimateQueryDto {

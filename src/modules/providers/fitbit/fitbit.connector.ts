@@ -15,13 +15,23 @@ import {
   type TokenGrant,
   type WriteResult,
   type AuthorizeUrlRequest,
+  type ActivityWindow,
 } from '../provider-connector.js';
+import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
+import { civilDateTime, utcOffsetSeconds } from '../../../common/time-zone.js';
+import { recordUrl } from '../../records/record-links.js';
 import { QuotaService, type QuotaSnapshot } from '../quota/quota.service.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
 import { exchangeAuthorizationCode, refreshGrant, toGrant } from '../tokens/grants.js';
 import { TokenService } from '../tokens/token.service.js';
 import { fitbitCostModel } from './fitbit.cost-model.js';
-import { fromGooglePoint, hasGps, toGooglePoint, type GoogleExercisePoint } from './fitbit.mapper.js';
+import {
+  fromGooglePoint,
+  googleFacts,
+  hasGps,
+  toGooglePoint,
+  type GoogleExercisePoint,
+} from './fitbit.mapper.js';
 
 export const GOOGLE_HEALTH_SCOPES = [
   'https://www.googleapis.com/auth/googlehealth.activity_and_fitness',
@@ -212,6 +222,50 @@ export class FitbitConnector implements ProviderConnector {
     throw new RecordRejectedError(
       `Google Health refused the exercise (HTTP ${res.status}: ${JSON.stringify(res.body).slice(0, 200)})`,
     );
+  }
+
+  /**
+   * Exercises by civil start time (the API's only time filter): the window's instants as civil
+   * dates in the connection's zone, a day wider on each side, then cut to the window's instants.
+   */
+  async listActivities(
+    account: AccountRef,
+    window: ActivityWindow,
+    signal?: AbortSignal,
+  ): Promise<ActivityFacts[]> {
+    const civil = (d: Date) => civilDateTime(d, utcOffsetSeconds(window.timezone, d)).slice(0, 10);
+    const filter = `exercise.interval.civil_start_time >= "${addDays(civil(window.from), -1)}" AND exercise.interval.civil_start_time < "${addDays(civil(window.to), 2)}"`;
+    const found: ActivityFacts[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.http.request<{ dataPoints?: GoogleExercisePoint[]; nextPageToken?: string }>(
+        account,
+        {
+          method: 'GET',
+          path: EXERCISE,
+          query: { filter, pageSize: 25, pageToken },
+          kind: 'read',
+          idempotent: true,
+        },
+        signal,
+      );
+      if (page.status !== 200)
+        throw new PermanentChunkError(
+          'PROVIDER_BAD_REQUEST',
+          `Google Health refused the list request (HTTP ${page.status})`,
+        );
+      for (const point of page.body.dataPoints ?? []) {
+        const facts = googleFacts(point);
+        if (facts && facts.start >= window.from.getTime() && facts.start <= window.to.getTime())
+          found.push(facts);
+      }
+      pageToken = page.body.nextPageToken || undefined;
+    } while (pageToken);
+    return found;
+  }
+
+  recordUrl(recordId: string): string {
+    return recordUrl('fitbit', recordId);
   }
 
   quotaState(): Promise<QuotaSnapshot[]> {

@@ -1,6 +1,7 @@
 import { parseTcx, type TcxActivity } from '../../../common/formats/tcx.js';
 import type { CanonicalSession, SourceRecord, TrackPoint } from '../canonical/canonical-session.js';
 import { kindFromGoogle, kindToGoogle } from '../canonical/activity-kinds.js';
+import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
 
 /** The parts of a Google Health exercise DataPoint the product reads. */
 export interface GoogleExercisePoint {
@@ -100,6 +101,24 @@ export function fromGooglePoint(point: GoogleExercisePoint, tcxXml?: string): So
       indoor: !hasGps(point),
       ...(track && track.length > 0 ? { track } : {}),
     },
+  };
+}
+
+/** A listed exercise as the duplicate matcher sees it; undefined without a usable interval. */
+export function googleFacts(point: GoogleExercisePoint): ActivityFacts | undefined {
+  const x = point.exercise;
+  const start = Date.parse(x?.interval?.startTime ?? '');
+  const end = Date.parse(x?.interval?.endTime ?? '');
+  if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return undefined;
+  const distance = x?.metricsSummary?.distanceMillimeters;
+  const offset = seconds(x?.interval?.startUtcOffset);
+  return {
+    id: pointId(point),
+    kind: kindFromGoogle(x?.exerciseType),
+    start,
+    end,
+    ...(distance ? { distanceMeters: distance / 1000 } : {}),
+    ...(offset !== undefined ? { utcOffsetSeconds: offset } : {}),
   };
 }
 

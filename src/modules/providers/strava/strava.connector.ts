@@ -17,7 +17,10 @@ import type {
   TokenGrant,
   WriteResult,
   AuthorizeUrlRequest,
+  ActivityWindow,
 } from '../provider-connector.js';
+import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
+import { recordUrl } from '../../records/record-links.js';
 import { QuotaService, type QuotaSnapshot } from '../quota/quota.service.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
 import { exchangeAuthorizationCode, refreshGrant, toGrant } from '../tokens/grants.js';
@@ -28,6 +31,7 @@ import {
   hasTrack,
   isTracked,
   marker,
+  stravaFacts,
   toFitUpload,
   toManualActivity,
   uploadFields,
@@ -302,6 +306,44 @@ export class StravaConnector implements ProviderConnector {
         return String(candidate.id);
     }
     return undefined;
+  }
+
+  /** Summaries by after/before, 200 a page (a month's window is usually one request). */
+  async listActivities(
+    account: AccountRef,
+    window: ActivityWindow,
+    signal?: AbortSignal,
+  ): Promise<ActivityFacts[]> {
+    const after = Math.floor(window.from.getTime() / 1000) - 1;
+    const before = Math.ceil(window.to.getTime() / 1000);
+    const found: ActivityFacts[] = [];
+    for (let page = 1; ; page++) {
+      const res = await this.http.request<StravaSummary[]>(
+        account,
+        {
+          method: 'GET',
+          path: '/athlete/activities',
+          query: { after, before, page, per_page: PER_PAGE },
+          kind: 'read',
+          idempotent: true,
+        },
+        signal,
+      );
+      if (res.status !== 200 || !Array.isArray(res.body))
+        throw new PermanentChunkError(
+          'PROVIDER_BAD_REQUEST',
+          `Strava refused the activity list (HTTP ${res.status})`,
+        );
+      for (const activity of res.body) {
+        const facts = stravaFacts(activity);
+        if (facts) found.push(facts);
+      }
+      if (res.body.length < PER_PAGE) return found;
+    }
+  }
+
+  recordUrl(recordId: string): string {
+    return recordUrl('strava', recordId);
   }
 
   quotaState(): Promise<QuotaSnapshot[]> {

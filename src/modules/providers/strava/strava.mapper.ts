@@ -2,6 +2,7 @@ import { writeFit } from '../../../common/formats/fit.js';
 import type { CanonicalSession, SourceRecord, TrackPoint } from '../canonical/canonical-session.js';
 import { localTime } from '../canonical/canonical-session.js';
 import { kindFromStrava, kindToFit, kindToStrava } from '../canonical/activity-kinds.js';
+import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
 
 /** The parts of a Strava SummaryActivity the product reads. */
 export interface StravaSummary {
@@ -87,6 +88,20 @@ export function fromStravaActivity(a: StravaSummary, streams?: StravaStreams): S
       indoor: Boolean(a.trainer) || !hasTrack(a),
       ...(track && track.length > 0 ? { track } : {}),
     },
+  };
+}
+
+/** A listed activity as the duplicate matcher sees it; undefined without a usable start and duration. */
+export function stravaFacts(a: StravaSummary): ActivityFacts | undefined {
+  const start = Date.parse(a.start_date ?? '');
+  if (!Number.isFinite(start) || !(Number(a.elapsed_time) > 0)) return undefined;
+  return {
+    id: String(a.id),
+    kind: kindFromStrava(a.sport_type),
+    start,
+    end: start + a.elapsed_time! * 1000,
+    ...(a.distance ? { distanceMeters: a.distance } : {}),
+    ...(typeof a.utc_offset === 'number' ? { utcOffsetSeconds: a.utc_offset } : {}),
   };
 }
 

@@ -1,0 +1,160 @@
+import { Injectable } from '@nestjs/common';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { InjectDb } from '../../database/database.tokens.js';
+import type {
+  DB,
+  DuplicatePolicy,
+  LedgerStatus,
+  SyncRecordStatus,
+  SyncRecordTable,
+} from '../../database/schema.js';
+
+export type SyncRecordRow = Selectable<SyncRecordTable>;
+
+/** A source record as the report first sees it (PENDING). */
+export interface SeenRecord {
+  sourceRecordId: string;
+  /** Its start, or the chunk's start when it has none (the report's order). */
+  sortTime: Date;
+  startTime: Date | null;
+  sportType: string | null;
+}
+
+export interface RecordOutcome {
+  status: Exclude<SyncRecordStatus, 'PENDING'>;
+  reason?: { code: string; message: string } | null;
+  destinationId?: string | null;
+  duplicateOfId?: string | null;
+}
+
+export interface ReportPosition {
+  sortTime: Date;
+  sourceRecordId: string;
+}
+
+/**
+ * SQL of the import report (`sync_record`). The orchestration's `records_*` counts follow the rows
+ * through triggers (migration 0100), so every write here keeps them equal to the report.
+ */
+@Injectable()
+export class SyncRecordsRepository {
+  constructor(@InjectDb() private readonly db: Kysely<DB>) {}
+
+  async policyOf(orchestrationId: string): Promise<DuplicatePolicy> {
+    const row = await this.db
+      .selectFrom('orchestrations')
+      .select('duplicate_policy')
+      .where('id', '=', orchestrationId)
+      .executeTakeFirst();
+    return row?.duplicate_policy ?? 'SKIP';
+  }
+
+  /**
+   * Adds the records of a page as PENDING (a record seen before keeps its row and outcome) and
+   * returns every one's row, by source record id.
+   */
+  async see(
+    orchestrationId: string,
+    chunkId: string,
+    records: SeenRecord[],
+  ): Promise<Map<string, SyncRecordRow>> {
+    if (records.length === 0) return new Map();
+    await this.db
+      .insertInto('sync_record')
+      .values(
+        records.map((r) => ({
+          orchestration_id: orchestrationId,
+          source_record_id: r.sourceRecordId,
+          chunk_id: chunkId,
+          sort_time: r.sortTime,
+          start_time: r.startTime,
+          sport_type: r.sportType,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['orchestration_id', 'source_record_id']).doNothing())
+      .execute();
+    const rows = await this.db
+      .selectFrom('sync_record')
+      .selectAll()
+      .where('orchestration_id', '=', orchestrationId)
+      .where(
+        'source_record_id',
+        'in',
+        records.map((r) => r.sourceRecordId),
+      )
+      .execute();
+    return new Map(rows.map((r) => [r.source_record_id, r]));
+  }
+
+  async settle(orchestrationId: string, sourceRecordId: string, outcome: RecordOutcome): Promise<void> {
+    await this.db
+      .updateTable('sync_record')
+      .set({
+        status: outcome.status,
+        reason_code: outcome.reason?.code ?? null,
+        reason_message: outcome.reason?.message.slice(0, 1000) ?? null,
+        destination_id: outcome.destinationId ?? null,
+        duplicate_of_id: outcome.duplicateOfId ?? null,
+        updated_at: new Date(),
+      })
+      .where('orchestration_id', '=', orchestrationId)
+      .where('source_record_id', '=', sourceRecordId)
+      .execute();
+  }
+
+  /** A chunk's counts, as its recordsRead/recordsWritten/recordsSkipped: the report's rows. */
+  async chunkCounts(chunkId: string): Promise<{ read: number; imported: number; skipped: number }> {
+    const row = await this.db
+      .selectFrom('sync_record')
+      .select([
+        sql<number>`count(*)::int`.as('read'),
+        sql<number>`count(*) FILTER (WHERE status = 'IMPORTED')::int`.as('imported'),
+        sql<number>`count(*) FILTER (WHERE status IN ('SKIPPED_DUPLICATE', 'SKIPPED_INVALID'))::int`.as(
+          'skipped',
+        ),
+      ])
+      .where('chunk_id', '=', chunkId)
+      .executeTakeFirstOrThrow();
+    return row;
+  }
+
+  /**
+   * What the sync ledger holds for these idempotency keys (read only; the ledger's writes stay in
+   * SyncLedgerRepository). Tells a record this destination account already got from an earlier
+   * sync apart from one a crashed attempt may have written.
+   */
+  async ledgerByKey(
+    keys: string[],
+  ): Promise<Map<string, { status: LedgerStatus; destinationId: string | null }>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('sync_ledger')
+      .select(['idempotency_key', 'status', 'destination_id'])
+      .where('idempotency_key', 'in', keys)
+      .execute();
+    return new Map(
+      rows.map((r) => [r.idempotency_key, { status: r.status, destinationId: r.destination_id }]),
+    );
+  }
+
+  /** One page of the report, ordered by (sort_time, source_record_id), after `position`. */
+  list(
+    orchestrationId: string,
+    filter: { status?: SyncRecordStatus; chunkId?: string; after?: ReportPosition; limit: number },
+  ): Promise<SyncRecordRow[]> {
+    let query = this.db
+      .selectFrom('sync_record')
+      .selectAll()
+      .where('orchestration_id', '=', orchestrationId)
+      .orderBy('sort_time')
+      .orderBy('source_record_id')
+      .limit(filter.limit);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.chunkId) query = query.where('chunk_id', '=', filter.chunkId);
+    if (filter.after) {
+      const { sortTime, sourceRecordId } = filter.after;
+      query = query.where(sql<boolean>`(sort_time, source_record_id) > (${sortTime}, ${sourceRecordId})`);
+    }
+    return query.execute();
+  }
+}
