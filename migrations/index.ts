@@ -5,7 +5,7 @@ import * as m0003 from './0003_connectors.js';
 import * as m0004 from './0004_orchestration_changes.js';
 import * as m0005 from './0005_resilience.js';
 import * as m0006 from './0006_security.js';
-import * as m0100 from './0100_sync_records.js';
+import * as m0007 from './0007_sync_records.js';
 
 /**
  * Every migration, in order. Files stay plain Kysely migrations against `Kysely<any>`; listing them
@@ -19,5 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0004_orchestration_changes': m0004,
   '0005_resilience': m0005,
   '0006_security': m0006,
-  '0100_sync_records': m0100,
+  '0007_sync_records': m0007,
 };
