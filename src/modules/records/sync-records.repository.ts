@@ -34,7 +34,7 @@ export interface ReportPosition {
 
 /**
  * SQL of the import report (`sync_record`). The orchestration's `records_*` counts follow the rows
- * through triggers (migration 0100), so every write here keeps them equal to the report.
+ * through triggers (migration 0007), so every write here keeps them equal to the report.
  */
 @Injectable()
 export class SyncRecordsRepository {
