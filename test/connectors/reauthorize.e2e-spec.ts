@@ -3,59 +3,27 @@ import { eventually } from '../support/app.js';
 import {
   chunksOf,
   consent,
-  connect,
   createSimAccount,
   finished,
-  simAccount,
-  startProviderStack,
+  startRevocationStack,
+  connectedFitbitToStrava,
+  stravaActivities,
+  expectNoDuplicates,
   startSync,
   type ProviderStack,
 } from '../support/providers.js';
-
-/** Activities at the simulated Strava account whose external_id or description names a SyncWell key. */
-async function stravaActivities(stack: ProviderStack, id: string): Promise<Array<Record<string, any>>> {
-  return (await simAccount(stack.sims.strava, id)).activities as Array<Record<string, any>>;
-}
-
-/** Every start time appears once: nothing was written twice. */
-function expectNoDuplicates(activities: Array<Record<string, any>>): void {
-  const starts = activities.map((a) => `${a.start_date}|${a.sport_type}`);
-  expect(new Set(starts).size).toBe(starts.length);
-}
 
 describe('a revoked grant: pause, one N-07, reauthorize, resume', () => {
   let stack: ProviderStack;
 
   beforeAll(async () => {
-    stack = await startProviderStack({
-      env: { CHUNK_USER_CONCURRENCY: '1', STRAVA_UPLOAD_FIRST_POLL_MS: '150', STRAVA_UPLOAD_POLL_MS: '50' },
-      sim: { uploadProcessingMs: 100 },
-    });
+    stack = await startRevocationStack();
   });
   afterAll(() => stack.close());
 
-  async function account(user: string, days: number) {
-    const { sims, t } = stack;
-    await createSimAccount(sims, 'fitbit', {
-      id: `${user}-fitbit`,
-      seed: user,
-      historyDays: days,
-      timezone: 'Europe/Berlin',
-    });
-    await createSimAccount(sims, 'strava', { id: `${user}-strava`, seed: `${user}-strava`, historyDays: 0 });
-    const connection = await connect(t, user, {
-      source: 'fitbit',
-      sourceLogin: `${user}-fitbit`,
-      destination: 'strava',
-      destinationLogin: `${user}-strava`,
-    });
-    await finished(t, user, connection.initialSync.orchestrationId);
-    return connection;
-  }
-
   it('invalid_grant pauses the sync (REAUTH_REQUIRED, one N-07); reauthorize resumes it and every record lands once', async () => {
     const { sims, t } = stack;
-    const connection = await account('rv', 200);
+    const connection = await connectedFitbitToStrava(stack, 'rv', 200);
     await request(t.http)
       .post('/v1/devices')
       .set('Authorization', `Bearer ${t.token('rv')}`)

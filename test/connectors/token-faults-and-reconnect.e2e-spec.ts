@@ -2,10 +2,11 @@ import request from 'supertest';
 import {
   chunksOf,
   connect,
-  createSimAccount,
   finished,
-  simAccount,
-  startProviderStack,
+  startRevocationStack,
+  connectedFitbitToStrava,
+  stravaActivities,
+  expectNoDuplicates,
   startSync,
   type ProviderStack,
 } from '../support/providers.js';
@@ -13,50 +14,17 @@ import {
 const put = (url: string, body: unknown) =>
   fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
-/** Activities at the simulated Strava account whose external_id or description names a SyncWell key. */
-async function stravaActivities(stack: ProviderStack, id: string): Promise<Array<Record<string, any>>> {
-  return (await simAccount(stack.sims.strava, id)).activities as Array<Record<string, any>>;
-}
-
-/** Every start time appears once: nothing was written twice. */
-function expectNoDuplicates(activities: Array<Record<string, any>>): void {
-  const starts = activities.map((a) => `${a.start_date}|${a.sport_type}`);
-  expect(new Set(starts).size).toBe(starts.length);
-}
-
 describe('token endpoint faults and reconnecting the same accounts', () => {
   let stack: ProviderStack;
 
   beforeAll(async () => {
-    stack = await startProviderStack({
-      env: { CHUNK_USER_CONCURRENCY: '1', STRAVA_UPLOAD_FIRST_POLL_MS: '150', STRAVA_UPLOAD_POLL_MS: '50' },
-      sim: { uploadProcessingMs: 100 },
-    });
+    stack = await startRevocationStack();
   });
   afterAll(() => stack.close());
 
-  async function account(user: string, days: number) {
-    const { sims, t } = stack;
-    await createSimAccount(sims, 'fitbit', {
-      id: `${user}-fitbit`,
-      seed: user,
-      historyDays: days,
-      timezone: 'Europe/Berlin',
-    });
-    await createSimAccount(sims, 'strava', { id: `${user}-strava`, seed: `${user}-strava`, historyDays: 0 });
-    const connection = await connect(t, user, {
-      source: 'fitbit',
-      sourceLogin: `${user}-fitbit`,
-      destination: 'strava',
-      destinationLogin: `${user}-strava`,
-    });
-    await finished(t, user, connection.initialSync.orchestrationId);
-    return connection;
-  }
-
   it('a 429 from the token endpoint (with Retry-After) makes the chunk wait, then complete: nothing revoked', async () => {
     const { sims, t } = stack;
-    const connection = await account('tk', 150);
+    const connection = await connectedFitbitToStrava(stack, 'tk', 150);
     await put(`${sims.google.url}/_sim/faults`, {
       'oauth.token': { burst429: 4, burstRetryAfterSeconds: 1 },
     });
@@ -80,7 +48,7 @@ describe('token endpoint faults and reconnecting the same accounts', () => {
 
   it('deleting and re-creating a connection, then syncing again, writes nothing new at the destination', async () => {
     const { t } = stack;
-    const first = await account('rc', 120);
+    const first = await connectedFitbitToStrava(stack, 'rc', 120);
     const range = { preset: 'CUSTOM', startDate: '2026-08-01', endDate: '2026-10-31' };
     expect(await finished(t, 'rc', await startSync(t, 'rc', first.id, range))).toMatchObject({
       status: 'COMPLETED',

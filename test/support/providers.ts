@@ -179,3 +179,48 @@ export async function simAccount(sim: { url: string }, id: string): Promise<any>
 /** Civil date of an instant at an offset. */
 export const civilDate = (iso: string, offsetSeconds: number) =>
   new Date(Date.parse(iso) + offsetSeconds * 1000).toISOString().slice(0, 10);
+
+/** A fast stack for revocation and reconnect scenarios: one chunk at a time per user, quick upload polls. */
+export function startRevocationStack(): Promise<ProviderStack> {
+  return startProviderStack({
+    env: { CHUNK_USER_CONCURRENCY: '1', STRAVA_UPLOAD_FIRST_POLL_MS: '150', STRAVA_UPLOAD_POLL_MS: '50' },
+    sim: { uploadProcessingMs: 100 },
+  });
+}
+
+/**
+ * `<user>-fitbit` with `days` of history connected to an empty `<user>-strava`, its automatic 7-day
+ * sync finished.
+ */
+export async function connectedFitbitToStrava(stack: ProviderStack, user: string, days: number) {
+  const { sims, t } = stack;
+  await createSimAccount(sims, 'fitbit', {
+    id: `${user}-fitbit`,
+    seed: user,
+    historyDays: days,
+    timezone: 'Europe/Berlin',
+  });
+  await createSimAccount(sims, 'strava', { id: `${user}-strava`, seed: `${user}-strava`, historyDays: 0 });
+  const connection = await connect(t, user, {
+    source: 'fitbit',
+    sourceLogin: `${user}-fitbit`,
+    destination: 'strava',
+    destinationLogin: `${user}-strava`,
+  });
+  await finished(t, user, connection.initialSync.orchestrationId);
+  return connection;
+}
+
+/** The activities at a simulated Strava account. */
+export async function stravaActivities(
+  stack: ProviderStack,
+  id: string,
+): Promise<Array<Record<string, any>>> {
+  return (await simAccount(stack.sims.strava, id)).activities as Array<Record<string, any>>;
+}
+
+/** Nothing was written twice: every (start, sport) appears once. */
+export function expectNoDuplicates(activities: Array<Record<string, any>>): void {
+  const starts = activities.map((a) => `${a.start_date}|${a.sport_type}`);
+  expect(new Set(starts).size).toBe(starts.length);
+}
