@@ -78,9 +78,9 @@ describe('historical syncs: entitlements, creation, idempotency, reads', () => {
         completedAt: null,
         duplicatePolicy: 'SKIP',
         records: { read: 0, imported: 0, skipped: 0, failed: 0 },
-        estimatedCompletionAt: null,
       });
       expect(res.body.estimatedSecondsRemaining).toBeGreaterThan(0);
+      expect(Date.parse(res.body.estimatedCompletionAt)).toBeGreaterThan(Date.now());
 
       const chunks = await request(t.http)
         .get(`/v1/orchestrations/${res.body.orchestrationId}/chunks`)

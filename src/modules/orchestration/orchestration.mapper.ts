@@ -60,6 +60,16 @@ export function etagOf(o: StatusFields): string {
   return `W/"${createHash('sha1').update(state).digest('base64url').slice(0, 22)}"`;
 }
 
+/**
+ * When the sync is expected to end: now + estimatedSecondsRemaining while it runs, null while
+ * paused or once it ended (the ETA of issue 15's queue-aware estimate is not modelled yet).
+ */
+export function estimatedCompletionAt(o: StatusFields, now: Date = new Date()): string | null {
+  if (!['PENDING', 'IN_PROGRESS'].includes(o.status)) return null;
+  const remaining = estimatedSecondsRemaining(o, now);
+  return remaining === null ? null : new Date(now.getTime() + remaining * 1000).toISOString();
+}
+
 export function toStatusDto(o: StatusFields, now?: Date): OrchestrationStatusDto {
   return {
     orchestrationId: o.id,
@@ -69,7 +79,7 @@ export function toStatusDto(o: StatusFields, now?: Date): OrchestrationStatusDto
     failedChunks: o.failed_chunks,
     progressPercent: progressPercent(o),
     estimatedSecondsRemaining: estimatedSecondsRemaining(o, now),
-    estimatedCompletionAt: null,
+    estimatedCompletionAt: estimatedCompletionAt(o, now),
     records: recordCounts(o),
     updatedAt: o.updated_at.toISOString(),
   };
@@ -91,7 +101,7 @@ export function toOrchestrationDto(o: Orchestration, now?: Date): OrchestrationD
     failedChunks: o.failed_chunks,
     progressPercent: progressPercent(o),
     estimatedSecondsRemaining: estimatedSecondsRemaining(o, now),
-    estimatedCompletionAt: null,
+    estimatedCompletionAt: estimatedCompletionAt(o, now),
     records: recordCounts(o),
     duplicatePolicy: o.duplicate_policy,
     pauseReason: o.status === 'PAUSED' ? (o.pause_reason ?? 'USER') : null,

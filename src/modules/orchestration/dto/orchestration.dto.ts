@@ -75,11 +75,12 @@ export class OrchestrationStatusDto {
   estimatedSecondsRemaining!: number | null;
 
   @ApiProperty({
-    example: null,
+    example: '2026-12-02T05:12:41.000Z',
     type: String,
     format: 'date-time',
     nullable: true,
-    description: 'When the sync is expected to end; null (not estimated by this version)',
+    description:
+      'When the sync is expected to end (now + estimatedSecondsRemaining) while PENDING or IN_PROGRESS; null while paused or once ended',
   })
   estimatedCompletionAt!: string | null;
 
