@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
-import { AppConfig } from '../../config/app-config.js';
 import { InjectDb } from '../../database/database.tokens.js';
 import type { Chunk, ChunkStatus, DB, ErrorInfo, NewChunk, Orchestration } from '../../database/schema.js';
 import { JobName } from '../../jobs/job-names.js';
+import { JobsRepository } from '../../jobs/jobs.repository.js';
 import type { ChunkCounts, ChunkProgress } from './sync-connector.js';
 
 /** A chunk with what its job needs from the orchestration and the connection. */
@@ -39,7 +39,7 @@ const counts = (c: ChunkCounts) => ({
 export class ChunksRepository {
   constructor(
     @InjectDb() private readonly db: Kysely<DB>,
-    private readonly config: AppConfig,
+    private readonly jobs: JobsRepository,
   ) {}
 
   insertMany(executor: Kysely<DB>, chunks: NewChunk[]): Promise<Chunk[]> {
@@ -337,12 +337,11 @@ export class ChunksRepository {
    * RUNNING chunks whose run died (its job waits for a retry after its heartbeat lapsed).
    */
   async findOrphans(graceSeconds: number, limit = 500): Promise<OrphanChunk[]> {
-    const job = sql.table(`${this.config.jobs.schema}.job`);
     const { rows } = await sql<OrphanChunk>`
-      SELECT c.id, c.orchestration_id, c.status, c.attempts, c.job_id, j.state::text AS job_state
+      SELECT c.id, c.orchestration_id, c.status, c.attempts, c.job_id, j.state AS job_state
       FROM chunks c
       JOIN orchestrations o ON o.id = c.orchestration_id
-      LEFT JOIN ${job} j ON j.name = ${JobName.ChunkProcess} AND j.id = c.job_id
+      LEFT JOIN ${this.jobs.jobsIn(JobName.ChunkProcess)} j ON j.id = c.job_id
       WHERE c.status IN ('PENDING', 'RUNNING')
         AND o.status IN ('PENDING', 'IN_PROGRESS')
         AND (
@@ -360,12 +359,11 @@ export class ChunksRepository {
 
   /** RUNNING chunks whose orchestration already ended (cancelled or failed) and whose job is gone. */
   async findStrandedRunning(graceSeconds: number, limit = 500): Promise<OrphanChunk[]> {
-    const job = sql.table(`${this.config.jobs.schema}.job`);
     const { rows } = await sql<OrphanChunk>`
-      SELECT c.id, c.orchestration_id, c.status, c.attempts, c.job_id, j.state::text AS job_state
+      SELECT c.id, c.orchestration_id, c.status, c.attempts, c.job_id, j.state AS job_state
       FROM chunks c
       JOIN orchestrations o ON o.id = c.orchestration_id
-      LEFT JOIN ${job} j ON j.name = ${JobName.ChunkProcess} AND j.id = c.job_id
+      LEFT JOIN ${this.jobs.jobsIn(JobName.ChunkProcess)} j ON j.id = c.job_id
       WHERE c.status IN ('PENDING', 'RUNNING')
         AND o.status IN ('CANCELLED', 'FAILED', 'COMPLETED', 'COMPLETED_WITH_ERRORS')
         AND c.updated_at < now() - make_interval(secs => ${graceSeconds})
