@@ -4,7 +4,7 @@ import { InjectDb } from '../../database/database.tokens.js';
 import type { Chunk, ChunkStatus, DB, ErrorInfo, NewChunk, Orchestration } from '../../database/schema.js';
 import { JobName } from '../../jobs/job-names.js';
 import { JobsRepository } from '../../jobs/jobs.repository.js';
-import type { ChunkCounts, ChunkProgress } from './sync-connector.js';
+import type { ChunkCounts, ChunkProgress } from './chunk-processor.js';
 
 /** A chunk with what its job needs from the orchestration and the connection. */
 export interface ChunkContextRow extends Chunk {

@@ -12,7 +12,6 @@ import {
   type ProviderConnector,
   type ReadPage,
   type ReadRange,
-  type TokenGrant,
   type WriteResult,
   type AuthorizeUrlRequest,
   type ActivityWindow,
@@ -20,9 +19,9 @@ import {
 import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
 import { civilDateTime, utcOffsetSeconds } from '../../../common/time-zone.js';
 import { recordUrl } from '../../records/record-links.js';
-import { QuotaService, type QuotaSnapshot } from '../quota/quota.service.js';
+import { QuotaService } from '../quota/quota.service.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
-import { exchangeAuthorizationCode, refreshGrant, toGrant } from '../tokens/grants.js';
+import { exchangeAuthorizationCode, toGrant } from '../tokens/grants.js';
 import { TokenService } from '../tokens/token.service.js';
 import { fitbitCostModel } from './fitbit.cost-model.js';
 import {
@@ -55,7 +54,7 @@ export class FitbitConnector implements ProviderConnector {
   constructor(
     private readonly config: AppConfig,
     tokens: TokenService,
-    private readonly quota: QuotaService,
+    quota: QuotaService,
     metrics: ProviderMetrics,
   ) {
     const endpoints = () => this.config.providers.fitbit;
@@ -132,15 +131,6 @@ export class FitbitConnector implements ProviderConnector {
     if (!identity.healthUserId)
       throw new ProviderUnavailableError('fitbit', 'the Google Health identity has no healthUserId');
     return { grant, externalUserId: identity.healthUserId };
-  }
-
-  refresh(refreshToken: string): Promise<TokenGrant> {
-    return refreshGrant(
-      'fitbit',
-      this.config.providers.fitbit,
-      refreshToken,
-      this.config.providers.requestTimeoutMs,
-    );
   }
 
   async firstDataDate(account: AccountRef): Promise<string | null> {
@@ -266,9 +256,5 @@ export class FitbitConnector implements ProviderConnector {
 
   recordUrl(recordId: string): string {
     return recordUrl('fitbit', recordId);
-  }
-
-  quotaState(): Promise<QuotaSnapshot[]> {
-    return this.quota.snapshot('fitbit');
   }
 }

@@ -5,15 +5,6 @@ import { ProviderRateLimitedError } from '../provider-errors.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { QuotaRepository, type BucketUse } from './quota.repository.js';
 
-export interface QuotaSnapshot {
-  bucket: string;
-  provider: ProviderName;
-  limit: number;
-  used: number;
-  windowIndex: number;
-  blockedUntil: string | null;
-}
-
 /**
  * Paces provider requests against budgets every worker shares (PostgreSQL), so 429s stay rare:
  * a request takes a unit from each of its buckets before it is sent; when one is spent the caller
@@ -80,18 +71,6 @@ export class QuotaService {
   /** When the current window of a bucket ends. */
   windowEnd(use: BucketUse, now = Date.now()): Date {
     return new Date((Math.floor(now / use.windowMs) + 1) * use.windowMs);
-  }
-
-  async snapshot(provider: ProviderName): Promise<QuotaSnapshot[]> {
-    const rows = await this.repository.snapshot(provider);
-    return rows.map((r) => ({
-      bucket: r.bucket,
-      provider: r.provider,
-      limit: r.limit_per_window,
-      used: r.used,
-      windowIndex: r.window_index,
-      blockedUntil: r.blocked_until?.toISOString() ?? null,
-    }));
   }
 }
 

@@ -14,16 +14,15 @@ import type {
   ProviderConnector,
   ReadPage,
   ReadRange,
-  TokenGrant,
   WriteResult,
   AuthorizeUrlRequest,
   ActivityWindow,
 } from '../provider-connector.js';
 import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
 import { recordUrl } from '../../records/record-links.js';
-import { QuotaService, type QuotaSnapshot } from '../quota/quota.service.js';
+import { QuotaService } from '../quota/quota.service.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
-import { exchangeAuthorizationCode, refreshGrant, toGrant } from '../tokens/grants.js';
+import { exchangeAuthorizationCode, toGrant } from '../tokens/grants.js';
 import { TokenService } from '../tokens/token.service.js';
 import { stravaCostModel } from './strava.cost-model.js';
 import {
@@ -38,7 +37,7 @@ import {
   type StravaStreams,
   type StravaSummary,
 } from './strava.mapper.js';
-import { StravaQuotaSpec } from './strava-quota.spec-builder.js';
+import { StravaRateLimits } from './strava-rate-limits.js';
 
 export const STRAVA_SCOPES = 'read,activity:read_all,activity:write';
 const PER_PAGE = 200;
@@ -59,10 +58,10 @@ export class StravaConnector implements ProviderConnector {
   constructor(
     private readonly config: AppConfig,
     tokens: TokenService,
-    private readonly quota: QuotaService,
+    quota: QuotaService,
     metrics: ProviderMetrics,
   ) {
-    this.http = new ProviderHttpClient(new StravaQuotaSpec(config, quota), tokens, quota, metrics, {
+    this.http = new ProviderHttpClient(new StravaRateLimits(config, quota), tokens, quota, metrics, {
       timeoutMs: config.providers.requestTimeoutMs,
       transientRetries: config.providers.transientRetries,
     });
@@ -97,15 +96,6 @@ export class StravaConnector implements ProviderConnector {
     if (!athlete?.id)
       throw new ProviderUnavailableError('strava', 'the Strava token answer has no athlete', 'token');
     return { grant: toGrant(body), externalUserId: String(athlete.id) };
-  }
-
-  refresh(refreshToken: string): Promise<TokenGrant> {
-    return refreshGrant(
-      'strava',
-      this.config.providers.strava,
-      refreshToken,
-      this.config.providers.requestTimeoutMs,
-    );
   }
 
   /** The oldest activity's local date (activities after the epoch, oldest first, one of them). */
@@ -344,10 +334,6 @@ export class StravaConnector implements ProviderConnector {
 
   recordUrl(recordId: string): string {
     return recordUrl('strava', recordId);
-  }
-
-  quotaState(): Promise<QuotaSnapshot[]> {
-    return this.quota.snapshot('strava');
   }
 }
 
