@@ -38,6 +38,7 @@ import {
   type StravaSummary,
 } from './strava.mapper.js';
 import { StravaRateLimits } from './strava-rate-limits.js';
+import { sleep } from '../../../common/sleep.js';
 
 export const STRAVA_SCOPES = 'read,activity:read_all,activity:write';
 const PER_PAGE = 200;
@@ -335,18 +336,4 @@ export class StravaConnector implements ProviderConnector {
   recordUrl(recordId: string): string {
     return recordUrl('strava', recordId);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }
