@@ -331,6 +331,16 @@ export class ChunksRepository {
     return result;
   }
 
+  /** Unfinished chunks (`c`) with their orchestration (`o`) and their chunk job's state (`j`), if any. */
+  private unfinishedWithJob() {
+    return sql`
+      SELECT c.id, c.orchestration_id, c.status, c.attempts, c.job_id, j.state AS job_state
+      FROM chunks c
+      JOIN orchestrations o ON o.id = c.orchestration_id
+      LEFT JOIN ${this.jobs.jobsIn(JobName.ChunkProcess)} j ON j.id = c.job_id
+      WHERE c.status IN ('PENDING', 'RUNNING')`;
+  }
+
   /**
    * Unfinished chunks of active orchestrations whose job is gone, finished, or never existed, and
    * untouched for `graceSeconds` (so a transition in flight is not mistaken for a loss); and
@@ -338,11 +348,7 @@ export class ChunksRepository {
    */
   async findOrphans(graceSeconds: number, limit = 500): Promise<OrphanChunk[]> {
     const { rows } = await sql<OrphanChunk>`
-      SELECT c.id, c.orchestration_id, c.status, c.attempts, c.job_id, j.state AS job_state
-      FROM chunks c
-      JOIN orchestrations o ON o.id = c.orchestration_id
-      LEFT JOIN ${this.jobs.jobsIn(JobName.ChunkProcess)} j ON j.id = c.job_id
-      WHERE c.status IN ('PENDING', 'RUNNING')
+      ${this.unfinishedWithJob()}
         AND o.status IN ('PENDING', 'IN_PROGRESS')
         AND (
           (c.updated_at < now() - make_interval(secs => ${graceSeconds})
@@ -360,11 +366,7 @@ export class ChunksRepository {
   /** RUNNING chunks whose orchestration already ended (cancelled or failed) and whose job is gone. */
   async findStrandedRunning(graceSeconds: number, limit = 500): Promise<OrphanChunk[]> {
     const { rows } = await sql<OrphanChunk>`
-      SELECT c.id, c.orchestration_id, c.status, c.attempts, c.job_id, j.state AS job_state
-      FROM chunks c
-      JOIN orchestrations o ON o.id = c.orchestration_id
-      LEFT JOIN ${this.jobs.jobsIn(JobName.ChunkProcess)} j ON j.id = c.job_id
-      WHERE c.status IN ('PENDING', 'RUNNING')
+      ${this.unfinishedWithJob()}
         AND o.status IN ('CANCELLED', 'FAILED', 'COMPLETED', 'COMPLETED_WITH_ERRORS')
         AND c.updated_at < now() - make_interval(secs => ${graceSeconds})
         AND (j.id IS NULL OR j.state NOT IN ('created', 'retry', 'active'))

@@ -148,18 +148,7 @@ export class FitbitConnector implements ProviderConnector {
     signal?: AbortSignal,
   ): Promise<ReadPage> {
     const filter = `exercise.interval.civil_start_time >= "${range.startDate}" AND exercise.interval.civil_start_time < "${addDays(range.endDate, 1)}"`;
-    const list = (pageToken: string | undefined) =>
-      this.http.request<{ dataPoints?: GoogleExercisePoint[]; nextPageToken?: string }>(
-        account,
-        {
-          method: 'GET',
-          path: EXERCISE,
-          query: { filter, pageSize: 25, pageToken },
-          kind: 'read',
-          idempotent: true,
-        },
-        signal,
-      );
+    const list = (pageToken: string | undefined) => this.exercisePage(account, filter, pageToken, signal);
     let page = await list(typeof cursor === 'string' ? cursor : undefined);
     if (page.status === 400 && typeof cursor === 'string') page = await list(undefined); // a stale page token: start over (the ledger skips what was written)
     if (page.status !== 200)
@@ -228,17 +217,7 @@ export class FitbitConnector implements ProviderConnector {
     const found: ActivityFacts[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await this.http.request<{ dataPoints?: GoogleExercisePoint[]; nextPageToken?: string }>(
-        account,
-        {
-          method: 'GET',
-          path: EXERCISE,
-          query: { filter, pageSize: 25, pageToken },
-          kind: 'read',
-          idempotent: true,
-        },
-        signal,
-      );
+      const page = await this.exercisePage(account, filter, pageToken, signal);
       if (page.status !== 200)
         throw new PermanentChunkError(
           'PROVIDER_BAD_REQUEST',
@@ -252,6 +231,26 @@ export class FitbitConnector implements ProviderConnector {
       pageToken = page.body.nextPageToken || undefined;
     } while (pageToken);
     return found;
+  }
+
+  /** One page of the exercise data points that match `filter` (a Google Health list filter). */
+  private exercisePage(
+    account: AccountRef,
+    filter: string,
+    pageToken: string | undefined,
+    signal?: AbortSignal,
+  ) {
+    return this.http.request<{ dataPoints?: GoogleExercisePoint[]; nextPageToken?: string }>(
+      account,
+      {
+        method: 'GET',
+        path: EXERCISE,
+        query: { filter, pageSize: 25, pageToken },
+        kind: 'read',
+        idempotent: true,
+      },
+      signal,
+    );
   }
 
   recordUrl(recordId: string): string {

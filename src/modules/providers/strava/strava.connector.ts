@@ -122,6 +122,24 @@ export class StravaConnector implements ProviderConnector {
       typeof (cursor as { page?: unknown })?.page === 'number' ? (cursor as { page: number }).page : 1;
     const after = Math.floor(startOfCivilDate(range.timezone, range.startDate).getTime() / 1000) - 1;
     const before = Math.floor(startOfCivilDate(range.timezone, addDays(range.endDate, 1)).getTime() / 1000);
+    const activities = await this.activityPage(account, after, before, page, signal);
+    const records: SourceRecord[] = [];
+    for (const activity of activities) {
+      const streams = hasTrack(activity) ? await this.streams(account, activity.id, signal) : undefined;
+      records.push(fromStravaActivity(activity, streams));
+    }
+    // a short page is the last one; a full page may be followed by an empty one
+    return { records, next: activities.length === PER_PAGE ? { page: page + 1 } : null };
+  }
+
+  /** One page of the athlete's activities that start in (after, before), epoch seconds. */
+  private async activityPage(
+    account: AccountRef,
+    after: number,
+    before: number,
+    page: number,
+    signal?: AbortSignal,
+  ): Promise<StravaSummary[]> {
     const res = await this.http.request<StravaSummary[]>(
       account,
       {
@@ -138,13 +156,7 @@ export class StravaConnector implements ProviderConnector {
         'PROVIDER_BAD_REQUEST',
         `Strava refused the activity list (HTTP ${res.status})`,
       );
-    const records: SourceRecord[] = [];
-    for (const activity of res.body) {
-      const streams = hasTrack(activity) ? await this.streams(account, activity.id, signal) : undefined;
-      records.push(fromStravaActivity(activity, streams));
-    }
-    // a short page is the last one; a full page may be followed by an empty one
-    return { records, next: res.body.length === PER_PAGE ? { page: page + 1 } : null };
+    return res.body;
   }
 
   private async streams(
@@ -309,27 +321,12 @@ export class StravaConnector implements ProviderConnector {
     const before = Math.ceil(window.to.getTime() / 1000);
     const found: ActivityFacts[] = [];
     for (let page = 1; ; page++) {
-      const res = await this.http.request<StravaSummary[]>(
-        account,
-        {
-          method: 'GET',
-          path: '/athlete/activities',
-          query: { after, before, page, per_page: PER_PAGE },
-          kind: 'read',
-          idempotent: true,
-        },
-        signal,
-      );
-      if (res.status !== 200 || !Array.isArray(res.body))
-        throw new PermanentChunkError(
-          'PROVIDER_BAD_REQUEST',
-          `Strava refused the activity list (HTTP ${res.status})`,
-        );
-      for (const activity of res.body) {
+      const activities = await this.activityPage(account, after, before, page, signal);
+      for (const activity of activities) {
         const facts = stravaFacts(activity);
         if (facts) found.push(facts);
       }
-      if (res.body.length < PER_PAGE) return found;
+      if (activities.length < PER_PAGE) return found;
     }
   }
 
