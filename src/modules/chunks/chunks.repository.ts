@@ -34,6 +34,14 @@ const counts = (c: ChunkCounts) => ({
   records_skipped: c.recordsSkipped,
 });
 
+/** The columns of a chunk that fails with `error`. */
+const failedWith = (error: ErrorInfo) => ({
+  status: 'FAILED' as const,
+  last_error: JSON.stringify(error),
+  finished_at: sql<Date>`now()`,
+  updated_at: sql<Date>`now()`,
+});
+
 /** SQL of the `chunks` table. Every state change is guarded by the expected status and job id. */
 @Injectable()
 export class ChunksRepository {
@@ -210,12 +218,7 @@ export class ChunksRepository {
   ): Promise<Chunk | undefined> {
     let query = executor
       .updateTable('chunks')
-      .set({
-        status: 'FAILED',
-        last_error: JSON.stringify(error),
-        finished_at: sql`now()`,
-        updated_at: sql`now()`,
-      })
+      .set(failedWith(error))
       .where('id', '=', chunkId)
       .where('status', 'in', ['PENDING', 'RUNNING']);
     if (jobId) query = query.where('job_id', '=', jobId);
@@ -226,12 +229,7 @@ export class ChunksRepository {
   async failUnfinished(executor: Kysely<DB>, orchestrationId: string, error: ErrorInfo): Promise<number> {
     const rows = await executor
       .updateTable('chunks')
-      .set({
-        status: 'FAILED',
-        last_error: JSON.stringify(error),
-        finished_at: sql`now()`,
-        updated_at: sql`now()`,
-      })
+      .set(failedWith(error))
       .where('orchestration_id', '=', orchestrationId)
       .where('status', 'in', ['PENDING', 'RUNNING'])
       .returning('id')

@@ -23,6 +23,7 @@ import { QuotaService } from '../quota/quota.service.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
 import { exchangeAuthorizationCode, toGrant } from '../tokens/grants.js';
 import { TokenService } from '../tokens/token.service.js';
+import { FitbitRateLimits } from './fitbit-rate-limits.js';
 import { fitbitCostModel } from './fitbit.cost-model.js';
 import {
   fromGooglePoint,
@@ -57,29 +58,10 @@ export class FitbitConnector implements ProviderConnector {
     quota: QuotaService,
     metrics: ProviderMetrics,
   ) {
-    const endpoints = () => this.config.providers.fitbit;
-    this.http = new ProviderHttpClient(
-      {
-        provider: 'fitbit',
-        baseUrl: () => endpoints().apiBaseUrl,
-        // 300 requests / minute per user; 120,000 / minute per project (client)
-        buckets: (account) => [
-          quota.bucket('fitbit', `fitbit:user:${account.id}:1m`, 300, 60),
-          quota.bucket('fitbit', `fitbit:project:${endpoints().clientId}:1m`, 120_000, 60),
-        ],
-        observe: async () => undefined,
-        retryAt: (response, buckets) => {
-          const after = Number(response.headers.get('retry-after'));
-          return Number.isFinite(after) && after > 0
-            ? new Date(Date.now() + after * 1000)
-            : quota.windowEnd(buckets[0]);
-        },
-      },
-      tokens,
-      quota,
-      metrics,
-      { timeoutMs: config.providers.requestTimeoutMs, transientRetries: config.providers.transientRetries },
-    );
+    this.http = new ProviderHttpClient(new FitbitRateLimits(config, quota), tokens, quota, metrics, {
+      timeoutMs: config.providers.requestTimeoutMs,
+      transientRetries: config.providers.transientRetries,
+    });
   }
 
   /** Google's OAuth supports PKCE (S256) for web-server clients too. */
