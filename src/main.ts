@@ -8,6 +8,7 @@ import { isDatabaseUnavailable } from './database/database-errors.js';
 import { migrateToLatest } from './database/migrator.js';
 import { assertPortFree, isAddressInUse, PortInUseError } from './common/ports.js';
 import { findRunningSimulators, startSimulators, type RunningSimulators } from './simulators/simulators.js';
+import { setTimeout as wait } from 'node:timers/promises';
 
 /**
  * Starts the service: validates the configuration, starts the embedded PostgreSQL when no
@@ -138,7 +139,7 @@ async function whenDatabaseIsUp<T>(log: pino.Logger, step: () => Promise<T>): Pr
     } catch (error) {
       if (!isDatabaseUnavailable(error) || Date.now() > deadline) throw error;
       log.warn(`database unreachable at startup (${(error as Error).message}); trying again in 2 s`);
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await wait(2000);
     }
   }
 }

@@ -60,14 +60,14 @@ describe('jobs module (pg-boss)', () => {
   });
 
   it('creates every queue with its options at boot', async () => {
-    const queue = await t.app.get(JobsService).raw.getQueue(JobName.ChunkProcess);
+    const queue = await t.app.get(JobsService).getQueue(JobName.ChunkProcess);
     expect(queue).toMatchObject({
       deadLetter: JobName.ChunkDeadLetter,
       retryLimit: 5,
       retryBackoff: true,
       heartbeatSeconds: 10,
     });
-    expect(await t.app.get(JobsService).raw.getQueue(JobName.ChunkDeadLetter)).not.toBeNull();
+    expect(await t.app.get(JobsService).getQueue(JobName.ChunkDeadLetter)).not.toBeNull();
   });
 });
 

@@ -8,10 +8,10 @@ import { AppModule } from '../../src/app.module.js';
 import { APP_OPTIONS, configureApp } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import {
-  SYNC_CONNECTOR,
+  CHUNK_PROCESSOR,
   type ChunkCounts,
-  type SyncConnector,
-} from '../../src/modules/chunks/sync-connector.js';
+  type ChunkProcessor,
+} from '../../src/modules/chunks/chunk-processor.js';
 
 export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -35,7 +35,7 @@ export function benchEnv(url: string, overrides: Record<string, string> = {}): R
 }
 
 /** A connector that does no I/O: returns after `delayMs` (0 = at once) with a month's worth of records. */
-export class FixedDelayConnector implements SyncConnector {
+export class FixedDelayConnector implements ChunkProcessor {
   constructor(private readonly delayMs = 0) {}
 
   async processChunk(): Promise<ChunkCounts> {
@@ -51,11 +51,11 @@ export class FixedDelayConnector implements SyncConnector {
 /** The real application in this process (real PostgreSQL and pg-boss), optionally with a replaced connector. */
 export async function startApp(
   env: Record<string, string>,
-  connector?: SyncConnector,
+  connector?: ChunkProcessor,
 ): Promise<NestExpressApplication> {
   const config = loadConfig(env);
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
-  if (connector) builder = builder.overrideProvider(SYNC_CONNECTOR).useValue(connector);
+  if (connector) builder = builder.overrideProvider(CHUNK_PROCESSOR).useValue(connector);
   const app = configureApp(
     (await builder.compile()).createNestApplication<NestExpressApplication>({
       ...APP_OPTIONS,

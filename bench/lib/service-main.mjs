@@ -7,7 +7,7 @@ import { Test } from '@nestjs/testing';
 import { AppModule } from '../../dist/src/app.module.js';
 import { APP_OPTIONS, configureApp } from '../../dist/src/bootstrap.js';
 import { loadConfig } from '../../dist/src/config/app-config.js';
-import { SYNC_CONNECTOR } from '../../dist/src/modules/chunks/sync-connector.js';
+import { CHUNK_PROCESSOR } from '../../dist/src/modules/chunks/chunk-processor.js';
 
 const delay = process.env.BENCH_CONNECTOR_DELAY_MS;
 const connector = {
@@ -22,7 +22,7 @@ const connector = {
 
 const config = loadConfig(process.env);
 let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
-if (delay !== undefined) builder = builder.overrideProvider(SYNC_CONNECTOR).useValue(connector);
+if (delay !== undefined) builder = builder.overrideProvider(CHUNK_PROCESSOR).useValue(connector);
 const app = configureApp((await builder.compile()).createNestApplication(APP_OPTIONS), config);
 await app.listen(Number(process.env.PORT), '127.0.0.1');
 process.once('SIGTERM', () => {

@@ -4,6 +4,7 @@ import { signToken } from '../common/auth/token.js';
 import { loadConfig } from '../config/app-config.js';
 import { seedPreExisting, type SimProvider } from '../simulators/seed-duplicates.js';
 import { loadDotEnv } from '../config/dotenv.js';
+import { setTimeout as wait } from 'node:timers/promises';
 
 /**
  * `npm run demo`: a client of the running service (`npm start`) that does what the mobile app
@@ -213,7 +214,7 @@ async function main() {
     else if (line !== last) console.log(line);
     last = line;
     if (!['PENDING', 'IN_PROGRESS'].includes(status.status)) break;
-    await new Promise((r) => setTimeout(r, 1000));
+    await wait(1000);
   }
   if (tty) process.stdout.write('\n');
 

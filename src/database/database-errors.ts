@@ -1,3 +1,5 @@
+import { setTimeout as wait } from 'node:timers/promises';
+
 /**
  * What a PostgreSQL (or driver) error means for the caller: the database being unreachable is an
  * outage (HTTP 503, work waits), a deadlock or serialization failure is a reason to run the
@@ -70,7 +72,7 @@ export async function retryTransaction<T>(work: () => Promise<T>, attempts = 5):
       return await work();
     } catch (error) {
       if (attempt >= attempts || !isRetryableTransactionError(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+      await wait(5 + Math.random() * 20 * attempt);
     }
   }
 }

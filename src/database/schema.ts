@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /** A timestamptz column: read as Date, written as Date or ISO string, with a database default. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -194,7 +194,6 @@ export type Chunk = Selectable<ChunksTable>;
 export type NewChunk = Insertable<ChunksTable>;
 export type Connection = Selectable<ConnectionsTable>;
 export type NewConnection = Insertable<ConnectionsTable>;
-export type ConnectionUpdate = Updateable<ConnectionsTable>;
 export type Entitlement = Selectable<EntitlementsTable>;
 export type ProviderAccount = Selectable<ProviderAccountsTable>;
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { AppConfig } from '../config/app-config.js';
 import { InjectDb } from '../database/database.tokens.js';
 import type { DB } from '../database/schema.js';
@@ -15,7 +15,11 @@ export interface QueueCounts {
   cancelled: number;
 }
 
-/** Fresh counts straight from pg-boss's job table (its own stats are cached for up to a minute). */
+/**
+ * The only SQL against pg-boss's own tables. Other modules see pg-boss jobs through these methods (fresh
+ * queue counts, a joinable view of one or more queues' jobs, deleting dead letters), so a pg-boss upgrade
+ * that changes its tables touches this folder only.
+ */
 @Injectable()
 export class JobsRepository {
   constructor(
@@ -23,6 +27,29 @@ export class JobsRepository {
     private readonly config: AppConfig,
   ) {}
 
+  private get job() {
+    return sql.table(`${this.config.jobs.schema}.job`);
+  }
+
+  /**
+   * The jobs of `queues` as a relation to join against (alias it, e.g. `LEFT JOIN ${jobsIn(q)} j ON j.id = …`),
+   * with stable columns: `id` (uuid), `name`, `state` (text), `data`, `created_on`, and the dead-letter
+   * `source_name`, `source_id`, `source_output`. A plain subquery the planner flattens, so joins and
+   * filters on `id`/`name`/`created_on` still use pg-boss's indexes.
+   */
+  jobsIn(queues: string | string[]): RawBuilder<unknown> {
+    const where = typeof queues === 'string' ? sql`name = ${queues}` : sql`name = ANY(${queues}::text[])`;
+    return sql`(SELECT id, name, state::text AS state, data, created_on, source_name, source_id, source_output
+      FROM ${this.job} WHERE ${where})`;
+  }
+
+  /** Deletes jobs of one queue by id; inside `executor`'s transaction when it is one. */
+  async deleteJobs(executor: Kysely<DB>, name: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await sql`DELETE FROM ${this.job} WHERE name = ${name} AND id = ANY(${ids}::uuid[])`.execute(executor);
+  }
+
+  /** Fresh counts straight from pg-boss's job table (its own stats are cached for up to a minute). */
   async queueCounts(names: string[]): Promise<QueueCounts[]> {
     const { rows } = await sql<QueueCounts>`
       SELECT name,
@@ -33,7 +60,7 @@ export class JobsRepository {
         count(*) FILTER (WHERE state = 'failed')::int AS failed,
         count(*) FILTER (WHERE state = 'completed')::int AS completed,
         count(*) FILTER (WHERE state = 'cancelled')::int AS cancelled
-      FROM ${sql.table(`${this.config.jobs.schema}.job`)}
+      FROM ${this.job}
       WHERE name = ANY(${names}::text[])
       GROUP BY name
     `.execute(this.db);

@@ -7,7 +7,15 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { Transaction } from 'kysely';
-import { PgBoss, fromKysely, type Job, type JobInsert, type JobResult, type SendOptions } from 'pg-boss';
+import {
+  PgBoss,
+  fromKysely,
+  type Job,
+  type JobInsert,
+  type JobResult,
+  type QueueResult,
+  type SendOptions,
+} from 'pg-boss';
 import { AppConfig } from '../config/app-config.js';
 import type { DB } from '../database/schema.js';
 import { DeadLetterError } from './job-errors.js';
@@ -102,13 +110,19 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, Before
     await this.boss.cancel(name, ids, trx ? { db: fromKysely(trx) } : {});
   }
 
-  /** pg-boss itself, for operations the wrapper does not cover (queue stats, dead letters). */
-  get raw(): PgBoss {
-    return this.boss;
+  /** Moves dead letters of `queue` (all, or those `ids`, at most `limit`) back to their source queue. */
+  async redrive(queue: string, options: { limit: number; ids?: string[] }): Promise<number> {
+    return this.boss.redrive(queue, { limit: options.limit, ...(options.ids ? { ids: options.ids } : {}) });
   }
 
-  get schema(): string {
-    return this.config.jobs.schema;
+  /** One round trip on pg-boss's own connection pool (readiness). */
+  async ping(): Promise<void> {
+    await this.boss.getDb().executeSql('SELECT 1');
+  }
+
+  /** A queue's definition as pg-boss stored it, or null. */
+  async getQueue(name: JobName): Promise<QueueResult | null> {
+    return this.boss.getQueue(name);
   }
 
   get queueNames(): JobName[] {

@@ -11,7 +11,7 @@ import { signToken } from '../../src/common/auth/token.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { KYSELY } from '../../src/database/database.tokens.js';
 import type { DB } from '../../src/database/schema.js';
-import { SYNC_CONNECTOR, type SyncConnector } from '../../src/modules/chunks/sync-connector.js';
+import { CHUNK_PROCESSOR, type ChunkProcessor } from '../../src/modules/chunks/chunk-processor.js';
 import { createTestDatabase, dropTestDatabase } from './database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -60,7 +60,7 @@ export interface TestApp {
 export async function createTestApp(
   options: {
     env?: Record<string, string>;
-    connector?: SyncConnector;
+    connector?: ChunkProcessor;
     databaseUrl?: string;
     keepDatabase?: boolean;
   } = {},
@@ -68,7 +68,7 @@ export async function createTestApp(
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const config = loadConfig(testEnv(databaseUrl, options.env));
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
-  if (options.connector) builder = builder.overrideProvider(SYNC_CONNECTOR).useValue(options.connector);
+  if (options.connector) builder = builder.overrideProvider(CHUNK_PROCESSOR).useValue(options.connector);
   const moduleRef = await builder.compile();
   const app = configureApp(moduleRef.createNestApplication<NestExpressApplication>(APP_OPTIONS), config);
   await app.init();

@@ -10,8 +10,8 @@ import type {
   ChunkCounts,
   ChunkRunContext,
   ChunkWork,
-  SyncConnector,
-} from '../../src/modules/chunks/sync-connector.js';
+  ChunkProcessor,
+} from '../../src/modules/chunks/chunk-processor.js';
 
 export type Behavior =
   | { kind: 'ok'; records?: number; delayMs?: number }
@@ -30,11 +30,11 @@ export interface ConnectorCall {
 }
 
 /**
- * A scriptable SyncConnector for engine tests: every call is recorded, and the behaviour of each
+ * A scriptable ChunkProcessor for engine tests: every call is recorded, and the behaviour of each
  * chunk (keyed by its start date) can be queued: fail permanently, transiently, fatally, hit a rate
  * limit, or block until released. Unscripted calls succeed.
  */
-export class TestConnector implements SyncConnector {
+export class TestConnector implements ChunkProcessor {
   readonly calls: ConnectorCall[] = [];
   private readonly scripts = new Map<string, Behavior[]>();
   firstData: string | null = null;

@@ -4,14 +4,14 @@ import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
 import { loadConfig } from '../../src/config/app-config.js';
-import { SYNC_CONNECTOR } from '../../src/modules/chunks/sync-connector.js';
+import { CHUNK_PROCESSOR } from '../../src/modules/chunks/chunk-processor.js';
 import { TestConnector } from './test-connector.js';
 
 const connector = new TestConnector();
 connector.script(process.env.BLOCK_START_DATE!, { kind: 'block', until: new Promise(() => undefined) });
 const config = loadConfig(process.env);
 const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
-  .overrideProvider(SYNC_CONNECTOR)
+  .overrideProvider(CHUNK_PROCESSOR)
   .useValue(connector)
   .compile();
 const app = moduleRef.createNestApplication({ logger: false });

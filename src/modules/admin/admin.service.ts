@@ -49,7 +49,7 @@ export class AdminService {
     private readonly config: AppConfig,
     private readonly repository: AdminRepository,
     private readonly jobs: JobsService,
-    private readonly jobCounts: JobsRepository,
+    private readonly jobRows: JobsRepository,
     private readonly orchestrations: OrchestrationRepository,
     private readonly orchestrationService: OrchestrationService,
     private readonly audit: AuditLogRepository,
@@ -57,7 +57,7 @@ export class AdminService {
 
   async queues(): Promise<QueueListDto> {
     const definitions = queueDefinitions(this.config);
-    const counts = await this.jobCounts.queueCounts(definitions.map((d) => d.name));
+    const counts = await this.jobRows.queueCounts(definitions.map((d) => d.name));
     return { items: counts.map((c, i) => ({ ...c, deadLetter: definitions[i].queue.deadLetter ?? null })) };
   }
 
@@ -120,7 +120,7 @@ export class AdminService {
               group.map((l) => l.chunk_id),
             ));
           if (!retry) return 0;
-          await this.repository.deleteJobs(
+          await this.jobRows.deleteJobs(
             trx,
             JobName.ChunkDeadLetter,
             group.map((l) => l.id),
@@ -134,10 +134,7 @@ export class AdminService {
     for (const queue of DEAD_LETTER_QUEUES.filter(
       (q) => q !== JobName.ChunkDeadLetter && (!body.queue || body.queue === q),
     )) {
-      result.redriven += await this.jobs.raw.redrive(queue, {
-        limit,
-        ...(body.ids ? { ids: body.ids } : {}),
-      });
+      result.redriven += await this.jobs.redrive(queue, { limit, ids: body.ids });
     }
     return result;
   }

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
-import { AppConfig } from '../../config/app-config.js';
 import { InjectDb } from '../../database/database.tokens.js';
 import type { Chunk, ChunkStatus, DB, ErrorInfo, NewChunk, Orchestration } from '../../database/schema.js';
 import { JobName } from '../../jobs/job-names.js';
-import type { ChunkCounts, ChunkProgress } from './sync-connector.js';
+import { JobsRepository } from '../../jobs/jobs.repository.js';
+import type { ChunkCounts, ChunkProgress } from './chunk-processor.js';
 
 /** A chunk with what its job needs from the orchestration and the connection. */
 export interface ChunkContextRow extends Chunk {
@@ -34,12 +34,20 @@ const counts = (c: ChunkCounts) => ({
   records_skipped: c.recordsSkipped,
 });
 
+/** The columns of a chunk that fails with `error`. */
+const failedWith = (error: ErrorInfo) => ({
+  status: 'FAILED' as const,
+  last_error: JSON.stringify(error),
+  finished_at: sql<Date>`now()`,
+  updated_at: sql<Date>`now()`,
+});
+
 /** SQL of the `chunks` table. Every state change is guarded by the expected status and job id. */
 @Injectable()
 export class ChunksRepository {
   constructor(
     @InjectDb() private readonly db: Kysely<DB>,
-    private readonly config: AppConfig,
+    private readonly jobs: JobsRepository,
   ) {}
 
   insertMany(executor: Kysely<DB>, chunks: NewChunk[]): Promise<Chunk[]> {
@@ -210,12 +218,7 @@ export class ChunksRepository {
   ): Promise<Chunk | undefined> {
     let query = executor
       .updateTable('chunks')
-      .set({
-        status: 'FAILED',
-        last_error: JSON.stringify(error),
-        finished_at: sql`now()`,
-        updated_at: sql`now()`,
-      })
+      .set(failedWith(error))
       .where('id', '=', chunkId)
       .where('status', 'in', ['PENDING', 'RUNNING']);
     if (jobId) query = query.where('job_id', '=', jobId);
@@ -226,12 +229,7 @@ export class ChunksRepository {
   async failUnfinished(executor: Kysely<DB>, orchestrationId: string, error: ErrorInfo): Promise<number> {
     const rows = await executor
       .updateTable('chunks')
-      .set({
-        status: 'FAILED',
-        last_error: JSON.stringify(error),
-        finished_at: sql`now()`,
-        updated_at: sql`now()`,
-      })
+      .set(failedWith(error))
       .where('orchestration_id', '=', orchestrationId)
       .where('status', 'in', ['PENDING', 'RUNNING'])
       .returning('id')
@@ -331,19 +329,24 @@ export class ChunksRepository {
     return result;
   }
 
+  /** Unfinished chunks (`c`) with their orchestration (`o`) and their chunk job's state (`j`), if any. */
+  private unfinishedWithJob() {
+    return sql`
+      SELECT c.id, c.orchestration_id, c.status, c.attempts, c.job_id, j.state AS job_state
+      FROM chunks c
+      JOIN orchestrations o ON o.id = c.orchestration_id
+      LEFT JOIN ${this.jobs.jobsIn(JobName.ChunkProcess)} j ON j.id = c.job_id
+      WHERE c.status IN ('PENDING', 'RUNNING')`;
+  }
+
   /**
    * Unfinished chunks of active orchestrations whose job is gone, finished, or never existed, and
    * untouched for `graceSeconds` (so a transition in flight is not mistaken for a loss); and
    * RUNNING chunks whose run died (its job waits for a retry after its heartbeat lapsed).
    */
   async findOrphans(graceSeconds: number, limit = 500): Promise<OrphanChunk[]> {
-    const job = sql.table(`${this.config.jobs.schema}.job`);
     const { rows } = await sql<OrphanChunk>`
-      SELECT c.id, c.orchestration_id, c.status, c.attempts, c.job_id, j.state::text AS job_state
-      FROM chunks c
-      JOIN orchestrations o ON o.id = c.orchestration_id
-      LEFT JOIN ${job} j ON j.name = ${JobName.ChunkProcess} AND j.id = c.job_id
-      WHERE c.status IN ('PENDING', 'RUNNING')
+      ${this.unfinishedWithJob()}
         AND o.status IN ('PENDING', 'IN_PROGRESS')
         AND (
           (c.updated_at < now() - make_interval(secs => ${graceSeconds})
@@ -360,13 +363,8 @@ export class ChunksRepository {
 
   /** RUNNING chunks whose orchestration already ended (cancelled or failed) and whose job is gone. */
   async findStrandedRunning(graceSeconds: number, limit = 500): Promise<OrphanChunk[]> {
-    const job = sql.table(`${this.config.jobs.schema}.job`);
     const { rows } = await sql<OrphanChunk>`
-      SELECT c.id, c.orchestration_id, c.status, c.attempts, c.job_id, j.state::text AS job_state
-      FROM chunks c
-      JOIN orchestrations o ON o.id = c.orchestration_id
-      LEFT JOIN ${job} j ON j.name = ${JobName.ChunkProcess} AND j.id = c.job_id
-      WHERE c.status IN ('PENDING', 'RUNNING')
+      ${this.unfinishedWithJob()}
         AND o.status IN ('CANCELLED', 'FAILED', 'COMPLETED', 'COMPLETED_WITH_ERRORS')
         AND c.updated_at < now() - make_interval(secs => ${graceSeconds})
         AND (j.id IS NULL OR j.state NOT IN ('created', 'retry', 'active'))

@@ -64,7 +64,7 @@ export class HealthController {
           .check('queue')
           .attempt(async () => {
             if (!this.jobs.isRunning()) throw new Error('pg-boss is not running');
-            await this.jobs.raw.getDb().executeSql('SELECT 1');
+            await this.jobs.ping();
           })
           .withTimeout(3000),
     ]);

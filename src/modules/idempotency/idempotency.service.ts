@@ -8,8 +8,6 @@ import { InjectDb } from '../../database/database.tokens.js';
 import type { DB } from '../../database/schema.js';
 import { IdempotencyRepository, type IdempotencyRecord } from './idempotency.repository.js';
 
-export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-
 export interface StoredResponse<T = unknown> {
   status: number;
   body: T;

@@ -11,6 +11,7 @@ import type { NotificationListDto } from './dto/notification.dto.js';
 import { NotificationsRepository } from './notifications.repository.js';
 import { PUSH_DRIVER, type PushDriver } from './push/push-driver.js';
 import { PushMetrics } from './push/push-metrics.js';
+import { setTimeout as wait } from 'node:timers/promises';
 
 /** FR-4's messages. */
 export const MESSAGES: Record<NotificationCode, { title: string; body: string }> = {
@@ -177,7 +178,7 @@ export class NotificationsService {
       });
       if (result.outcome !== 'retry' || attempt >= 2 || (result.retryAfterMs ?? 1000) > 10_000) return result;
       this.metrics.sent(this.push.name, 'retry'); // a 5xx/429 answered in place: counted too
-      await new Promise((r) => setTimeout(r, result.retryAfterMs ?? 500 * 2 ** attempt));
+      await wait(result.retryAfterMs ?? 500 * 2 ** attempt);
     }
   }
 

@@ -15,7 +15,7 @@ import type {
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { ChunkQueue } from '../chunks/chunk-queue.service.js';
 import { ChunksRepository } from '../chunks/chunks.repository.js';
-import { SYNC_CONNECTOR, type SyncConnector } from '../chunks/sync-connector.js';
+import { CHUNK_PROCESSOR, type ChunkProcessor } from '../chunks/chunk-processor.js';
 import { AppConfig } from '../../config/app-config.js';
 import { ConnectionsRepository } from '../connections/connections.repository.js';
 import { IdempotencyService, type IdempotentResult } from '../idempotency/idempotency.service.js';
@@ -45,7 +45,7 @@ export class HistoricalSyncService {
     private readonly idempotency: IdempotencyService,
     private readonly estimates: EstimateService,
     private readonly analytics: AnalyticsService,
-    @Inject(SYNC_CONNECTOR) private readonly connector: SyncConnector,
+    @Inject(CHUNK_PROCESSOR) private readonly connector: ChunkProcessor,
     private readonly config: AppConfig,
   ) {}
 

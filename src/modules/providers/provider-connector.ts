@@ -2,7 +2,6 @@ import type { ProviderName } from '../../database/schema.js';
 import type { CanonicalSession, SourceRecord } from './canonical/canonical-session.js';
 import type { ActivityFacts } from './dedup/duplicate-matcher.js';
 import type { ProviderCostModel } from './cost-model.js';
-import type { QuotaSnapshot } from './quota/quota.service.js';
 
 export interface TokenGrant {
   accessToken: string;
@@ -59,8 +58,8 @@ export interface AuthorizeUrlRequest {
 }
 
 /**
- * One provider, either side of a sync: OAuth, paged reads of a date range, idempotent writes, its
- * quota state and cost model. One folder per provider implements it.
+ * One provider's API (not a chunk: see chunks/chunk-processor.ts for what the engine calls), either side of a sync: OAuth, paged reads of a date range, idempotent writes and
+ * its cost model. One folder per provider implements it.
  */
 export interface ProviderConnector {
   readonly provider: ProviderName;
@@ -69,7 +68,6 @@ export interface ProviderConnector {
   readonly supportsPkce: boolean;
   authorizeUrl(params: AuthorizeUrlRequest): string;
   exchangeCode(code: string, redirectUri: string, codeVerifier?: string): Promise<AuthorizedAccount>;
-  refresh(refreshToken: string): Promise<TokenGrant>;
   firstDataDate(account: AccountRef): Promise<string | null>;
   readPage(account: AccountRef, range: ReadRange, cursor: unknown, signal?: AbortSignal): Promise<ReadPage>;
   /**
@@ -90,5 +88,4 @@ export interface ProviderConnector {
   listActivities(account: AccountRef, window: ActivityWindow, signal?: AbortSignal): Promise<ActivityFacts[]>;
   /** Where a person sees a record this provider holds (the import report's links). */
   recordUrl(recordId: string): string;
-  quotaState(): Promise<QuotaSnapshot[]>;
 }

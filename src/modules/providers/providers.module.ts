@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SYNC_CONNECTOR } from '../chunks/sync-connector.js';
+import { CHUNK_PROCESSOR } from '../chunks/chunk-processor.js';
 import { ConnectionStoreModule } from '../connections/connection-store.module.js';
 import { RecordStoreModule } from '../records/record-store.module.js';
 import { FitbitConnector } from './fitbit/fitbit.connector.js';
@@ -9,7 +9,7 @@ import { ProviderRegistry } from './provider-registry.js';
 import { QuotaRepository } from './quota/quota.repository.js';
 import { QuotaService } from './quota/quota.service.js';
 import { StravaConnector } from './strava/strava.connector.js';
-import { ProviderSyncConnector } from './sync/provider-sync.connector.js';
+import { ProviderChunkProcessor } from './sync/provider-chunk.processor.js';
 import { RecordImporter } from './sync/record-importer.js';
 import { TokenService } from './tokens/token.service.js';
 
@@ -25,10 +25,10 @@ import { TokenService } from './tokens/token.service.js';
     QuotaService,
     TokenService,
     SyncLedgerRepository,
-    ProviderSyncConnector,
+    ProviderChunkProcessor,
     RecordImporter,
-    { provide: SYNC_CONNECTOR, useExisting: ProviderSyncConnector },
+    { provide: CHUNK_PROCESSOR, useExisting: ProviderChunkProcessor },
   ],
-  exports: [SYNC_CONNECTOR, ProviderRegistry, TokenService, SyncLedgerRepository, ProviderMetrics],
+  exports: [CHUNK_PROCESSOR, ProviderRegistry, TokenService, SyncLedgerRepository, ProviderMetrics],
 })
 export class ProvidersModule {}

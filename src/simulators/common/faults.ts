@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Rng } from './rng.js';
+import { setTimeout as wait } from 'node:timers/promises';
 
 /** Faults injected into one endpoint (or every endpoint: '*'). */
 export interface FaultConfig {
@@ -47,7 +48,7 @@ export class Faults {
       const delay =
         (config.latencyMs ?? 0) +
         (config.spikeRate && this.rng.chance(config.spikeRate) ? (config.spikeMs ?? 2000) : 0);
-      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      if (delay > 0) await wait(delay);
       if (config.timeoutRate && this.rng.chance(config.timeoutRate)) {
         req.socket.setTimeout(0);
         return; // never answers; the client's timeout fires

@@ -7,7 +7,7 @@ import type { DB, ErrorInfo, Orchestration } from '../../../database/schema.js';
 import { AnalyticsService } from '../../analytics/analytics.service.js';
 import { ChunkQueue } from '../../chunks/chunk-queue.service.js';
 import { ChunksRepository, type ChunkContextRow } from '../../chunks/chunks.repository.js';
-import type { ChunkCounts } from '../../chunks/sync-connector.js';
+import type { ChunkCounts } from '../../chunks/chunk-processor.js';
 import { OrchestrationRepository } from '../orchestration.repository.js';
 import { retryTransaction } from '../../../database/database-errors.js';
 import { ReauthService } from '../reauth.service.js';

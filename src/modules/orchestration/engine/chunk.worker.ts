@@ -5,7 +5,7 @@ import { DeadLetterError } from '../../../jobs/job-errors.js';
 import { JobName, type ChunkJobData } from '../../../jobs/job-names.js';
 import { OnJob } from '../../../jobs/on-job.decorator.js';
 import { ChunksRepository, type ChunkContextRow } from '../../chunks/chunks.repository.js';
-import { SYNC_CONNECTOR, type SyncConnector } from '../../chunks/sync-connector.js';
+import { CHUNK_PROCESSOR, type ChunkProcessor } from '../../chunks/chunk-processor.js';
 import { ProviderMetrics } from '../../providers/http/provider-metrics.js';
 import { ProviderError } from '../../providers/provider-errors.js';
 import { ChunkEngine } from './chunk-engine.service.js';
@@ -22,7 +22,7 @@ export class ChunkWorker {
   constructor(
     private readonly chunks: ChunksRepository,
     private readonly engine: ChunkEngine,
-    @Inject(SYNC_CONNECTOR) private readonly connector: SyncConnector,
+    @Inject(CHUNK_PROCESSOR) private readonly connector: ChunkProcessor,
     private readonly providerMetrics: ProviderMetrics,
   ) {}
 

@@ -12,7 +12,6 @@ import {
   type ProviderConnector,
   type ReadPage,
   type ReadRange,
-  type TokenGrant,
   type WriteResult,
   type AuthorizeUrlRequest,
   type ActivityWindow,
@@ -20,10 +19,11 @@ import {
 import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
 import { civilDateTime, utcOffsetSeconds } from '../../../common/time-zone.js';
 import { recordUrl } from '../../records/record-links.js';
-import { QuotaService, type QuotaSnapshot } from '../quota/quota.service.js';
+import { QuotaService } from '../quota/quota.service.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
-import { exchangeAuthorizationCode, refreshGrant, toGrant } from '../tokens/grants.js';
+import { exchangeAuthorizationCode, toGrant } from '../tokens/grants.js';
 import { TokenService } from '../tokens/token.service.js';
+import { FitbitRateLimits } from './fitbit-rate-limits.js';
 import { fitbitCostModel } from './fitbit.cost-model.js';
 import {
   fromGooglePoint,
@@ -55,32 +55,13 @@ export class FitbitConnector implements ProviderConnector {
   constructor(
     private readonly config: AppConfig,
     tokens: TokenService,
-    private readonly quota: QuotaService,
+    quota: QuotaService,
     metrics: ProviderMetrics,
   ) {
-    const endpoints = () => this.config.providers.fitbit;
-    this.http = new ProviderHttpClient(
-      {
-        provider: 'fitbit',
-        baseUrl: () => endpoints().apiBaseUrl,
-        // 300 requests / minute per user; 120,000 / minute per project (client)
-        buckets: (account) => [
-          quota.bucket('fitbit', `fitbit:user:${account.id}:1m`, 300, 60),
-          quota.bucket('fitbit', `fitbit:project:${endpoints().clientId}:1m`, 120_000, 60),
-        ],
-        observe: async () => undefined,
-        retryAt: (response, buckets) => {
-          const after = Number(response.headers.get('retry-after'));
-          return Number.isFinite(after) && after > 0
-            ? new Date(Date.now() + after * 1000)
-            : quota.windowEnd(buckets[0]);
-        },
-      },
-      tokens,
-      quota,
-      metrics,
-      { timeoutMs: config.providers.requestTimeoutMs, transientRetries: config.providers.transientRetries },
-    );
+    this.http = new ProviderHttpClient(new FitbitRateLimits(config, quota), tokens, quota, metrics, {
+      timeoutMs: config.providers.requestTimeoutMs,
+      transientRetries: config.providers.transientRetries,
+    });
   }
 
   /** Google's OAuth supports PKCE (S256) for web-server clients too. */
@@ -134,15 +115,6 @@ export class FitbitConnector implements ProviderConnector {
     return { grant, externalUserId: identity.healthUserId };
   }
 
-  refresh(refreshToken: string): Promise<TokenGrant> {
-    return refreshGrant(
-      'fitbit',
-      this.config.providers.fitbit,
-      refreshToken,
-      this.config.providers.requestTimeoutMs,
-    );
-  }
-
   async firstDataDate(account: AccountRef): Promise<string | null> {
     const { status, body } = await this.http.request<{
       membershipStartDate?: { year: number; month: number; day: number };
@@ -158,18 +130,7 @@ export class FitbitConnector implements ProviderConnector {
     signal?: AbortSignal,
   ): Promise<ReadPage> {
     const filter = `exercise.interval.civil_start_time >= "${range.startDate}" AND exercise.interval.civil_start_time < "${addDays(range.endDate, 1)}"`;
-    const list = (pageToken: string | undefined) =>
-      this.http.request<{ dataPoints?: GoogleExercisePoint[]; nextPageToken?: string }>(
-        account,
-        {
-          method: 'GET',
-          path: EXERCISE,
-          query: { filter, pageSize: 25, pageToken },
-          kind: 'read',
-          idempotent: true,
-        },
-        signal,
-      );
+    const list = (pageToken: string | undefined) => this.exercisePage(account, filter, pageToken, signal);
     let page = await list(typeof cursor === 'string' ? cursor : undefined);
     if (page.status === 400 && typeof cursor === 'string') page = await list(undefined); // a stale page token: start over (the ledger skips what was written)
     if (page.status !== 200)
@@ -238,17 +199,7 @@ export class FitbitConnector implements ProviderConnector {
     const found: ActivityFacts[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await this.http.request<{ dataPoints?: GoogleExercisePoint[]; nextPageToken?: string }>(
-        account,
-        {
-          method: 'GET',
-          path: EXERCISE,
-          query: { filter, pageSize: 25, pageToken },
-          kind: 'read',
-          idempotent: true,
-        },
-        signal,
-      );
+      const page = await this.exercisePage(account, filter, pageToken, signal);
       if (page.status !== 200)
         throw new PermanentChunkError(
           'PROVIDER_BAD_REQUEST',
@@ -264,11 +215,27 @@ export class FitbitConnector implements ProviderConnector {
     return found;
   }
 
-  recordUrl(recordId: string): string {
-    return recordUrl('fitbit', recordId);
+  /** One page of the exercise data points that match `filter` (a Google Health list filter). */
+  private exercisePage(
+    account: AccountRef,
+    filter: string,
+    pageToken: string | undefined,
+    signal?: AbortSignal,
+  ) {
+    return this.http.request<{ dataPoints?: GoogleExercisePoint[]; nextPageToken?: string }>(
+      account,
+      {
+        method: 'GET',
+        path: EXERCISE,
+        query: { filter, pageSize: 25, pageToken },
+        kind: 'read',
+        idempotent: true,
+      },
+      signal,
+    );
   }
 
-  quotaState(): Promise<QuotaSnapshot[]> {
-    return this.quota.snapshot('fitbit');
+  recordUrl(recordId: string): string {
+    return recordUrl('fitbit', recordId);
   }
 }

@@ -13,6 +13,7 @@ import type { BucketUse } from '../quota/quota.repository.js';
 import type { QuotaService } from '../quota/quota.service.js';
 import type { TokenService } from '../tokens/token.service.js';
 import type { ProviderMetrics } from './provider-metrics.js';
+import { sleep } from '../../../common/sleep.js';
 
 export interface ApiRequest {
   method: 'GET' | 'POST' | 'PUT';
@@ -211,15 +212,5 @@ function isQuotaDenial(body: string): boolean {
 function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
   const base = 250 * 2 ** attempt;
   const ms = base / 2 + Math.random() * (base / 2);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
+  return sleep(ms, signal);
 }

@@ -120,10 +120,4 @@ export class QuotaRepository {
       );
     }
   }
-
-  snapshot(provider?: ProviderName) {
-    let query = this.db.selectFrom('provider_quota').selectAll();
-    if (provider) query = query.where('provider', '=', provider);
-    return query.orderBy('bucket').execute();
-  }
 }

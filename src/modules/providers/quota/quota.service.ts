@@ -4,15 +4,7 @@ import type { ProviderName } from '../../../database/schema.js';
 import { ProviderRateLimitedError } from '../provider-errors.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { QuotaRepository, type BucketUse } from './quota.repository.js';
-
-export interface QuotaSnapshot {
-  bucket: string;
-  provider: ProviderName;
-  limit: number;
-  used: number;
-  windowIndex: number;
-  blockedUntil: string | null;
-}
+import { sleep } from '../../../common/sleep.js';
 
 /**
  * Paces provider requests against budgets every worker shares (PostgreSQL), so 429s stay rare:
@@ -81,31 +73,4 @@ export class QuotaService {
   windowEnd(use: BucketUse, now = Date.now()): Date {
     return new Date((Math.floor(now / use.windowMs) + 1) * use.windowMs);
   }
-
-  async snapshot(provider: ProviderName): Promise<QuotaSnapshot[]> {
-    const rows = await this.repository.snapshot(provider);
-    return rows.map((r) => ({
-      bucket: r.bucket,
-      provider: r.provider,
-      limit: r.limit_per_window,
-      used: r.used,
-      windowIndex: r.window_index,
-      blockedUntil: r.blocked_until?.toISOString() ?? null,
-    }));
-  }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }

@@ -14,16 +14,15 @@ import type {
   ProviderConnector,
   ReadPage,
   ReadRange,
-  TokenGrant,
   WriteResult,
   AuthorizeUrlRequest,
   ActivityWindow,
 } from '../provider-connector.js';
 import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
 import { recordUrl } from '../../records/record-links.js';
-import { QuotaService, type QuotaSnapshot } from '../quota/quota.service.js';
+import { QuotaService } from '../quota/quota.service.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
-import { exchangeAuthorizationCode, refreshGrant, toGrant } from '../tokens/grants.js';
+import { exchangeAuthorizationCode, toGrant } from '../tokens/grants.js';
 import { TokenService } from '../tokens/token.service.js';
 import { stravaCostModel } from './strava.cost-model.js';
 import {
@@ -38,7 +37,8 @@ import {
   type StravaStreams,
   type StravaSummary,
 } from './strava.mapper.js';
-import { StravaQuotaSpec } from './strava-quota.spec-builder.js';
+import { StravaRateLimits } from './strava-rate-limits.js';
+import { sleep } from '../../../common/sleep.js';
 
 export const STRAVA_SCOPES = 'read,activity:read_all,activity:write';
 const PER_PAGE = 200;
@@ -59,10 +59,10 @@ export class StravaConnector implements ProviderConnector {
   constructor(
     private readonly config: AppConfig,
     tokens: TokenService,
-    private readonly quota: QuotaService,
+    quota: QuotaService,
     metrics: ProviderMetrics,
   ) {
-    this.http = new ProviderHttpClient(new StravaQuotaSpec(config, quota), tokens, quota, metrics, {
+    this.http = new ProviderHttpClient(new StravaRateLimits(config, quota), tokens, quota, metrics, {
       timeoutMs: config.providers.requestTimeoutMs,
       transientRetries: config.providers.transientRetries,
     });
@@ -99,15 +99,6 @@ export class StravaConnector implements ProviderConnector {
     return { grant: toGrant(body), externalUserId: String(athlete.id) };
   }
 
-  refresh(refreshToken: string): Promise<TokenGrant> {
-    return refreshGrant(
-      'strava',
-      this.config.providers.strava,
-      refreshToken,
-      this.config.providers.requestTimeoutMs,
-    );
-  }
-
   /** The oldest activity's local date (activities after the epoch, oldest first, one of them). */
   async firstDataDate(account: AccountRef): Promise<string | null> {
     const res = await this.http.request<StravaSummary[]>(account, {
@@ -131,6 +122,24 @@ export class StravaConnector implements ProviderConnector {
       typeof (cursor as { page?: unknown })?.page === 'number' ? (cursor as { page: number }).page : 1;
     const after = Math.floor(startOfCivilDate(range.timezone, range.startDate).getTime() / 1000) - 1;
     const before = Math.floor(startOfCivilDate(range.timezone, addDays(range.endDate, 1)).getTime() / 1000);
+    const activities = await this.activityPage(account, after, before, page, signal);
+    const records: SourceRecord[] = [];
+    for (const activity of activities) {
+      const streams = hasTrack(activity) ? await this.streams(account, activity.id, signal) : undefined;
+      records.push(fromStravaActivity(activity, streams));
+    }
+    // a short page is the last one; a full page may be followed by an empty one
+    return { records, next: activities.length === PER_PAGE ? { page: page + 1 } : null };
+  }
+
+  /** One page of the athlete's activities that start in (after, before), epoch seconds. */
+  private async activityPage(
+    account: AccountRef,
+    after: number,
+    before: number,
+    page: number,
+    signal?: AbortSignal,
+  ): Promise<StravaSummary[]> {
     const res = await this.http.request<StravaSummary[]>(
       account,
       {
@@ -147,13 +156,7 @@ export class StravaConnector implements ProviderConnector {
         'PROVIDER_BAD_REQUEST',
         `Strava refused the activity list (HTTP ${res.status})`,
       );
-    const records: SourceRecord[] = [];
-    for (const activity of res.body) {
-      const streams = hasTrack(activity) ? await this.streams(account, activity.id, signal) : undefined;
-      records.push(fromStravaActivity(activity, streams));
-    }
-    // a short page is the last one; a full page may be followed by an empty one
-    return { records, next: res.body.length === PER_PAGE ? { page: page + 1 } : null };
+    return res.body;
   }
 
   private async streams(
@@ -318,49 +321,16 @@ export class StravaConnector implements ProviderConnector {
     const before = Math.ceil(window.to.getTime() / 1000);
     const found: ActivityFacts[] = [];
     for (let page = 1; ; page++) {
-      const res = await this.http.request<StravaSummary[]>(
-        account,
-        {
-          method: 'GET',
-          path: '/athlete/activities',
-          query: { after, before, page, per_page: PER_PAGE },
-          kind: 'read',
-          idempotent: true,
-        },
-        signal,
-      );
-      if (res.status !== 200 || !Array.isArray(res.body))
-        throw new PermanentChunkError(
-          'PROVIDER_BAD_REQUEST',
-          `Strava refused the activity list (HTTP ${res.status})`,
-        );
-      for (const activity of res.body) {
+      const activities = await this.activityPage(account, after, before, page, signal);
+      for (const activity of activities) {
         const facts = stravaFacts(activity);
         if (facts) found.push(facts);
       }
-      if (res.body.length < PER_PAGE) return found;
+      if (activities.length < PER_PAGE) return found;
     }
   }
 
   recordUrl(recordId: string): string {
     return recordUrl('strava', recordId);
   }
-
-  quotaState(): Promise<QuotaSnapshot[]> {
-    return this.quota.snapshot('strava');
-  }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Connection } from '../../../database/schema.js';
 import { FatalSyncError } from '../../chunks/chunk-errors.js';
-import type { ChunkCounts, ChunkRunContext, ChunkWork, SyncConnector } from '../../chunks/sync-connector.js';
+import type {
+  ChunkCounts,
+  ChunkRunContext,
+  ChunkWork,
+  ChunkProcessor,
+} from '../../chunks/chunk-processor.js';
 import { ProviderAccountsRepository } from '../../connections/provider-accounts.repository.js';
 import type { AccountRef } from '../provider-connector.js';
 import { ProviderRegistry } from '../provider-registry.js';
@@ -13,14 +18,14 @@ interface ChunkState {
 }
 
 /**
- * Chunk processing with real providers: read the source's range page by page and hand each page to
- * the record importer (record-importer.ts), which validates, matches against what the destination
- * already holds, and writes each record exactly once: a ledger claim before the write, the
+ * The `ChunkProcessor` built on the providers' `ProviderConnector`s (source and destination from
+ * the registry): read the source's range page by page and hand each page to the record importer
+ * (record-importer.ts), which validates, matches against what the destination already holds, and writes each record exactly once: a ledger claim before the write, the
  * destination id after it, and the same idempotency key on every attempt, so a crash between the
  * two leaves the provider's duplicate answer to settle it.
  */
 @Injectable()
-export class ProviderSyncConnector implements SyncConnector {
+export class ProviderChunkProcessor implements ChunkProcessor {
   constructor(
     private readonly registry: ProviderRegistry,
     private readonly accounts: ProviderAccountsRepository,

@@ -38,12 +38,14 @@ export interface ChunkRunContext {
 }
 
 /**
- * What the engine needs from the providers: run one chunk, and find where a source's history
- * starts (ALL_TIME). Errors thrown from `processChunk` steer the engine (see chunk-errors.ts).
+ * The engine's side of the line: what it calls per chunk (run one chunk; find where a source's
+ * history starts, for ALL_TIME). Provider-agnostic; the one implementation is ProviderChunkProcessor
+ * (providers/sync/), built on one `ProviderConnector` per provider, and tests substitute their
+ * own. Errors thrown from `processChunk` steer the engine (see engine/chunk-outcome.ts).
  */
-export interface SyncConnector {
+export interface ChunkProcessor {
   processChunk(work: ChunkWork, context: ChunkRunContext): Promise<ChunkCounts>;
   firstDataDate(connection: Connection): Promise<string | null>;
 }
 
-export const SYNC_CONNECTOR = Symbol('SYNC_CONNECTOR');
+export const CHUNK_PROCESSOR = Symbol('CHUNK_PROCESSOR');

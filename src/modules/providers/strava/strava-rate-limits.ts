@@ -11,7 +11,7 @@ import type { QuotaService } from '../quota/quota.service.js';
  * X-RateLimit-Usage and X-ReadRateLimit-Usage headers correct the shared counts; a 429 blocks the
  * spent window until it resets (:00/:15/:30/:45, or midnight UTC for the daily one).
  */
-export class StravaQuotaSpec implements ProviderApiSpec {
+export class StravaRateLimits implements ProviderApiSpec {
   readonly provider = 'strava' as const;
 
   constructor(

@@ -1,0 +1,38 @@
+import type { AppConfig } from '../../../config/app-config.js';
+import type { ApiRequest, ProviderApiSpec } from '../http/provider-http.client.js';
+import type { AccountRef } from '../provider-connector.js';
+import type { BucketUse } from '../quota/quota.repository.js';
+import type { QuotaService } from '../quota/quota.service.js';
+
+/**
+ * Google Health API limits: 300 requests / minute per user and 120,000 / minute per project (client).
+ * Its answers carry no usage headers; a 429's Retry-After (else the user bucket's window end) is the reset.
+ */
+export class FitbitRateLimits implements ProviderApiSpec {
+  readonly provider = 'fitbit' as const;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly quota: QuotaService,
+  ) {}
+
+  baseUrl(): string {
+    return this.config.providers.fitbit.apiBaseUrl;
+  }
+
+  buckets(account: AccountRef, _kind: ApiRequest['kind']): BucketUse[] {
+    return [
+      this.quota.bucket('fitbit', `fitbit:user:${account.id}:1m`, 300, 60),
+      this.quota.bucket('fitbit', `fitbit:project:${this.config.providers.fitbit.clientId}:1m`, 120_000, 60),
+    ];
+  }
+
+  async observe(): Promise<void> {}
+
+  retryAt(response: Response, buckets: BucketUse[]): Date {
+    const after = Number(response.headers.get('retry-after'));
+    return Number.isFinite(after) && after > 0
+      ? new Date(Date.now() + after * 1000)
+      : this.quota.windowEnd(buckets[0]);
+  }
+}
