@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { sql } from 'kysely';
 import { addDays, addMonths, todayIn } from '../src/common/civil-date.js';
-import { createTestApp, type TestApp } from './support/app.js';
+import { createTestApp, eventually, type TestApp } from './support/app.js';
 import { chunkJobs, createConnection, grantPro } from './support/fixtures.js';
 import { TestConnector } from './support/test-connector.js';
 
@@ -409,11 +409,14 @@ describe('historical syncs: entitlements, creation, idempotency, reads', () => {
         .set({ completed_chunks: 1, updated_at: new Date() })
         .where('id', '=', id)
         .execute();
-      const changed = await request(t.http)
-        .get(`/v1/orchestrations/${id}/status`)
-        .set(auth('kim'))
-        .set('If-None-Match', etag)
-        .expect(200);
+      // the status cache drops the row when PostgreSQL's NOTIFY arrives (milliseconds after the commit)
+      const changed = await eventually(async () => {
+        const res = await request(t.http)
+          .get(`/v1/orchestrations/${id}/status`)
+          .set(auth('kim'))
+          .set('If-None-Match', etag);
+        return res.status === 200 ? res : undefined;
+      }, 10_000);
       expect(changed.body.completedChunks).toBe(1);
       expect(changed.body.progressPercent).toBe(33.3);
       expect(changed.headers.etag).not.toBe(etag);
