@@ -6,6 +6,7 @@ import { EntitlementsModule } from '../entitlements/entitlements.module.js';
 import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
+import { RecordStoreModule } from '../records/record-store.module.js';
 import { ChunkEngine } from './engine/chunk-engine.service.js';
 import { ChunkWorker } from './engine/chunk.worker.js';
 import { CompletionService } from './engine/completion.service.js';
@@ -29,6 +30,7 @@ import { ReauthService } from './reauth.service.js';
     IdempotencyModule,
     NotificationsModule,
     ProvidersModule,
+    RecordStoreModule,
   ],
   providers: [
     OrchestrationRepository,

@@ -102,6 +102,30 @@ export class SyncRecordsRepository {
       .execute();
   }
 
+  /**
+   * The chunk failed for good: records it saw but never settled are FAILED with its error, in the
+   * caller's transaction (a retry of the chunk settles them again). Undefined chunk: every unfinished
+   * chunk of the orchestration (a fatal error).
+   */
+  async failUnsettled(
+    executor: Kysely<DB>,
+    scope: { orchestrationId: string; chunkId?: string },
+    reason: { code: string; message: string },
+  ): Promise<void> {
+    let query = executor
+      .updateTable('sync_record')
+      .set({
+        status: 'FAILED',
+        reason_code: reason.code,
+        reason_message: reason.message.slice(0, 1000),
+        updated_at: new Date(),
+      })
+      .where('orchestration_id', '=', scope.orchestrationId)
+      .where('status', '=', 'PENDING');
+    if (scope.chunkId) query = query.where('chunk_id', '=', scope.chunkId);
+    await query.execute();
+  }
+
   /** A chunk's counts, as its recordsRead/recordsWritten/recordsSkipped: the report's rows. */
   async chunkCounts(chunkId: string): Promise<{ read: number; imported: number; skipped: number }> {
     const row = await this.db

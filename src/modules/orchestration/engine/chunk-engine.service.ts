@@ -10,6 +10,7 @@ import { ChunksRepository, type ChunkContextRow } from '../../chunks/chunks.repo
 import type { ChunkCounts } from '../../chunks/chunk-processor.js';
 import { OrchestrationRepository } from '../orchestration.repository.js';
 import { retryTransaction } from '../../../database/database-errors.js';
+import { SyncRecordsRepository } from '../../records/sync-records.repository.js';
 import { ReauthService } from '../reauth.service.js';
 import type { ChunkOutcome } from './chunk-outcome.js';
 import { CompletionService } from './completion.service.js';
@@ -55,6 +56,7 @@ export class ChunkEngine {
     private readonly analytics: AnalyticsService,
     private readonly metrics: EngineMetrics,
     private readonly reauth: ReauthService,
+    private readonly records: SyncRecordsRepository,
   ) {}
 
   /**
@@ -274,6 +276,7 @@ export class ChunkEngine {
       await this.orchestrations.lock(trx, orchestrationId);
       const chunk = await this.chunks.fail(trx, chunkId, jobId, error);
       if (!chunk) return undefined;
+      await this.records.failUnsettled(trx, { orchestrationId, chunkId }, error);
       const o = await this.orchestrations.addToCounters(trx, chunk.orchestration_id, { failed: 1 });
       await this.analytics.record(
         {
@@ -301,6 +304,7 @@ export class ChunkEngine {
       const o = await this.orchestrations.lock(trx, context.orchestration_id);
       if (!o) return { final: undefined, failed: 0 };
       const failed = await this.chunks.failUnfinished(trx, o.id, error);
+      await this.records.failUnsettled(trx, { orchestrationId: o.id }, error);
       if (failed > 0) await this.orchestrations.addToCounters(trx, o.id, { failed });
       await this.analytics.record(
         {
