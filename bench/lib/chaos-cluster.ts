@@ -174,11 +174,15 @@ export class Supervisor {
 
   private launch(p: Managed): void {
     const log = createWriteStream(join(this.logDir, `${p.name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--max-semi-space-size=16', 'dist/src/main.js'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...p.env, PORT: String(p.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--max-semi-space-size=16', '--max-old-space-size=160', 'dist/src/main.js'],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...p.env, PORT: String(p.port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     p.child = child;
     p.killRequested = false;
     p.live = false;
