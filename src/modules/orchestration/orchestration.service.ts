@@ -10,8 +10,8 @@ import { ChunkQueue } from '../chunks/chunk-queue.service.js';
 import { ChunksRepository } from '../chunks/chunks.repository.js';
 import {
   IdempotencyService,
-  type IdempotencyScope,
-  type IdempotentResult,
+  type Idempotent,
+  type IdempotencyRequest,
 } from '../idempotency/idempotency.service.js';
 import type {
   ChunkListDto,
@@ -80,9 +80,13 @@ export class OrchestrationService {
   }
 
   /** US-32: FAILED chunks back to PENDING with new jobs, in one transaction. Idempotent by key. */
-  async retryFailed(user: AuthUser, id: string, scope: Omit<IdempotencyScope, 'userId'>) {
+  async retryFailed(
+    user: AuthUser,
+    id: string,
+    request: IdempotencyRequest<RetryFailedResponseDto>,
+  ): Promise<Idempotent<RetryFailedResponseDto>> {
     const result = this.idempotency.run<RetryFailedResponseDto>(
-      { userId: user.userId, ...scope },
+      this.idempotency.scope(user.userId, request),
       async (trx) => {
         const o = await this.lockOwned(trx, user, id);
         if (o.failed_chunks === 0) throw invalidState('This sync has no failed chunks to retry');
@@ -92,13 +96,9 @@ export class OrchestrationService {
             `Cannot retry chunks of a ${o.status} sync${o.status === 'PAUSED' ? '; resume it first' : ''}`,
           );
         }
-        return {
-          status: 202,
-          body: { orchestration: toOrchestrationDto(retry.orchestration), retriedChunks: retry.chunks },
-          headers: { Location: `/v1/orchestrations/${o.id}` },
-        };
+        return { orchestration: toOrchestrationDto(retry.orchestration), retriedChunks: retry.chunks };
       },
-    ) as Promise<IdempotentResult<RetryFailedResponseDto>>;
+    );
     return result.finally(() => this.cache.invalidate(id));
   }
 
