@@ -12,13 +12,7 @@ import type {
 } from '../../database/schema.js';
 import type { Executor } from '../../database/transaction.js';
 
-export const ACTIVE_STATUSES: OrchestrationStatus[] = ['PENDING', 'IN_PROGRESS', 'PAUSED'];
-export const TERMINAL_STATUSES: OrchestrationStatus[] = [
-  'COMPLETED',
-  'COMPLETED_WITH_ERRORS',
-  'FAILED',
-  'CANCELLED',
-];
+import { ACTIVE_STATUSES } from './orchestration-state.js';
 
 export type Completion = Selectable<OrchestrationCompletionsTable>;
 
