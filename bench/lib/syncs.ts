@@ -27,7 +27,7 @@ export async function createYearSyncs(url: string, count: number, prefix = 'benc
         { userId: connection.user_id, roles: [] },
         connection.id,
         { range: { preset: 'LAST_YEAR' } },
-        { key: `k-${i}`, fingerprint: 'bench' },
+        { key: `k-${i}`, fingerprint: 'bench', respond: (body) => ({ status: 202, body, headers: {} }) },
       );
     }
     const db = api.get<Kysely<DB>>(KYSELY);

@@ -3,6 +3,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { AppConfig } from '../config/app-config.js';
 import { InjectDb } from '../database/database.tokens.js';
 import type { DB } from '../database/schema.js';
+import type { Executor } from '../database/transaction.js';
 
 export interface QueueCounts {
   name: string;
@@ -44,7 +45,7 @@ export class JobsRepository {
   }
 
   /** Deletes jobs of one queue by id; inside `executor`'s transaction when it is one. */
-  async deleteJobs(executor: Kysely<DB>, name: string, ids: string[]): Promise<void> {
+  async deleteJobs(executor: Executor, name: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await sql`DELETE FROM ${this.job} WHERE name = ${name} AND id = ANY(${ids}::uuid[])`.execute(executor);
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { InjectDb } from '../../database/database.tokens.js';
 import type { DB } from '../../database/schema.js';
+import type { Executor } from '../../database/transaction.js';
 
 export interface AuditEntry {
   adminId: string;
@@ -17,7 +18,7 @@ export class AuditLogRepository {
   constructor(@InjectDb() private readonly db: Kysely<DB>) {}
 
   /** Writes an entry; pass the action's transaction so the entry commits (or not) with it. */
-  async write(entry: AuditEntry, executor: Kysely<DB> = this.db): Promise<void> {
+  async write(entry: AuditEntry, executor: Executor = this.db): Promise<void> {
     await executor
       .insertInto('admin_audit_log')
       .values({

@@ -5,6 +5,7 @@ import type { Chunk, ChunkStatus, DB, ErrorInfo, NewChunk, Orchestration } from 
 import { JobName } from '../../jobs/job-names.js';
 import { JobsRepository } from '../../jobs/jobs.repository.js';
 import type { ChunkCounts, ChunkProgress } from './chunk-processor.js';
+import type { Executor } from '../../database/transaction.js';
 
 /** A chunk with what its job needs from the orchestration and the connection. */
 export interface ChunkContextRow extends Chunk {
@@ -50,7 +51,7 @@ export class ChunksRepository {
     private readonly jobs: JobsRepository,
   ) {}
 
-  insertMany(executor: Kysely<DB>, chunks: NewChunk[]): Promise<Chunk[]> {
+  insertMany(executor: Executor, chunks: NewChunk[]): Promise<Chunk[]> {
     return executor.insertInto('chunks').values(chunks).returningAll().execute();
   }
 
@@ -59,7 +60,7 @@ export class ChunksRepository {
    * the user's concurrency-slot lock (an advisory lock only chunk starts take, always first), so
    * starts of one user's chunks are serialized and the running count read after it is exact.
    */
-  lockContext(executor: Kysely<DB>, chunkId: string): Promise<ChunkContextRow | undefined> {
+  lockContext(executor: Executor, chunkId: string): Promise<ChunkContextRow | undefined> {
     return this.contextQuery(executor, chunkId)
       .select(
         sql<string>`pg_advisory_xact_lock(hashtextextended('user-chunks:' || o.user_id, 0))::text`.as(
@@ -74,7 +75,7 @@ export class ChunksRepository {
     return this.contextQuery(this.db, chunkId).executeTakeFirst() as Promise<ChunkContextRow | undefined>;
   }
 
-  private contextQuery(executor: Kysely<DB>, chunkId: string) {
+  private contextQuery(executor: Executor, chunkId: string) {
     return executor
       .selectFrom('chunks as c')
       .innerJoin('orchestrations as o', 'o.id', 'c.orchestration_id')
@@ -101,7 +102,7 @@ export class ChunksRepository {
    * the job is stale; `startedKind` is set when the sync started now.
    */
   async startRun(
-    executor: Kysely<DB>,
+    executor: Executor,
     chunk: { id: string; orchestrationId: string; userId: string },
     jobId: string,
     userLimit: number,
@@ -150,7 +151,7 @@ export class ChunksRepository {
    * orchestration's lock); undefined when this run is stale or the chunk was already counted.
    */
   async completeRun(
-    executor: Kysely<DB>,
+    executor: Executor,
     chunkId: string,
     jobId: string,
     orchestrationId: string,
@@ -179,7 +180,7 @@ export class ChunksRepository {
    * attempt given back) or waiting for pg-boss to retry the same job (transient error).
    */
   async release(
-    executor: Kysely<DB>,
+    executor: Executor,
     chunkId: string,
     jobId: string,
     change: {
@@ -211,7 +212,7 @@ export class ChunksRepository {
 
   /** PENDING/RUNNING -> FAILED once (when `jobId` is given, only for that job's run). */
   fail(
-    executor: Kysely<DB>,
+    executor: Executor,
     chunkId: string,
     jobId: string | null,
     error: ErrorInfo,
@@ -226,7 +227,7 @@ export class ChunksRepository {
   }
 
   /** Every unfinished chunk of an orchestration -> FAILED (fatal error). Returns how many. */
-  async failUnfinished(executor: Kysely<DB>, orchestrationId: string, error: ErrorInfo): Promise<number> {
+  async failUnfinished(executor: Executor, orchestrationId: string, error: ErrorInfo): Promise<number> {
     const rows = await executor
       .updateTable('chunks')
       .set(failedWith(error))
@@ -238,7 +239,7 @@ export class ChunksRepository {
   }
 
   /** Clears the job of a chunk that must wait (paused orchestration), so resume enqueues it again. */
-  async detachJob(chunkId: string, jobId: string, executor: Kysely<DB> = this.db): Promise<void> {
+  async detachJob(chunkId: string, jobId: string, executor: Executor = this.db): Promise<void> {
     await executor
       .updateTable('chunks')
       .set({ job_id: null, status: 'PENDING', updated_at: sql`now()` })
@@ -251,7 +252,7 @@ export class ChunksRepository {
   list(
     orchestrationId: string,
     filter: { status?: ChunkStatus; afterIndex?: number; limit?: number },
-    executor: Kysely<DB> = this.db,
+    executor: Executor = this.db,
   ): Promise<Chunk[]> {
     let query = executor.selectFrom('chunks').selectAll().where('orchestration_id', '=', orchestrationId);
     if (filter.status) query = query.where('status', '=', filter.status);
@@ -262,7 +263,7 @@ export class ChunksRepository {
 
   /** Chunks in `from` status -> PENDING with a fresh job id each; returns them for enqueueing. */
   resetToPending(
-    executor: Kysely<DB>,
+    executor: Executor,
     orchestrationId: string,
     from: ChunkStatus[],
     only: { withoutJob?: boolean; ids?: string[] } = {},
@@ -280,7 +281,7 @@ export class ChunksRepository {
 
   /** PENDING -> CANCELLED; returns the job ids that must be cancelled with them, and how many chunks. */
   async cancelPending(
-    executor: Kysely<DB>,
+    executor: Executor,
     orchestrationId: string,
   ): Promise<{ jobIds: string[]; cancelled: number }> {
     const rows = await executor
@@ -297,7 +298,7 @@ export class ChunksRepository {
   }
 
   /** Detaches the jobs of PENDING chunks (pause); returns the job ids to cancel. */
-  async detachPendingJobs(executor: Kysely<DB>, orchestrationId: string): Promise<string[]> {
+  async detachPendingJobs(executor: Executor, orchestrationId: string): Promise<string[]> {
     const rows = await executor
       .selectFrom('chunks')
       .select('job_id')
@@ -317,7 +318,7 @@ export class ChunksRepository {
   }
 
   /** Counts per status, for counter repair. */
-  async statusCounts(executor: Kysely<DB>, orchestrationId: string): Promise<Record<ChunkStatus, number>> {
+  async statusCounts(executor: Executor, orchestrationId: string): Promise<Record<ChunkStatus, number>> {
     const rows = await executor
       .selectFrom('chunks')
       .select(['status', sql<number>`count(*)::int`.as('n')])
@@ -375,7 +376,7 @@ export class ChunksRepository {
 
   /** Gives an orphaned chunk a new job id (only if it still has the old one). */
   async reassignJob(
-    executor: Kysely<DB>,
+    executor: Executor,
     chunkId: string,
     oldJobId: string | null,
   ): Promise<Chunk | undefined> {
@@ -389,7 +390,7 @@ export class ChunksRepository {
   }
 
   async setStatus(
-    executor: Kysely<DB>,
+    executor: Executor,
     chunkId: string,
     from: ChunkStatus[],
     to: ChunkStatus,

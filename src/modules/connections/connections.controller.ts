@@ -1,11 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
 import type { AuthUser } from '../../common/auth/auth.types.js';
 import { CurrentUser } from '../../common/auth/current-user.decorator.js';
 import { ApiDoc } from '../../common/http/api-problems.decorator.js';
 import { ResourceIdPipe } from '../../common/http/uuid.pipe.js';
-import { IdempotencyService } from '../idempotency/idempotency.service.js';
+import type { Idempotent, IdempotencyRequest } from '../idempotency/idempotency.service.js';
+import { Idempotency, IdempotentRoute } from '../idempotency/idempotent-route.decorator.js';
 import { ConnectionsService } from './connections.service.js';
 import {
   AuthorizeUrlDto,
@@ -83,24 +83,17 @@ export class ConnectionsController {
     type: ConnectionDto,
     description: 'Connected; `initialSync.orchestrationId` is the automatic 7-day sync',
   })
-  async create(
+  @IdempotentRoute<ConnectionDto>({
+    status: 201,
+    location: (connection) => `/v1/connections/${connection.id}`,
+    required: false,
+  })
+  create(
     @CurrentUser() user: AuthUser,
     @Body() body: CreateConnectionDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<ConnectionDto> {
-    const key = req.header('idempotency-key');
-    const idempotency =
-      key === undefined
-        ? undefined
-        : {
-            key: IdempotencyService.validateKey(key),
-            fingerprint: IdempotencyService.fingerprint(req.method, req.path, req.body),
-          };
-    const result = await this.connections.create(user, body, idempotency);
-    res.status(result.status).set(result.headers);
-    if (result.replayed) res.set('Idempotent-Replayed', 'true');
-    return result.body;
+    @Idempotency() idempotency: IdempotencyRequest<ConnectionDto> | undefined,
+  ): Promise<Idempotent<ConnectionDto>> {
+    return this.connections.create(user, body, idempotency);
   }
 
   @Get()

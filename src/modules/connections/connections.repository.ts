@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import { InjectDb } from '../../database/database.tokens.js';
 import type { Connection, DB, NewConnection, ProviderName } from '../../database/schema.js';
+import type { Executor } from '../../database/transaction.js';
 
 @Injectable()
 export class ConnectionsRepository {
   constructor(@InjectDb() private readonly db: Kysely<DB>) {}
 
-  create(values: Omit<NewConnection, 'updated_at'>, executor: Kysely<DB> = this.db): Promise<Connection> {
+  create(values: Omit<NewConnection, 'updated_at'>, executor: Executor = this.db): Promise<Connection> {
     return executor
       .insertInto('connections')
       .values({ ...values, updated_at: new Date() })
@@ -16,7 +17,7 @@ export class ConnectionsRepository {
   }
 
   /** The caller's active connection, or undefined (unknown, deleted or another user's). */
-  findForUser(id: string, userId: string, executor: Kysely<DB> = this.db): Promise<Connection | undefined> {
+  findForUser(id: string, userId: string, executor: Executor = this.db): Promise<Connection | undefined> {
     return executor
       .selectFrom('connections')
       .selectAll()
@@ -26,7 +27,7 @@ export class ConnectionsRepository {
       .executeTakeFirst();
   }
 
-  findById(id: string, executor: Kysely<DB> = this.db): Promise<Connection | undefined> {
+  findById(id: string, executor: Executor = this.db): Promise<Connection | undefined> {
     return executor.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
@@ -45,7 +46,7 @@ export class ConnectionsRepository {
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   }
 
-  async markDeleted(id: string, executor: Kysely<DB> = this.db): Promise<boolean> {
+  async markDeleted(id: string, executor: Executor = this.db): Promise<boolean> {
     const result = await executor
       .updateTable('connections')
       .set({ status: 'DELETED', deleted_at: new Date(), updated_at: new Date() })
@@ -61,7 +62,7 @@ export class ConnectionsRepository {
    */
   async reauthOf(
     connectionIds: string[],
-    executor: Kysely<DB> = this.db,
+    executor: Executor = this.db,
   ): Promise<Map<string, { provider: ProviderName; since: Date }>> {
     if (connectionIds.length === 0) return new Map();
     const rows = await executor
@@ -86,7 +87,7 @@ export class ConnectionsRepository {
   }
 
   /** The live connections that use a provider account (either side). */
-  usingAccount(accountId: string, executor: Kysely<DB> = this.db): Promise<Connection[]> {
+  usingAccount(accountId: string, executor: Executor = this.db): Promise<Connection[]> {
     return executor
       .selectFrom('connections')
       .selectAll()

@@ -8,7 +8,11 @@ import { retryTransaction } from '../../database/database-errors.js';
 import { InjectDb } from '../../database/database.tokens.js';
 import type { Connection, DB, ProviderName } from '../../database/schema.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
-import { IdempotencyService, type IdempotentResult } from '../idempotency/idempotency.service.js';
+import {
+  IdempotencyService,
+  type Idempotent,
+  type IdempotencyRequest,
+} from '../idempotency/idempotency.service.js';
 import { isTimeZone } from '../../common/civil-date.js';
 import { HistoricalSyncService } from '../orchestration/historical-sync.service.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
@@ -85,8 +89,9 @@ export class ConnectionsService {
   async create(
     user: AuthUser,
     body: CreateConnectionDto,
-    idempotency?: { key: string; fingerprint: string },
-  ): Promise<IdempotentResult<ConnectionDto>> {
+    idempotency?: IdempotencyRequest<ConnectionDto>,
+  ): Promise<Idempotent<ConnectionDto>> {
+    const scope = idempotency && this.idempotency.scope(user.userId, idempotency);
     const timezone = body.timezone ?? 'UTC';
     const errors = [
       ...(isTimeZone(timezone)
@@ -97,7 +102,6 @@ export class ConnectionsService {
         : []),
     ];
     if (errors.length > 0) throw validationFailed(errors);
-    const scope = idempotency && { userId: user.userId, ...idempotency };
     const replay = scope && (await this.idempotency.lookup<ConnectionDto>(scope));
     if (replay) return replay;
 
@@ -151,14 +155,10 @@ export class ConnectionsService {
         },
         trx,
       );
-      return {
-        status: 201,
-        body: toConnectionDto(connection, initial.id),
-        headers: { Location: `/v1/connections/${connection.id}` },
-      };
+      return toConnectionDto(connection, initial.id);
     };
     if (scope) return this.idempotency.run(scope, work);
-    return { ...(await this.db.transaction().execute(work)), replayed: false };
+    return { replayed: false, result: await this.db.transaction().execute(work) };
   }
 
   async list(user: AuthUser, query: ListConnectionsQueryDto): Promise<ConnectionListDto> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import { InjectDb } from '../../database/database.tokens.js';
 import type { DB, ProviderAccount, ProviderName } from '../../database/schema.js';
+import type { Executor } from '../../database/transaction.js';
 
 export interface SealedTokens {
   accessToken: Buffer;
@@ -15,12 +16,12 @@ export interface SealedTokens {
 export class ProviderAccountsRepository {
   constructor(@InjectDb() private readonly db: Kysely<DB>) {}
 
-  find(id: string, executor: Kysely<DB> = this.db): Promise<ProviderAccount | undefined> {
+  find(id: string, executor: Executor = this.db): Promise<ProviderAccount | undefined> {
     return executor.selectFrom('provider_accounts').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   /** Locks the account row: one token refresh at a time per account, across every worker. */
-  lock(executor: Kysely<DB>, id: string): Promise<ProviderAccount | undefined> {
+  lock(executor: Executor, id: string): Promise<ProviderAccount | undefined> {
     return executor
       .selectFrom('provider_accounts')
       .selectAll()
@@ -31,7 +32,7 @@ export class ProviderAccountsRepository {
 
   /** A user's account at a provider, created or re-authorized with new tokens. */
   upsert(
-    executor: Kysely<DB>,
+    executor: Executor,
     account: { userId: string; provider: ProviderName; externalUserId: string },
     tokens: SealedTokens,
   ): Promise<ProviderAccount> {
@@ -61,7 +62,7 @@ export class ProviderAccountsRepository {
       .executeTakeFirstOrThrow();
   }
 
-  async saveRefreshed(executor: Kysely<DB>, id: string, tokens: SealedTokens): Promise<void> {
+  async saveRefreshed(executor: Executor, id: string, tokens: SealedTokens): Promise<void> {
     await executor
       .updateTable('provider_accounts')
       .set({
@@ -76,7 +77,7 @@ export class ProviderAccountsRepository {
   }
 
   /** The grant is gone: REVOKED since now (kept as it was if already revoked). */
-  async markRevoked(id: string, executor: Kysely<DB> = this.db): Promise<void> {
+  async markRevoked(id: string, executor: Executor = this.db): Promise<void> {
     await executor
       .updateTable('provider_accounts')
       .set({ status: 'REVOKED', revoked_at: sql`coalesce(revoked_at, now())`, updated_at: new Date() })

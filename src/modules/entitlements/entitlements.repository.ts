@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { InjectDb } from '../../database/database.tokens.js';
 import type { DB, Entitlement, Tier } from '../../database/schema.js';
+import type { Executor } from '../../database/transaction.js';
 
 @Injectable()
 export class EntitlementsRepository {
@@ -15,7 +16,7 @@ export class EntitlementsRepository {
     userId: string,
     tier: Tier,
     expiresAt: Date | null,
-    executor: Kysely<DB> = this.db,
+    executor: Executor = this.db,
   ): Promise<Entitlement> {
     return executor
       .insertInto('entitlements')

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { InjectDb } from '../../database/database.tokens.js';
 import type { DB, IdempotencyKeysTable } from '../../database/schema.js';
+import type { Executor } from '../../database/transaction.js';
 
 export type IdempotencyRecord = Selectable<IdempotencyKeysTable>;
 
@@ -9,7 +10,7 @@ export type IdempotencyRecord = Selectable<IdempotencyKeysTable>;
 export class IdempotencyRepository {
   constructor(@InjectDb() private readonly db: Kysely<DB>) {}
 
-  find(userId: string, key: string, executor: Kysely<DB> = this.db): Promise<IdempotencyRecord | undefined> {
+  find(userId: string, key: string, executor: Executor = this.db): Promise<IdempotencyRecord | undefined> {
     return executor
       .selectFrom('idempotency_keys')
       .selectAll()
@@ -20,7 +21,7 @@ export class IdempotencyRepository {
   }
 
   /** Transaction-scoped lock on (user, key): false when another request holds it right now. */
-  async tryLock(executor: Kysely<DB>, userId: string, key: string): Promise<boolean> {
+  async tryLock(executor: Executor, userId: string, key: string): Promise<boolean> {
     const { rows } = await sql<{ locked: boolean }>`
       SELECT pg_try_advisory_xact_lock(hashtextextended(${`${userId.length}:${userId}:${key}`}, 7301)) AS locked
     `.execute(executor);
@@ -28,7 +29,7 @@ export class IdempotencyRepository {
   }
 
   async insert(
-    executor: Kysely<DB>,
+    executor: Executor,
     record: Omit<IdempotencyRecord, 'created_at' | 'expires_at'>,
     ttlHours: number,
   ): Promise<void> {

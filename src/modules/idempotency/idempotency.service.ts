@@ -14,15 +14,20 @@ export interface StoredResponse<T = unknown> {
   headers: Record<string, string>;
 }
 
-export interface IdempotencyScope {
-  userId: string;
+/** What the `@Idempotency()` parameter carries: the key, the request's fingerprint, how the route answers. */
+export interface IdempotencyRequest<T = unknown> {
   key: string;
   fingerprint: string;
+  /** The route's first answer for the body the work returned (stored with the work's rows). */
+  respond: (body: T) => StoredResponse<T>;
 }
 
-export interface IdempotentResult<T> extends StoredResponse<T> {
-  replayed: boolean;
+export interface IdempotencyScope<T = unknown> extends IdempotencyRequest<T> {
+  userId: string;
 }
+
+/** A service's result under idempotency: the work's result, or the stored first answer replayed. */
+export type Idempotent<T> = { replayed: false; result: T } | { replayed: true; response: StoredResponse<T> };
 
 /**
  * Same body, whatever the key order or whitespace. Walks with an explicit stack (no recursion), so
@@ -101,16 +106,25 @@ export class IdempotencyService {
       .digest('hex');
   }
 
+  /** The caller's scope for a route's `@Idempotency()` request (400 if its key is malformed). */
+  scope<T>(userId: string, request: IdempotencyRequest<T>): IdempotencyScope<T> {
+    return { ...request, key: IdempotencyService.validateKey(request.key), userId };
+  }
+
   /** The stored response for this key, replayed (or 422 if the key was used for another request). */
-  async lookup<T>(scope: IdempotencyScope): Promise<IdempotentResult<T> | undefined> {
+  async lookup<T>(scope: IdempotencyScope<T>): Promise<Idempotent<T> | undefined> {
     const prior = await this.repository.find(scope.userId, scope.key);
     return prior ? this.replay<T>(prior, scope.fingerprint) : undefined;
   }
 
+  /**
+   * Runs `work` in a transaction that also stores the route's first answer for its result, so the
+   * record commits or rolls back with the rows the work wrote; a key already used is replayed.
+   */
   async run<T>(
-    scope: IdempotencyScope,
-    work: (trx: Transaction<DB>) => Promise<StoredResponse<T>>,
-  ): Promise<IdempotentResult<T>> {
+    scope: IdempotencyScope<T>,
+    work: (trx: Transaction<DB>) => Promise<T>,
+  ): Promise<Idempotent<T>> {
     const prior = await this.lookup<T>(scope);
     if (prior) return prior;
 
@@ -118,7 +132,8 @@ export class IdempotencyService {
       if (!(await this.repository.tryLock(trx, scope.userId, scope.key))) return 'locked' as const;
       const committed = await this.repository.find(scope.userId, scope.key, trx);
       if (committed) return this.replay<T>(committed, scope.fingerprint);
-      const response = await work(trx);
+      const result = await work(trx);
+      const response = scope.respond(result);
       await this.repository.insert(
         trx,
         {
@@ -131,7 +146,7 @@ export class IdempotencyService {
         },
         this.config.idempotencyTtlHours,
       );
-      return { ...response, replayed: false };
+      return { replayed: false as const, result };
     });
     if (outcome !== 'locked') return outcome;
 
@@ -145,7 +160,7 @@ export class IdempotencyService {
     );
   }
 
-  private replay<T>(record: IdempotencyRecord, fingerprint: string): IdempotentResult<T> {
+  private replay<T>(record: IdempotencyRecord, fingerprint: string): Idempotent<T> {
     if (record.request_hash !== fingerprint) {
       throw new ProblemException(
         422,
@@ -154,10 +169,12 @@ export class IdempotencyService {
       );
     }
     return {
-      status: record.response_status,
-      body: record.response_body as T,
-      headers: record.response_headers,
       replayed: true,
+      response: {
+        status: record.response_status,
+        body: record.response_body as T,
+        headers: record.response_headers,
+      },
     };
   }
 }

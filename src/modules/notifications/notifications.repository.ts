@@ -10,6 +10,7 @@ import type {
   NotificationDeliveriesTable,
   NotificationsTable,
 } from '../../database/schema.js';
+import type { Executor } from '../../database/transaction.js';
 
 export type Device = Selectable<DevicesTable>;
 export type Notification = Selectable<NotificationsTable>;
@@ -25,9 +26,9 @@ export class NotificationsRepository {
    * The user's devices other than the one with `token`, counted after taking a per-user transaction
    * lock (so concurrent registrations cannot pass the cap together).
    */
-  async countOtherDevices(trx: Kysely<DB>, userId: string, token: string): Promise<number> {
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`devices:${userId}`}, 0))`.execute(trx);
-    const row = await trx
+  async countOtherDevices(executor: Executor, userId: string, token: string): Promise<number> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`devices:${userId}`}, 0))`.execute(executor);
+    const row = await executor
       .selectFrom('devices')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('user_id', '=', userId)
@@ -40,7 +41,7 @@ export class NotificationsRepository {
     userId: string,
     platform: DevicePlatform,
     token: string,
-    executor: Kysely<DB> = this.db,
+    executor: Executor = this.db,
   ): Promise<{ device: Device; created: boolean }> {
     const row = await executor
       .insertInto('devices')
@@ -59,7 +60,7 @@ export class NotificationsRepository {
     return (await query.executeTakeFirst()).numDeletedRows > 0n;
   }
 
-  devicesOf(executor: Kysely<DB>, userId: string): Promise<Device[]> {
+  devicesOf(executor: Executor, userId: string): Promise<Device[]> {
     return executor
       .selectFrom('devices')
       .selectAll()
@@ -73,7 +74,7 @@ export class NotificationsRepository {
    * `dedupeKey` otherwise (N-07); undefined when it already exists.
    */
   insertNotification(
-    executor: Kysely<DB>,
+    executor: Executor,
     values: {
       userId: string;
       orchestrationId: string | null;
@@ -104,7 +105,7 @@ export class NotificationsRepository {
       .executeTakeFirst();
   }
 
-  async insertDeliveries(executor: Kysely<DB>, notificationId: string, devices: Device[]): Promise<void> {
+  async insertDeliveries(executor: Executor, notificationId: string, devices: Device[]): Promise<void> {
     if (devices.length === 0) return;
     await executor
       .insertInto('notification_deliveries')

@@ -18,7 +18,11 @@ import { ChunksRepository } from '../chunks/chunks.repository.js';
 import { CHUNK_PROCESSOR, type ChunkProcessor } from '../chunks/chunk-processor.js';
 import { AppConfig } from '../../config/app-config.js';
 import { ConnectionsRepository } from '../connections/connections.repository.js';
-import { IdempotencyService, type IdempotentResult } from '../idempotency/idempotency.service.js';
+import {
+  IdempotencyService,
+  type Idempotent,
+  type IdempotencyRequest,
+} from '../idempotency/idempotency.service.js';
 import { todayIn } from '../../common/civil-date.js';
 import { resolveRange, splitIntoChunks, type DateRange, type RangeRequest } from './date-range.js';
 import type { EstimateDto } from './dto/estimate.dto.js';
@@ -65,11 +69,11 @@ export class HistoricalSyncService {
     user: AuthUser,
     connectionId: string,
     body: CreateHistoricalSyncDto,
-    scope: { key: string; fingerprint: string },
-  ): Promise<IdempotentResult<OrchestrationDto>> {
-    const idempotencyScope = { userId: user.userId, ...scope };
+    request: IdempotencyRequest<OrchestrationDto>,
+  ): Promise<Idempotent<OrchestrationDto>> {
+    const idempotencyScope = this.idempotency.scope(user.userId, request);
     const replay = await this.idempotency.lookup(idempotencyScope);
-    if (replay) return replay as IdempotentResult<OrchestrationDto>;
+    if (replay) return replay;
 
     const connection = await this.connection(user, connectionId);
     const range = await this.resolve(connection, body.range, 'range.');
@@ -94,11 +98,7 @@ export class HistoricalSyncService {
           },
           trx,
         );
-        return {
-          status: 202,
-          body: toOrchestrationDto(o),
-          headers: { Location: `/v1/orchestrations/${o.id}` },
-        };
+        return toOrchestrationDto(o);
       });
     } catch (error) {
       // A concurrent request with another key won the partial unique index.

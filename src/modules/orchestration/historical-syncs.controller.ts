@@ -1,12 +1,12 @@
-import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import type { AuthUser } from '../../common/auth/auth.types.js';
 import { CurrentUser } from '../../common/auth/current-user.decorator.js';
 import { ApiDoc } from '../../common/http/api-problems.decorator.js';
-import { Idempotency, type IdempotencyRequest } from '../../common/http/idempotency-key.decorator.js';
 import { ResourceIdPipe } from '../../common/http/uuid.pipe.js';
 import { RequiresPro } from '../entitlements/requires-pro.guard.js';
+import type { Idempotent, IdempotencyRequest } from '../idempotency/idempotency.service.js';
+import { Idempotency, IdempotentRoute } from '../idempotency/idempotent-route.decorator.js';
 import { EstimateDto } from './dto/estimate.dto.js';
 import { OrchestrationDto } from './dto/orchestration.dto.js';
 import { CreateHistoricalSyncDto, EstimateQueryDto } from './dto/range.dto.js';
@@ -76,16 +76,17 @@ export class HistoricalSyncsController {
       'Idempotent-Replayed': { description: '"true" on a replay', schema: { type: 'string' } },
     },
   })
-  async create(
+  @IdempotentRoute<OrchestrationDto>({
+    status: 202,
+    location: (o) => `/v1/orchestrations/${o.orchestrationId}`,
+    required: true,
+  })
+  create(
     @CurrentUser() user: AuthUser,
-    @Idempotency() idempotency: IdempotencyRequest,
+    @Idempotency() idempotency: IdempotencyRequest<OrchestrationDto>,
     @Param('connectionId', new ResourceIdPipe('Connection')) connectionId: string,
     @Body() body: CreateHistoricalSyncDto,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<OrchestrationDto> {
-    const result = await this.syncs.create(user, connectionId, body, idempotency);
-    res.status(result.status).set(result.headers);
-    if (result.replayed) res.set('Idempotent-Replayed', 'true');
-    return result.body;
+  ): Promise<Idempotent<OrchestrationDto>> {
+    return this.syncs.create(user, connectionId, body, idempotency);
   }
 }

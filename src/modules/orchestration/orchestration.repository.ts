@@ -10,14 +10,9 @@ import type {
   OrchestrationStatus,
   PauseReason,
 } from '../../database/schema.js';
+import type { Executor } from '../../database/transaction.js';
 
-export const ACTIVE_STATUSES: OrchestrationStatus[] = ['PENDING', 'IN_PROGRESS', 'PAUSED'];
-export const TERMINAL_STATUSES: OrchestrationStatus[] = [
-  'COMPLETED',
-  'COMPLETED_WITH_ERRORS',
-  'FAILED',
-  'CANCELLED',
-];
+import { ACTIVE_STATUSES } from './orchestration-state.js';
 
 export type Completion = Selectable<OrchestrationCompletionsTable>;
 
@@ -26,7 +21,7 @@ export type Completion = Selectable<OrchestrationCompletionsTable>;
 export class OrchestrationRepository {
   constructor(@InjectDb() private readonly db: Kysely<DB>) {}
 
-  insert(executor: Kysely<DB>, values: Omit<NewOrchestration, 'updated_at'>): Promise<Orchestration> {
+  insert(executor: Executor, values: Omit<NewOrchestration, 'updated_at'>): Promise<Orchestration> {
     return executor
       .insertInto('orchestrations')
       .values({ ...values, updated_at: sql`now()` })
@@ -34,12 +29,12 @@ export class OrchestrationRepository {
       .executeTakeFirstOrThrow();
   }
 
-  findById(id: string, executor: Kysely<DB> = this.db): Promise<Orchestration | undefined> {
+  findById(id: string, executor: Executor = this.db): Promise<Orchestration | undefined> {
     return executor.selectFrom('orchestrations').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   /** Locks the caller's orchestration for a state transition. */
-  lockForUser(executor: Kysely<DB>, id: string, userId: string): Promise<Orchestration | undefined> {
+  lockForUser(executor: Executor, id: string, userId: string): Promise<Orchestration | undefined> {
     return executor
       .selectFrom('orchestrations')
       .selectAll()
@@ -49,7 +44,7 @@ export class OrchestrationRepository {
       .executeTakeFirst();
   }
 
-  lock(executor: Kysely<DB>, id: string): Promise<Orchestration | undefined> {
+  lock(executor: Executor, id: string): Promise<Orchestration | undefined> {
     return executor
       .selectFrom('orchestrations')
       .selectAll()
@@ -60,7 +55,7 @@ export class OrchestrationRepository {
 
   findActiveHistorical(
     connectionId: string,
-    executor: Kysely<DB> = this.db,
+    executor: Executor = this.db,
   ): Promise<Orchestration | undefined> {
     return executor
       .selectFrom('orchestrations')
@@ -75,9 +70,11 @@ export class OrchestrationRepository {
    * Counts the user's active HISTORICAL syncs after taking a per-user transaction lock, so two
    * concurrent starts by one user cannot both pass the cap.
    */
-  async countActiveHistoricalForUser(trx: Kysely<DB>, userId: string): Promise<number> {
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`historical-cap:${userId}`}, 0))`.execute(trx);
-    const row = await trx
+  async countActiveHistoricalForUser(executor: Executor, userId: string): Promise<number> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`historical-cap:${userId}`}, 0))`.execute(
+      executor,
+    );
+    const row = await executor
       .selectFrom('orchestrations')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('user_id', '=', userId)
@@ -89,7 +86,7 @@ export class OrchestrationRepository {
 
   /** Locks and returns a connection's orchestrations in `statuses` (active ones by default), in id order. */
   listActiveForConnection(
-    executor: Kysely<DB>,
+    executor: Executor,
     connectionId: string,
     statuses: OrchestrationStatus[] = ACTIVE_STATUSES,
   ): Promise<Orchestration[]> {
@@ -116,7 +113,7 @@ export class OrchestrationRepository {
   }
 
   addToCounters(
-    executor: Kysely<DB>,
+    executor: Executor,
     id: string,
     delta: { completed?: number; failed?: number },
   ): Promise<Orchestration> {
@@ -132,7 +129,7 @@ export class OrchestrationRepository {
       .executeTakeFirstOrThrow();
   }
 
-  setCounters(executor: Kysely<DB>, id: string, completed: number, failed: number): Promise<Orchestration> {
+  setCounters(executor: Executor, id: string, completed: number, failed: number): Promise<Orchestration> {
     return executor
       .updateTable('orchestrations')
       .set({ completed_chunks: completed, failed_chunks: failed, updated_at: sql`now()` })
@@ -143,7 +140,7 @@ export class OrchestrationRepository {
 
   /** Moves the status only from one of `from`; undefined when the row was not in one of them. */
   transition(
-    executor: Kysely<DB>,
+    executor: Executor,
     id: string,
     from: OrchestrationStatus[],
     to: OrchestrationStatus,
@@ -206,7 +203,7 @@ export class OrchestrationRepository {
   }
 
   /** Records a completion once per (orchestration, round); undefined when it was already recorded. */
-  insertCompletion(executor: Kysely<DB>, o: Orchestration): Promise<Completion | undefined> {
+  insertCompletion(executor: Executor, o: Orchestration): Promise<Completion | undefined> {
     return executor
       .insertInto('orchestration_completions')
       .values({

@@ -4,14 +4,14 @@ import type { AuthUser } from '../../common/auth/auth.types.js';
 import { decodeCursor, decodeIndexCursor, encodeIndexCursor, page } from '../../common/http/cursor.js';
 import { invalidState, notFound } from '../../common/errors/problem.exception.js';
 import { InjectDb } from '../../database/database.tokens.js';
-import type { DB, Orchestration, OrchestrationStatus } from '../../database/schema.js';
+import type { DB, Orchestration } from '../../database/schema.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { ChunkQueue } from '../chunks/chunk-queue.service.js';
 import { ChunksRepository } from '../chunks/chunks.repository.js';
 import {
   IdempotencyService,
-  type IdempotencyScope,
-  type IdempotentResult,
+  type Idempotent,
+  type IdempotencyRequest,
 } from '../idempotency/idempotency.service.js';
 import type {
   ChunkListDto,
@@ -25,7 +25,13 @@ import { CompletionService } from './engine/completion.service.js';
 import { EngineMetrics } from './engine/engine.metrics.js';
 import { OrchestrationCache } from './orchestration-cache.service.js';
 import { toChunkDto, toOrchestrationDto } from './orchestration.mapper.js';
-import { ACTIVE_STATUSES, OrchestrationRepository, TERMINAL_STATUSES } from './orchestration.repository.js';
+import { OrchestrationRepository } from './orchestration.repository.js';
+import {
+  canTransition,
+  fromStatuses,
+  TERMINAL_STATUSES,
+  type OrchestrationTransition,
+} from './orchestration-state.js';
 import { ReauthService } from './reauth.service.js';
 
 /** Reads and user-driven transitions of orchestrations (retry-failed, pause, resume, cancel). */
@@ -80,9 +86,13 @@ export class OrchestrationService {
   }
 
   /** US-32: FAILED chunks back to PENDING with new jobs, in one transaction. Idempotent by key. */
-  async retryFailed(user: AuthUser, id: string, scope: Omit<IdempotencyScope, 'userId'>) {
+  async retryFailed(
+    user: AuthUser,
+    id: string,
+    request: IdempotencyRequest<RetryFailedResponseDto>,
+  ): Promise<Idempotent<RetryFailedResponseDto>> {
     const result = this.idempotency.run<RetryFailedResponseDto>(
-      { userId: user.userId, ...scope },
+      this.idempotency.scope(user.userId, request),
       async (trx) => {
         const o = await this.lockOwned(trx, user, id);
         if (o.failed_chunks === 0) throw invalidState('This sync has no failed chunks to retry');
@@ -92,13 +102,9 @@ export class OrchestrationService {
             `Cannot retry chunks of a ${o.status} sync${o.status === 'PAUSED' ? '; resume it first' : ''}`,
           );
         }
-        return {
-          status: 202,
-          body: { orchestration: toOrchestrationDto(retry.orchestration), retriedChunks: retry.chunks },
-          headers: { Location: `/v1/orchestrations/${o.id}` },
-        };
+        return { orchestration: toOrchestrationDto(retry.orchestration), retriedChunks: retry.chunks };
       },
-    ) as Promise<IdempotentResult<RetryFailedResponseDto>>;
+    );
     return result.finally(() => this.cache.invalidate(id));
   }
 
@@ -112,7 +118,7 @@ export class OrchestrationService {
     o: Orchestration,
     chunkIds?: string[],
   ): Promise<{ orchestration: Orchestration; chunks: number } | undefined> {
-    if (!['IN_PROGRESS', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(o.status)) return undefined;
+    if (!canTransition('retryFailed', o.status)) return undefined;
     const reset = await this.chunks.resetToPending(trx, o.id, ['FAILED'], { ids: chunkIds });
     if (reset.length === 0) return { orchestration: o, chunks: 0 };
     await this.orchestrations.addToCounters(trx, o.id, { failed: -reset.length });
@@ -136,7 +142,7 @@ export class OrchestrationService {
 
   /** Starts no new chunk; running ones finish. Queued jobs are cancelled and re-created on resume. */
   async pause(user: AuthUser, id: string): Promise<OrchestrationDto> {
-    return this.transition(user, id, ['PENDING', 'IN_PROGRESS'], 'pause', async (trx, o) => {
+    return this.transition(user, id, 'pause', async (trx, o) => {
       const jobIds = await this.chunks.detachPendingJobs(trx, o.id);
       await this.queue.cancel(trx, jobIds);
       return this.orchestrations.transition(trx, o.id, [o.status], 'PAUSED');
@@ -145,7 +151,7 @@ export class OrchestrationService {
 
   /** A sync paused for a revoked grant resumes only once its connection's accounts are ACTIVE again. */
   async resume(user: AuthUser, id: string): Promise<OrchestrationDto> {
-    return this.transition(user, id, ['PAUSED'], 'resume', async (trx, o) => {
+    return this.transition(user, id, 'resume', async (trx, o) => {
       if (o.pause_reason === 'REAUTH_REQUIRED' && !(await this.reauth.connectionUsable(o.connection_id, trx)))
         throw invalidState(
           'This sync waits for a provider account to be reconnected: POST /v1/connections/{id}/reauthorize first',
@@ -157,7 +163,7 @@ export class OrchestrationService {
   /** Pending chunks are CANCELLED with their jobs; running ones finish; the sync ends CANCELLED. */
   async cancel(user: AuthUser, id: string): Promise<OrchestrationDto> {
     let chunks = 0;
-    const dto = await this.transition(user, id, ACTIVE_STATUSES, 'cancel', async (trx, o) => {
+    const dto = await this.transition(user, id, 'cancel', async (trx, o) => {
       const { orchestration: cancelled, cancelled: count } = await this.cancelLocked(trx, o);
       chunks = count;
       await this.analytics.record(
@@ -193,9 +199,15 @@ export class OrchestrationService {
   ): Promise<{ orchestration: Orchestration | undefined; cancelled: number }> {
     const { jobIds, cancelled } = await this.chunks.cancelPending(trx, o.id);
     await this.queue.cancel(trx, jobIds);
-    const orchestration = await this.orchestrations.transition(trx, o.id, ACTIVE_STATUSES, 'CANCELLED', {
-      completed: true,
-    });
+    const orchestration = await this.orchestrations.transition(
+      trx,
+      o.id,
+      fromStatuses('cancel'),
+      'CANCELLED',
+      {
+        completed: true,
+      },
+    );
     return { orchestration, cancelled };
   }
 
@@ -207,13 +219,12 @@ export class OrchestrationService {
   private async transition(
     user: AuthUser,
     id: string,
-    allowed: OrchestrationStatus[],
-    verb: string,
+    verb: OrchestrationTransition & ('pause' | 'resume' | 'cancel'),
     change: (trx: Transaction<DB>, o: Orchestration) => Promise<Orchestration | undefined>,
   ): Promise<OrchestrationDto> {
     const { result, final } = await this.db.transaction().execute(async (trx) => {
       const o = await this.lockOwned(trx, user, id);
-      if (!allowed.includes(o.status)) throw invalidState(`Cannot ${verb} a ${o.status} sync`);
+      if (!canTransition(verb, o.status)) throw invalidState(`Cannot ${verb} a ${o.status} sync`);
       const changed = (await change(trx, o)) ?? o;
       // chunks may all have finished while paused: resuming such a sync completes it
       const final = await this.completion.maybeFinalize(trx, changed);

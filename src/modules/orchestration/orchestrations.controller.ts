@@ -11,8 +11,9 @@ import type { AuthUser } from '../../common/auth/auth.types.js';
 import { CurrentUser } from '../../common/auth/current-user.decorator.js';
 import { ApiDoc } from '../../common/http/api-problems.decorator.js';
 import { etagMatches } from '../../common/http/etag.js';
-import { Idempotency, type IdempotencyRequest } from '../../common/http/idempotency-key.decorator.js';
 import { ResourceIdPipe } from '../../common/http/uuid.pipe.js';
+import type { Idempotent, IdempotencyRequest } from '../idempotency/idempotency.service.js';
+import { Idempotency, IdempotentRoute } from '../idempotency/idempotent-route.decorator.js';
 import {
   ChunkListDto,
   ListChunksQueryDto,
@@ -144,16 +145,17 @@ export class OrchestrationsController {
     type: RetryFailedResponseDto,
     description: 'The failed chunks are queued again',
   })
-  async retryFailed(
+  @IdempotentRoute<RetryFailedResponseDto>({
+    status: 202,
+    location: (retry) => `/v1/orchestrations/${retry.orchestration.orchestrationId}`,
+    required: true,
+  })
+  retryFailed(
     @CurrentUser() user: AuthUser,
-    @Idempotency() idempotency: IdempotencyRequest,
+    @Idempotency() idempotency: IdempotencyRequest<RetryFailedResponseDto>,
     @OrchestrationId() id: string,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<RetryFailedResponseDto> {
-    const result = await this.orchestrations.retryFailed(user, id, idempotency);
-    res.status(result.status).set(result.headers);
-    if (result.replayed) res.set('Idempotent-Replayed', 'true');
-    return result.body;
+  ): Promise<Idempotent<RetryFailedResponseDto>> {
+    return this.orchestrations.retryFailed(user, id, idempotency);
   }
 
   @Post(':id/pause')

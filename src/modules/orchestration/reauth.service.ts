@@ -8,6 +8,7 @@ import { ProviderAccountsRepository } from '../connections/provider-accounts.rep
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { OrchestrationCache } from './orchestration-cache.service.js';
 import { OrchestrationRepository } from './orchestration.repository.js';
+import { fromStatuses, resumeTarget } from './orchestration-state.js';
 
 /**
  * A revoked grant pauses, it does not destroy (issue 13): every running sync of every connection
@@ -41,10 +42,11 @@ export class ReauthService {
     if (!account || account.status !== 'REVOKED') return undefined;
     const paused: Orchestration[] = [];
     for (const connection of await this.connections.usingAccount(accountId, trx)) {
-      for (const o of await this.orchestrations.listActiveForConnection(trx, connection.id, [
-        'PENDING',
-        'IN_PROGRESS',
-      ])) {
+      for (const o of await this.orchestrations.listActiveForConnection(
+        trx,
+        connection.id,
+        fromStatuses('reauthPause'),
+      )) {
         const jobIds = await this.chunks.detachPendingJobs(trx, o.id);
         await this.queue.cancel(trx, jobIds);
         const changed = await this.orchestrations.transition(trx, o.id, [o.status], 'PAUSED', {
@@ -79,7 +81,11 @@ export class ReauthService {
     );
     for (const connection of connections) {
       if (stillRevoked.has(connection.id)) continue;
-      for (const o of await this.orchestrations.listActiveForConnection(trx, connection.id, ['PAUSED'])) {
+      for (const o of await this.orchestrations.listActiveForConnection(
+        trx,
+        connection.id,
+        fromStatuses('reauthResume'),
+      )) {
         if (o.pause_reason !== 'REAUTH_REQUIRED') continue;
         resumed.push(await this.resumeLocked(trx, o));
       }
@@ -92,8 +98,8 @@ export class ReauthService {
     const resumed = (await this.orchestrations.transition(
       trx,
       o.id,
-      ['PAUSED'],
-      o.started_at ? 'IN_PROGRESS' : 'PENDING',
+      fromStatuses('resume'),
+      resumeTarget(o),
     ))!;
     const pending = await this.chunks.resetToPending(trx, o.id, ['PENDING'], { withoutJob: true });
     await this.queue.enqueue(trx as Transaction<DB>, o, pending);

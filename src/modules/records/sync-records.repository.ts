@@ -8,6 +8,7 @@ import type {
   SyncRecordStatus,
   SyncRecordTable,
 } from '../../database/schema.js';
+import type { Executor } from '../../database/transaction.js';
 
 export type SyncRecordRow = Selectable<SyncRecordTable>;
 
@@ -108,7 +109,7 @@ export class SyncRecordsRepository {
    * chunk of the orchestration (a fatal error).
    */
   async failUnsettled(
-    executor: Kysely<DB>,
+    executor: Executor,
     scope: { orchestrationId: string; chunkId?: string },
     reason: { code: string; message: string },
   ): Promise<void> {

@@ -4,7 +4,8 @@ import type { DB, ErrorInfo, Orchestration, OrchestrationStatus } from '../../..
 import { AnalyticsService } from '../../analytics/analytics.service.js';
 import { NotificationsService } from '../../notifications/notifications.service.js';
 import { daysBetween } from '../../../common/civil-date.js';
-import { ACTIVE_STATUSES, OrchestrationRepository } from '../orchestration.repository.js';
+import { OrchestrationRepository } from '../orchestration.repository.js';
+import { canTransition, fromStatuses } from '../orchestration-state.js';
 
 /** The final status once completed + failed = total. */
 export function finalStatus(
@@ -30,9 +31,9 @@ export class CompletionService {
 
   /** Returns the finalized orchestration when this call completed it, else undefined. */
   async maybeFinalize(trx: Kysely<DB>, o: Orchestration): Promise<Orchestration | undefined> {
-    if (!ACTIVE_STATUSES.includes(o.status)) return undefined;
+    if (!canTransition('complete', o.status)) return undefined;
     if (o.completed_chunks + o.failed_chunks < o.total_chunks) return undefined;
-    const done = await this.orchestrations.transition(trx, o.id, ACTIVE_STATUSES, finalStatus(o), {
+    const done = await this.orchestrations.transition(trx, o.id, fromStatuses('complete'), finalStatus(o), {
       completed: true,
     });
     return done && (await this.recordCompletion(trx, done));
@@ -40,7 +41,7 @@ export class CompletionService {
 
   /** Ends an active orchestration FAILED at once (revoked authorization, deleted connection). */
   async failNow(trx: Kysely<DB>, id: string, error: ErrorInfo): Promise<Orchestration | undefined> {
-    const done = await this.orchestrations.transition(trx, id, ACTIVE_STATUSES, 'FAILED', {
+    const done = await this.orchestrations.transition(trx, id, fromStatuses('fail'), 'FAILED', {
       completed: true,
       lastError: error,
     });
