@@ -6,10 +6,8 @@ import {
   startRevocationStack,
   startSync,
   type ProviderStack,
+  putJson,
 } from '../support/providers.js';
-
-const put = (url: string, body: unknown) =>
-  fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
 /**
  * A chunk that fails for good (the destination answers 400 to everything): the records it had read
@@ -26,7 +24,7 @@ describe('the import report of a failed chunk', () => {
   it('reports the records a failed chunk read as FAILED, with its error', async () => {
     const { sims, t } = stack;
     const connection = await connectedFitbitToStrava(stack, 'fa', 90);
-    await put(`${sims.strava.url}/_sim/faults`, { '*': { errorRate: 1, errorStatus: 400 } });
+    await putJson(`${sims.strava.url}/_sim/faults`, { '*': { errorRate: 1, errorStatus: 400 } });
     try {
       const id = await startSync(t, 'fa', connection.id, {
         preset: 'CUSTOM',

@@ -6,10 +6,8 @@ import {
   createSimAccount,
   startRevocationStack,
   type ProviderStack,
+  putJson,
 } from '../support/providers.js';
-
-const put = (url: string, body: unknown) =>
-  fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
 /**
  * A provider fault while answering a request is never a 500: 503 PROVIDER_UNAVAILABLE with
@@ -46,7 +44,7 @@ describe('provider faults answered over HTTP', () => {
   it('a Google 503 at connect time answers 503 with Retry-After, and nothing is stored', async () => {
     const { sims, t } = stack;
     const body = await connectBody('g5');
-    await put(`${sims.google.url}/_sim/faults`, { 'oauth.token': { errorRate: 1, errorStatus: 503 } });
+    await putJson(`${sims.google.url}/_sim/faults`, { 'oauth.token': { errorRate: 1, errorStatus: 503 } });
     const res = await request(t.http)
       .post('/v1/connections')
       .set('Authorization', `Bearer ${t.token('g5')}`)
@@ -59,7 +57,7 @@ describe('provider faults answered over HTTP', () => {
   it('a Strava token exchange that times out answers 503 with Retry-After', async () => {
     const { sims, t } = stack;
     const body = await connectBody('st');
-    await put(`${sims.strava.url}/_sim/faults`, { 'oauth.token': { timeoutRate: 1 } });
+    await putJson(`${sims.strava.url}/_sim/faults`, { 'oauth.token': { timeoutRate: 1 } });
     const res = await request(t.http)
       .post('/v1/connections')
       .set('Authorization', `Bearer ${t.token('st')}`)
@@ -71,7 +69,7 @@ describe('provider faults answered over HTTP', () => {
     const { sims, t } = stack;
     const connection = await connectedFitbitToStrava(stack, 'at', 60);
     await grantPro(t, 'at');
-    await put(`${sims.google.url}/_sim/faults`, {
+    await putJson(`${sims.google.url}/_sim/faults`, {
       'profile.get': { burst429: 50, burstRetryAfterSeconds: 30 },
     });
     const res = await request(t.http)

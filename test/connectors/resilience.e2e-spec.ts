@@ -8,10 +8,8 @@ import {
   startProviderStack,
   startSync,
   type ProviderStack,
+  putJson,
 } from '../support/providers.js';
-
-const put = (url: string, body: unknown) =>
-  fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('syncing through provider trouble', () => {
   let stack: ProviderStack;
@@ -39,11 +37,11 @@ describe('syncing through provider trouble', () => {
     await finished(t, 'cy', connection.initialSync.orchestrationId);
 
     const trouble = { errorRate: 0.1, errorStatus: 503, spikeRate: 0.05, spikeMs: 2000 };
-    for (const sim of [sims.google, sims.strava]) await put(`${sim.url}/_sim/faults`, { '*': trouble });
-    await put(`${sims.google.url}/_sim/faults`, {
+    for (const sim of [sims.google, sims.strava]) await putJson(`${sim.url}/_sim/faults`, { '*': trouble });
+    await putJson(`${sims.google.url}/_sim/faults`, {
       'dataPoints.list': { ...trouble, burst429: 3, burstRetryAfterSeconds: 1 },
     });
-    await put(`${sims.strava.url}/_sim/faults`, {
+    await putJson(`${sims.strava.url}/_sim/faults`, {
       'uploads.create': { ...trouble, burst429: 3 },
       'activities.create': { ...trouble, burst429: 2 },
     });
@@ -82,7 +80,7 @@ describe('syncing through provider trouble', () => {
   it('refreshes access tokens that expire every 2 simulated minutes, during the sync', async () => {
     const { sims, t } = stack;
     for (const sim of [sims.google, sims.strava])
-      await put(`${sim.url}/_sim/config`, { accessTokenLifetimeSeconds: 120 * sim.settings.timeScale });
+      await putJson(`${sim.url}/_sim/config`, { accessTokenLifetimeSeconds: 120 * sim.settings.timeScale });
     try {
       await createSimAccount(sims, 'fitbit', {
         id: 'di-fitbit',
@@ -113,7 +111,7 @@ describe('syncing through provider trouble', () => {
       expect(strava['oauth.token']['200']).toBeGreaterThan(2);
     } finally {
       for (const sim of [sims.google, sims.strava])
-        await put(`${sim.url}/_sim/config`, { accessTokenLifetimeSeconds: 21_600 });
+        await putJson(`${sim.url}/_sim/config`, { accessTokenLifetimeSeconds: 21_600 });
     }
   }, 300_000);
 });

@@ -9,10 +9,8 @@ import {
   expectNoDuplicates,
   startSync,
   type ProviderStack,
+  putJson,
 } from '../support/providers.js';
-
-const put = (url: string, body: unknown) =>
-  fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('token endpoint faults and reconnecting the same accounts', () => {
   let stack: ProviderStack;
@@ -25,7 +23,7 @@ describe('token endpoint faults and reconnecting the same accounts', () => {
   it('a 429 from the token endpoint (with Retry-After) makes the chunk wait, then complete: nothing revoked', async () => {
     const { sims, t } = stack;
     const connection = await connectedFitbitToStrava(stack, 'tk', 150);
-    await put(`${sims.google.url}/_sim/faults`, {
+    await putJson(`${sims.google.url}/_sim/faults`, {
       'oauth.token': { burst429: 4, burstRetryAfterSeconds: 1 },
     });
     await fetch(`${sims.google.url}/_sim/accounts/tk-fitbit/expire-tokens`, { method: 'POST' });

@@ -224,3 +224,7 @@ export function expectNoDuplicates(activities: Array<Record<string, any>>): void
   const starts = activities.map((a) => `${a.start_date}|${a.sport_type}`);
   expect(new Set(starts).size).toBe(starts.length);
 }
+
+/** PUTs JSON to a simulator's control API (`/_sim/faults`, `/_sim/config`). */
+export const putJson = (url: string, body: unknown) =>
+  fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });

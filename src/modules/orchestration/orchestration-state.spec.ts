@@ -8,16 +8,9 @@ import {
   TRANSITIONS,
   type OrchestrationTransition,
 } from './orchestration-state.js';
+import { ORCHESTRATION_STATUSES } from './dto/orchestration.dto.js';
 
-const ALL: OrchestrationStatus[] = [
-  'PENDING',
-  'IN_PROGRESS',
-  'PAUSED',
-  'COMPLETED',
-  'COMPLETED_WITH_ERRORS',
-  'FAILED',
-  'CANCELLED',
-];
+const ALL: OrchestrationStatus[] = ORCHESTRATION_STATUSES;
 
 /** The contract (API.md): from which status each transition is allowed; everything else is INVALID_STATE. */
 const EXPECTED: Record<OrchestrationTransition, OrchestrationStatus[]> = {
