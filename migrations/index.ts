@@ -6,6 +6,7 @@ import * as m0004 from './0004_orchestration_changes.js';
 import * as m0005 from './0005_resilience.js';
 import * as m0006 from './0006_security.js';
 import * as m0007 from './0007_sync_records.js';
+import * as m0008 from './0008_fair_share.js';
 
 /**
  * Every migration, in order. Files stay plain Kysely migrations against `Kysely<any>`; listing them
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0005_resilience': m0005,
   '0006_security': m0006,
   '0007_sync_records': m0007,
+  '0008_fair_share': m0008,
 };

@@ -113,6 +113,8 @@ export interface ChunksTable {
   cursor: NullableJson<unknown>;
   /** Since when the chunk has been waiting out a provider outage (null when it is not). */
   transient_since: NullableTimestamp;
+  /** Virtual start tag in the fair queue (HISTORICAL chunks with a job; migration 0008). */
+  fair_tag: ColumnType<number | null, number | null | undefined, number | null>;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
   created_at: Generated<Date>;
@@ -186,6 +188,14 @@ export interface DB {
   oauth_states: OAuthStatesTable;
   rate_limits: RateLimitsTable;
   admin_audit_log: AdminAuditLogTable;
+  fair_share_users: FairShareUsersTable;
+}
+
+/** Where each user's next chunk starts in the fair queue (migration 0008). */
+export interface FairShareUsersTable {
+  user_id: string;
+  next_tag: Generated<number>;
+  updated_at: Generated<Date>;
 }
 
 export type Orchestration = Selectable<OrchestrationsTable>;

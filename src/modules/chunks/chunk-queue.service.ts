@@ -3,27 +3,43 @@ import type { Transaction } from 'kysely';
 import type { Chunk, DB, Orchestration } from '../../database/schema.js';
 import { JobName, type ChunkJobData } from '../../jobs/job-names.js';
 import { JobsService } from '../../jobs/jobs.service.js';
+import { FairShareRepository } from './fair-share.repository.js';
 
 type OrchestrationRef = Pick<
   Orchestration,
   'id' | 'user_id' | 'source_provider' | 'destination_provider' | 'kind'
 >;
 
-/**
- * pg-boss fetches higher priorities first: a new connection's automatic 7-day sync (the "it works"
- * moment) goes ahead of historical backfills, its own user's included.
- */
-const PRIORITY: Record<Orchestration['kind'], number> = { INITIAL_7_DAY: 10, HISTORICAL: 0 };
+/** A new connection's automatic 7-day sync (the "it works" moment) runs ahead of every backfill. */
+export const INITIAL_PRIORITY = 1_000_000_000;
+const MIN_PRIORITY = -2_147_483_647;
+
+/** pg-boss fetches higher priorities first; a HISTORICAL chunk's priority is its negated fair tag. */
+export function priorityOf(kind: Orchestration['kind'], fairTag: number | null): number {
+  if (kind === 'INITIAL_7_DAY') return INITIAL_PRIORITY;
+  return Math.max(MIN_PRIORITY, -(fairTag ?? 0));
+}
 
 /**
  * Puts chunks on the chunk queue inside the caller's transaction. Each job's id is the chunk's
  * `job_id`, so a job that is no longer the chunk's current one is recognised as stale and ignored.
- * Jobs are grouped by user, so group concurrency keeps one user from taking every worker, and an
- * automatic 7-day sync's jobs have a higher priority than a backfill's.
+ *
+ * Fair share (issue 15): pg-boss fetches by priority, then age. HISTORICAL chunks get virtual start
+ * tags (start-time fair queuing: a user's chunks take consecutive tags from where the user's last
+ * one ended, or from the queue's head when the user was idle) and the negated tag as priority, so
+ * the workers take the users' chunks round-robin: one user's 60 queued chunks interleave with
+ * another's 1 instead of going first. A chunk that goes back on the queue after it ran (quota
+ * reschedule, outage wait, a lost job) keeps its tag and so its place; chunks queued again by the
+ * user (retry of failed chunks, resume) get new tags at the back of that user's line. An automatic
+ * 7-day sync's chunk goes ahead of all of them, in its own group so its user's backfill cannot hold
+ * its slot.
  */
 @Injectable()
 export class ChunkQueue {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly fairShare: FairShareRepository,
+  ) {}
 
   static payload(orchestration: OrchestrationRef, chunk: Chunk): ChunkJobData {
     return {
@@ -37,12 +53,22 @@ export class ChunkQueue {
     };
   }
 
+  /** The pg-boss group of a sync's jobs: its user's, a separate one for the automatic 7-day sync. */
+  static groupOf(orchestration: Pick<Orchestration, 'user_id' | 'kind'>): string {
+    return orchestration.kind === 'INITIAL_7_DAY' ? `${orchestration.user_id}:7d` : orchestration.user_id;
+  }
+
+  /**
+   * `keepPlace`: the chunks already ran and go back in line where they were (their fair tags kept);
+   * otherwise they join the end of their user's line.
+   */
   async enqueue(
     trx: Transaction<DB>,
     orchestration: OrchestrationRef,
     chunks: Chunk[],
-    options: { startAfter?: Date; retryLimit?: number } = {},
+    options: { startAfter?: Date; retryLimit?: number; keepPlace?: boolean } = {},
   ): Promise<void> {
+    const tags = await this.tagsFor(trx, orchestration, chunks, options.keepPlace ?? false);
     await this.jobs.insert(
       JobName.ChunkProcess,
       chunks.map((chunk) => {
@@ -50,8 +76,8 @@ export class ChunkQueue {
         return {
           id: chunk.job_id,
           data: ChunkQueue.payload(orchestration, chunk),
-          group: { id: orchestration.user_id },
-          priority: PRIORITY[orchestration.kind] ?? 0,
+          group: { id: ChunkQueue.groupOf(orchestration) },
+          priority: priorityOf(orchestration.kind, tags.get(chunk.id) ?? null),
           ...(options.startAfter ? { startAfter: options.startAfter } : {}),
           ...(options.retryLimit !== undefined ? { retryLimit: options.retryLimit } : {}),
         };
@@ -62,5 +88,32 @@ export class ChunkQueue {
 
   async cancel(trx: Transaction<DB>, jobIds: string[]): Promise<void> {
     await this.jobs.cancel(JobName.ChunkProcess, jobIds, trx);
+  }
+
+  private async tagsFor(
+    trx: Transaction<DB>,
+    orchestration: OrchestrationRef,
+    chunks: Chunk[],
+    keepPlace: boolean,
+  ): Promise<Map<string, number>> {
+    const tags = new Map<string, number>();
+    if (orchestration.kind !== 'HISTORICAL' || chunks.length === 0) return tags;
+    const fresh: Chunk[] = [];
+    for (const chunk of chunks) {
+      if (keepPlace && chunk.fair_tag !== null && chunk.fair_tag !== undefined) tags.set(chunk.id, chunk.fair_tag);
+      else fresh.push(chunk);
+    }
+    if (fresh.length > 0) {
+      fresh.sort((a, b) => a.idx - b.idx);
+      const start = await this.fairShare.reserve(trx, orchestration.user_id, fresh.length);
+      fresh.forEach((chunk, i) => tags.set(chunk.id, start + i));
+    }
+    const ids = [...tags.keys()];
+    await this.fairShare.setTags(
+      trx,
+      ids,
+      ids.map((id) => tags.get(id)!),
+    );
+    return tags;
   }
 }

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ChunkQueue } from './chunk-queue.service.js';
 import { ChunksRepository } from './chunks.repository.js';
+import { FairShareRepository } from './fair-share.repository.js';
 
 /** The chunk rows and their jobs. The engine that runs them lives in the orchestration module. */
 @Module({
-  providers: [ChunksRepository, ChunkQueue],
-  exports: [ChunksRepository, ChunkQueue],
+  providers: [ChunksRepository, ChunkQueue, FairShareRepository],
+  exports: [ChunksRepository, ChunkQueue, FairShareRepository],
 })
 export class ChunksModule {}

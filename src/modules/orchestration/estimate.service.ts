@@ -7,7 +7,10 @@ import { daysBetween } from '../../common/civil-date.js';
 import type { DateRange } from './date-range.js';
 import type { EstimateDto } from './dto/estimate.dto.js';
 
-/** FR-2: how long a range will take, from each provider's cost model and quotas. */
+/**
+ * FR-2: how long a range will take, from each provider's cost model and quotas, and, when syncs are
+ * queued for the same budgets, from the fair queue ahead (QueueEtaService).
+ */
 @Injectable()
 export class EstimateService {
   constructor(private readonly config: AppConfig) {}
@@ -17,6 +20,7 @@ export class EstimateService {
     destination: ProviderName,
     range: DateRange,
     totalChunks: number,
+    queueSeconds?: number,
   ): EstimateDto {
     const cost = estimateSyncCost({
       timeScale: this.config.providers.timeScale,
@@ -37,10 +41,19 @@ export class EstimateService {
           `(the work itself needs about ${Math.max(1, Math.round(cost.workSeconds / 60))} min).`,
       });
     }
+    const alone = Math.max(cost.workSeconds, cost.quotaSeconds);
+    if (queueSeconds !== undefined && queueSeconds > alone * 1.25) {
+      warnings.push({
+        code: 'QUEUE_BACKLOG',
+        message:
+          `Other syncs are queued for the same provider budgets: about ${Math.max(1, Math.round(queueSeconds / 60))} min ` +
+          `in the fair queue (about ${Math.max(1, Math.round(alone / 60))} min on its own).`,
+      });
+    }
     return {
       ...range,
       totalChunks,
-      estimatedSeconds: Math.max(cost.workSeconds, cost.quotaSeconds),
+      estimatedSeconds: Math.max(alone, queueSeconds ?? 0),
       estimatedRecords: cost.records,
       estimatedApiCalls: { source: cost.sourceCalls, destination: cost.destinationCalls },
       warnings,

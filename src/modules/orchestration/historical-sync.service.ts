@@ -29,6 +29,7 @@ import type { EstimateDto } from './dto/estimate.dto.js';
 import type { OrchestrationDto } from './dto/orchestration.dto.js';
 import type { CreateHistoricalSyncDto, EstimateQueryDto } from './dto/range.dto.js';
 import { EstimateService } from './estimate.service.js';
+import { QueueEtaService } from './queue-eta.service.js';
 import { toOrchestrationDto } from './orchestration.mapper.js';
 import { OrchestrationRepository } from './orchestration.repository.js';
 
@@ -48,6 +49,7 @@ export class HistoricalSyncService {
     private readonly queue: ChunkQueue,
     private readonly idempotency: IdempotencyService,
     private readonly estimates: EstimateService,
+    private readonly eta: QueueEtaService,
     private readonly analytics: AnalyticsService,
     @Inject(CHUNK_PROCESSOR) private readonly connector: ChunkProcessor,
     private readonly config: AppConfig,
@@ -62,6 +64,7 @@ export class HistoricalSyncService {
       connection.destination_provider,
       range,
       chunks,
+      await this.eta.forNewSync(chunks),
     );
   }
 
@@ -130,6 +133,7 @@ export class HistoricalSyncService {
       connection.destination_provider,
       range,
       ranges.length,
+      kind === 'HISTORICAL' ? await this.eta.forNewSync(ranges.length, false) : undefined,
     );
     const o = await this.orchestrations.insert(trx, {
       user_id: connection.user_id,

@@ -36,13 +36,20 @@ export function progressPercent(
 }
 
 /**
- * ETA. Once chunks have finished, this sync's own pace so far (elapsed / chunks done, which
- * includes its real parallelism and quota waits) times the chunks left; before that, the estimate
- * made at creation, prorated. 0 once ended; null while paused (no progress is being made).
+ * ETA. While a queue holds work for the shared budgets, `queueSeconds` (QueueEtaService: the work
+ * ahead of this sync under fair sharing at the rate chunks finish now). Otherwise, once chunks have
+ * finished, this sync's own pace so far (elapsed / chunks done, which includes its real parallelism
+ * and quota waits) times the chunks left; before that, the estimate made at creation, prorated.
+ * 0 once ended; null while paused (no progress is being made).
  */
-export function estimatedSecondsRemaining(o: StatusFields, now: Date = new Date()): number | null {
+export function estimatedSecondsRemaining(
+  o: StatusFields,
+  now: Date = new Date(),
+  queueSeconds?: number,
+): number | null {
   if (o.status === 'PAUSED') return null;
   if (!['PENDING', 'IN_PROGRESS'].includes(o.status)) return 0;
+  if (queueSeconds !== undefined) return Math.max(0, Math.ceil(queueSeconds));
   const done = o.completed_chunks + o.failed_chunks;
   const remaining = o.total_chunks - done;
   const since = o.round > 1 ? o.round_started_at : o.started_at;
@@ -60,17 +67,18 @@ export function etagOf(o: StatusFields): string {
   return `W/"${createHash('sha1').update(state).digest('base64url').slice(0, 22)}"`;
 }
 
-/**
- * When the sync is expected to end: now + estimatedSecondsRemaining while it runs, null while
- * paused or once it ended (the ETA of issue 15's queue-aware estimate is not modelled yet).
- */
-export function estimatedCompletionAt(o: StatusFields, now: Date = new Date()): string | null {
+/** When the sync is expected to end: now + estimatedSecondsRemaining while it runs, null while paused or once it ended. */
+export function estimatedCompletionAt(
+  o: StatusFields,
+  now: Date = new Date(),
+  queueSeconds?: number,
+): string | null {
   if (!['PENDING', 'IN_PROGRESS'].includes(o.status)) return null;
-  const remaining = estimatedSecondsRemaining(o, now);
+  const remaining = estimatedSecondsRemaining(o, now, queueSeconds);
   return remaining === null ? null : new Date(now.getTime() + remaining * 1000).toISOString();
 }
 
-export function toStatusDto(o: StatusFields, now?: Date): OrchestrationStatusDto {
+export function toStatusDto(o: StatusFields, now?: Date, queueSeconds?: number): OrchestrationStatusDto {
   return {
     orchestrationId: o.id,
     status: o.status,
@@ -78,14 +86,14 @@ export function toStatusDto(o: StatusFields, now?: Date): OrchestrationStatusDto
     completedChunks: o.completed_chunks,
     failedChunks: o.failed_chunks,
     progressPercent: progressPercent(o),
-    estimatedSecondsRemaining: estimatedSecondsRemaining(o, now),
-    estimatedCompletionAt: estimatedCompletionAt(o, now),
+    estimatedSecondsRemaining: estimatedSecondsRemaining(o, now, queueSeconds),
+    estimatedCompletionAt: estimatedCompletionAt(o, now, queueSeconds),
     records: recordCounts(o),
     updatedAt: o.updated_at.toISOString(),
   };
 }
 
-export function toOrchestrationDto(o: Orchestration, now?: Date): OrchestrationDto {
+export function toOrchestrationDto(o: Orchestration, now?: Date, queueSeconds?: number): OrchestrationDto {
   return {
     orchestrationId: o.id,
     userId: o.user_id,
@@ -100,8 +108,8 @@ export function toOrchestrationDto(o: Orchestration, now?: Date): OrchestrationD
     completedChunks: o.completed_chunks,
     failedChunks: o.failed_chunks,
     progressPercent: progressPercent(o),
-    estimatedSecondsRemaining: estimatedSecondsRemaining(o, now),
-    estimatedCompletionAt: estimatedCompletionAt(o, now),
+    estimatedSecondsRemaining: estimatedSecondsRemaining(o, now, queueSeconds),
+    estimatedCompletionAt: estimatedCompletionAt(o, now, queueSeconds),
     records: recordCounts(o),
     duplicatePolicy: o.duplicate_policy,
     pauseReason: o.status === 'PAUSED' ? (o.pause_reason ?? 'USER') : null,

@@ -18,6 +18,7 @@ import { OrchestrationCache } from './orchestration-cache.service.js';
 import { OrchestrationChangesRepository } from './orchestration-changes.repository.js';
 import { OrchestrationRepository } from './orchestration.repository.js';
 import { OrchestrationService } from './orchestration.service.js';
+import { QueueEtaService } from './queue-eta.service.js';
 import { ReauthService } from './reauth.service.js';
 
 /** Orchestrations: starting syncs, their state machine, and the engine that runs their chunks. */
@@ -39,6 +40,7 @@ import { ReauthService } from './reauth.service.js';
     OrchestrationService,
     HistoricalSyncService,
     EstimateService,
+    QueueEtaService,
     CompletionService,
     ChunkEngine,
     ChunkWorker,

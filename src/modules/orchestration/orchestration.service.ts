@@ -32,6 +32,7 @@ import {
   TERMINAL_STATUSES,
   type OrchestrationTransition,
 } from './orchestration-state.js';
+import { QueueEtaService } from './queue-eta.service.js';
 import { ReauthService } from './reauth.service.js';
 
 /** Reads and user-driven transitions of orchestrations (retry-failed, pause, resume, cancel). */
@@ -48,6 +49,7 @@ export class OrchestrationService {
     private readonly metrics: EngineMetrics,
     private readonly cache: OrchestrationCache,
     private readonly reauth: ReauthService,
+    private readonly eta: QueueEtaService,
   ) {}
 
   /** One of the user's orchestrations, for the polled GET routes: from memory when it is unchanged. */
@@ -55,6 +57,11 @@ export class OrchestrationService {
     const o = await this.cache.get(id, () => this.orchestrations.findById(id));
     if (!o || o.user_id !== user.userId) throw notFound('Orchestration');
     return o;
+  }
+
+  /** The queue-aware ETA of a running historical sync (undefined: the sync's own estimate applies). */
+  queueSeconds(o: Orchestration): number | undefined {
+    return this.eta.secondsRemaining(o);
   }
 
   async list(user: AuthUser, query: ListOrchestrationsQueryDto): Promise<OrchestrationListDto> {
@@ -65,7 +72,7 @@ export class OrchestrationService {
       afterId: decodeCursor(query.cursor),
     });
     const now = new Date();
-    return page(rows, limit, (o) => toOrchestrationDto(o, now));
+    return page(rows, limit, (o) => toOrchestrationDto(o, now, this.queueSeconds(o)));
   }
 
   async listChunks(user: AuthUser, id: string, query: ListChunksQueryDto): Promise<ChunkListDto> {

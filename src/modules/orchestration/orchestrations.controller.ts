@@ -71,7 +71,9 @@ export class OrchestrationsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<OrchestrationDto | undefined> {
     const o = await this.orchestrations.get(user, id);
-    return this.conditional(res, ifNoneMatch, etagOf(o), () => toOrchestrationDto(o));
+    return this.conditional(res, ifNoneMatch, etagOf(o), () =>
+      toOrchestrationDto(o, undefined, this.orchestrations.queueSeconds(o)),
+    );
   }
 
   @Get(':id/status')
@@ -96,7 +98,9 @@ export class OrchestrationsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<OrchestrationStatusDto | undefined> {
     const o = await this.orchestrations.get(user, id);
-    return this.conditional(res, ifNoneMatch, etagOf(o), () => toStatusDto(o));
+    return this.conditional(res, ifNoneMatch, etagOf(o), () =>
+      toStatusDto(o, undefined, this.orchestrations.queueSeconds(o)),
+    );
   }
 
   @Get(':id/chunks')

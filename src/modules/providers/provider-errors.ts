@@ -66,6 +66,8 @@ export class ProviderRateLimitedError extends ProviderError {
     readonly retryAt: Date,
     message = `${provider} rate limit reached; resuming at ${retryAt.toISOString()}`,
     endpoint: ProviderEndpointClass = 'api',
+    /** Length of the spent budget window (real ms), when known: waiters are released spread over it. */
+    readonly windowMs?: number,
   ) {
     super(provider, message, endpoint);
   }

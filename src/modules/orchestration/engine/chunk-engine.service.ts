@@ -12,7 +12,7 @@ import { OrchestrationRepository } from '../orchestration.repository.js';
 import { retryTransaction } from '../../../database/database-errors.js';
 import { SyncRecordsRepository } from '../../records/sync-records.repository.js';
 import { ReauthService } from '../reauth.service.js';
-import type { ChunkOutcome } from './chunk-outcome.js';
+import { releaseDelay, type ChunkOutcome } from './chunk-outcome.js';
 import { CompletionService } from './completion.service.js';
 import { EngineMetrics } from './engine.metrics.js';
 
@@ -79,7 +79,8 @@ export class ChunkEngine {
         trx,
         { id: context.id, orchestrationId: context.orchestration_id, userId: context.user_id },
         jobId,
-        this.config.jobs.chunkUserConcurrency,
+        // a user's automatic 7-day sync never waits for a slot behind the same user's backfill
+        context.kind === 'INITIAL_7_DAY' ? 1_000_000 : this.config.jobs.chunkUserConcurrency,
       );
       if (run === 'busy') return { kind: 'busy', context };
       if (!run) return { kind: 'skip' };
@@ -148,8 +149,9 @@ export class ChunkEngine {
   }
 
   /**
-   * Out of quota: a new job for the same chunk starts at the provider's reset time with the
-   * attempts this one had left; the attempt is given back. What the chunk wrote is kept (its cursor).
+   * Out of quota: a new job for the same chunk starts at the provider's reset time (spread over the
+   * next window, see releaseDelay) with the attempts this one had left and its place in the fair
+   * queue; the attempt is given back. What the chunk wrote is kept (its cursor).
    */
   async reschedule(
     context: ChunkContextRow,
@@ -157,9 +159,7 @@ export class ChunkEngine {
     retryCount: number,
     outcome: Extract<ChunkOutcome, { kind: 'reschedule' }>,
   ): Promise<void> {
-    const startAfter = new Date(
-      Math.max(outcome.retryAt.getTime(), Date.now()) + Math.floor(Math.random() * 500),
-    );
+    const startAfter = new Date(Math.max(outcome.retryAt.getTime(), Date.now()) + releaseDelay(context.kind, outcome));
     if (
       await this.requeue(context, jobId, retryCount, startAfter, {
         error: outcome.error,
@@ -257,6 +257,7 @@ export class ChunkEngine {
       await this.queue.enqueue(trx, orchestrationRef(context), [{ ...context, job_id: newJobId }], {
         startAfter,
         retryLimit: Math.max(0, this.config.jobs.chunkRetryLimit - retryCount),
+        keepPlace: true,
       });
       return true;
     });

@@ -16,7 +16,7 @@ import { ProviderError, type ProviderRateLimitedError } from '../../providers/pr
  * - `retry`: anything else; pg-boss retries with backoff and the attempt counts.
  */
 export type ChunkOutcome =
-  | { kind: 'reschedule'; retryAt: Date; provider: string; error: ErrorInfo }
+  | { kind: 'reschedule'; retryAt: Date; windowMs?: number; provider: string; error: ErrorInfo }
   | { kind: 'wait'; retryAt?: Date; alert: boolean; error: ErrorInfo }
   | { kind: 'reauth'; provider: string; accountId?: string; error: ErrorInfo }
   | { kind: 'fatal'; error: ErrorInfo }
@@ -37,6 +37,7 @@ export function chunkOutcomeOf(error: unknown): ChunkOutcome {
         return {
           kind: 'reschedule',
           retryAt: (error as ProviderRateLimitedError).retryAt,
+          windowMs: (error as ProviderRateLimitedError).windowMs,
           provider: error.provider,
           error: e,
         };
@@ -67,4 +68,25 @@ export function chunkOutcomeOf(error: unknown): ChunkOutcome {
   if (error instanceof FatalSyncError) return { kind: 'fatal', error: error.toInfo() };
   if (error instanceof PermanentChunkError) return { kind: 'permanent', error: error.toInfo() };
   return { kind: 'retry', error: toErrorInfo(error) };
+}
+
+/** Share of the next window over which waiting backfill chunks are released. */
+export const RELEASE_SPREAD = 0.25;
+/** A spread for budgets whose window length is unknown (a provider's own 429). */
+const DEFAULT_SPREAD_MS = 5_000;
+
+/**
+ * How long after a spent budget's reset a chunk that waited for it is released: an automatic 7-day
+ * sync's within half a second (it goes first), a backfill's at a random point in the first quarter
+ * of the next window, so a thousand waiters never wake in the same millisecond and the fair queue's
+ * order (pg-boss priority) decides among those that are due.
+ */
+export function releaseDelay(
+  kind: 'INITIAL_7_DAY' | 'HISTORICAL',
+  outcome: { windowMs?: number },
+  random: () => number = Math.random,
+): number {
+  if (kind === 'INITIAL_7_DAY') return Math.floor(random() * 500);
+  const spread = outcome.windowMs ? outcome.windowMs * RELEASE_SPREAD : DEFAULT_SPREAD_MS;
+  return Math.floor(random() * spread);
 }

@@ -153,7 +153,7 @@ export class SweeperService implements OnApplicationBootstrap {
       if (!o) return undefined;
       const chunk = await this.chunks.reassignJob(trx, orphan.id, orphan.job_id);
       if (!chunk) return undefined;
-      await this.queue.enqueue(trx, o, [chunk]);
+      await this.queue.enqueue(trx, o, [chunk], { keepPlace: true });
       return orphan.status === 'RUNNING' ? 'recovered' : 'requeued';
     });
   }

@@ -16,7 +16,7 @@ export interface BucketUse {
 /** The one order quota rows are locked in (byte order, the same in JavaScript and in the SQL above). */
 const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-export type AcquireOutcome = { ok: true } | { ok: false; retryAt: Date };
+export type AcquireOutcome = { ok: true } | { ok: false; retryAt: Date; windowMs: number };
 
 /** Quota budgets in PostgreSQL, so every worker draws on the same counters. */
 @Injectable()
@@ -57,17 +57,21 @@ export class QuotaRepository {
           .forUpdate()
           .execute();
         let retryAt = 0;
+        let windowMs = 0;
+        const spent = (at: number, u: BucketUse) => {
+          if (at > retryAt) [retryAt, windowMs] = [at, u.windowMs];
+        };
         const next = sorted.map((u) => {
           const row = rows.find((r) => r.bucket === u.key)!;
           const index = Math.floor(now / u.windowMs);
           const used = row.window_index === index ? row.used : 0;
           const blocked =
             row.blocked_until && row.blocked_until.getTime() > now ? row.blocked_until.getTime() : 0;
-          if (blocked) retryAt = Math.max(retryAt, blocked);
-          else if (used >= u.limit) retryAt = Math.max(retryAt, (index + 1) * u.windowMs);
+          if (blocked) spent(blocked, u);
+          else if (used >= u.limit) spent((index + 1) * u.windowMs, u);
           return { u, index, used };
         });
-        if (retryAt > 0) return { ok: false as const, retryAt: new Date(retryAt) };
+        if (retryAt > 0) return { ok: false as const, retryAt: new Date(retryAt), windowMs };
         for (const { u, index, used } of next) {
           await trx
             .updateTable('provider_quota')

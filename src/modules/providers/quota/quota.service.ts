@@ -49,6 +49,8 @@ export class QuotaService {
           provider,
           outcome.retryAt,
           `${provider} request budget spent until ${outcome.retryAt.toISOString()}`,
+          'api',
+          outcome.windowMs,
         );
       }
       this.throttled.inc({ provider, outcome: 'waited' });
