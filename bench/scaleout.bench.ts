@@ -2,13 +2,16 @@
  * Concurrency and scale-out: 1,000 LAST_YEAR orchestrations (12,000 chunks) queued at once, drained
  * by 1, 2 and 4 worker processes (the real application, ROLE=worker, default concurrency) on one
  * PostgreSQL. The provider connector is replaced by one that waits CONNECTOR_DELAY_MS per chunk
- * (provider I/O without providers): time to drain, chunks/s, peak RSS per process, database size.
+ * (provider I/O without providers): time to drain, chunks/s, peak RSS per process, database size,
+ * and the scheduler statements' latency while the queue drains (p50/p99, bench/lib/scheduler-probe.ts).
+ * BENCH_SYNCS=10000 BENCH_PROCESSES=2 is the 10,000-orchestration (120,000-chunk) run of issue 15.
  */
 import pg from 'pg';
 import { benchEnv } from './lib/app.js';
 import { databaseBytes, freshDatabase, stopEmbedded } from './lib/database.js';
 import { printTable, round, writeResult } from './lib/report.js';
 import { spawnService, type ServiceProcess } from './lib/service.js';
+import { SchedulerProbe } from './lib/scheduler-probe.js';
 import { createYearSyncs } from './lib/syncs.js';
 
 const SYNCS = Number(process.env.BENCH_SYNCS ?? 1000);
@@ -23,7 +26,9 @@ async function drain(workers: number) {
     const sizeBefore = await databaseBytes(db.url);
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
+    const probe = new SchedulerProbe(db.url);
     const started = performance.now();
+    probe.start();
     const processes: ServiceProcess[] = [];
     try {
       for (let i = 0; i < workers; i++) {
@@ -42,6 +47,7 @@ async function drain(workers: number) {
         await new Promise((r) => setTimeout(r, 500));
       }
       const wall = (performance.now() - started) / 1000;
+      const scheduler = await probe.stop();
       const { rows } = await client.query(`
         SELECT extract(epoch FROM max(finished_at) - min(started_at))::float8 AS seconds,
           count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
@@ -61,6 +67,9 @@ async function drain(workers: number) {
         notifications: r.notifications,
         peakRssMiB: peaks.map((b) => round(b / MiB, 0)).join('/'),
         maxPeakRssMiB: round(Math.max(...peaks) / MiB, 0),
+        reserveP50P99Ms: `${scheduler.reserve.p50} / ${scheduler.reserve.p99}`,
+        fetchP50P99Ms: `${scheduler.fetch.p50} / ${scheduler.fetch.p99}`,
+        schedulerSamples: scheduler.fetch.samples,
         dbMiBBefore: round(sizeBefore / MiB, 1),
         dbMiBAfter: round((await databaseBytes(db.url)) / MiB, 1),
       };

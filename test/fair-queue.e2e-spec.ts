@@ -22,7 +22,7 @@ describe('fair queue: round-robin across users, 7-day syncs first, places kept',
     for (const user of ['amy', 'ben', 'cat', 'dan']) await grantPro(t, user);
   }, 120_000);
   afterAll(async () => {
-    await boss?.stop({ graceful: false, wait: true });
+    await boss?.stop({ graceful: false });
     await t?.close();
   });
 

@@ -8,7 +8,7 @@ import {
   ProviderRateLimitedError,
   ProviderUnavailableError,
 } from '../../providers/provider-errors.js';
-import { chunkOutcomeOf } from './chunk-outcome.js';
+import { chunkOutcomeOf, RELEASE_SPREAD, releaseDelay } from './chunk-outcome.js';
 
 const dbError = (code: string, message = 'db') => Object.assign(new Error(message), { code });
 
@@ -84,5 +84,24 @@ describe('chunkOutcomeOf: what a failure means for the chunk', () => {
       provider: 'strava',
     });
     expect(chunkOutcomeOf(new ProviderAppCredentialsError('strava', 'x'))).toMatchObject({ alert: true });
+  });
+});
+
+describe('releaseDelay: waiters for a spent budget wake spread out, 7-day syncs first', () => {
+  const window = 900_000;
+  const at = new Date(Date.now() + 60_000);
+  it('releases an automatic 7-day sync within half a second of the reset', () => {
+    expect(releaseDelay('INITIAL_7_DAY', { windowMs: window }, () => 0.999)).toBeLessThan(500);
+  });
+  it('spreads backfill chunks over the first quarter of the next window', () => {
+    const delays = [0, 0.25, 0.5, 0.75, 0.999].map((r) => releaseDelay('HISTORICAL', { windowMs: window }, () => r));
+    expect(delays[0]).toBe(0);
+    expect(delays[4]).toBeLessThan(window * RELEASE_SPREAD);
+    expect(delays[4]).toBeGreaterThan(window * RELEASE_SPREAD * 0.99);
+    expect(new Set(delays).size).toBe(5);
+  });
+  it('carries the spent window from the quota error to the outcome', () => {
+    const outcome = chunkOutcomeOf(new ProviderRateLimitedError('strava', at, 'spent', 'api', window));
+    expect(outcome).toMatchObject({ kind: 'reschedule', windowMs: window });
   });
 });
