@@ -1,7 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class EstimateWarningDto {
-  @ApiProperty({ example: 'PROVIDER_RATE_LIMIT' })
+  @ApiProperty({
+    example: 'PROVIDER_RATE_LIMIT',
+    description:
+      '`PROVIDER_RATE_LIMIT`: a provider quota, not the work, sets the pace; `QUEUE_BACKLOG`: other syncs queued ' +
+      'for the same provider budgets dominate (estimatedSeconds then counts the fair queue ahead)',
+  })
   code!: string;
 
   @ApiProperty({
@@ -29,7 +34,12 @@ export class EstimateDto {
   @ApiProperty({ example: 12 })
   totalChunks!: number;
 
-  @ApiProperty({ example: 76 })
+  @ApiProperty({
+    example: 76,
+    description:
+      'How long a sync of this range would take if started now: its own work and quotas, or, when syncs are ' +
+      'queued for the same provider budgets, its turn in the fair queue at the rate chunks finish now',
+  })
   estimatedSeconds!: number;
 
   @ApiProperty({

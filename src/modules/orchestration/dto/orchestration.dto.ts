@@ -70,7 +70,10 @@ export class OrchestrationStatusDto {
     example: 44,
     type: Number,
     nullable: true,
-    description: 'ETA from this sync’s observed pace, else the estimate; 0 when ended, null while paused',
+    description:
+      'ETA: while syncs are queued for the same provider budgets, the work ahead of this one in the fair queue at ' +
+      'the rate chunks finish now (recomputed every few seconds); otherwise this sync’s observed pace, else the ' +
+      'estimate; 0 when ended, null while paused',
   })
   estimatedSecondsRemaining!: number | null;
 

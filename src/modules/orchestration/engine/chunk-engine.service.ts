@@ -12,7 +12,7 @@ import { OrchestrationRepository } from '../orchestration.repository.js';
 import { retryTransaction } from '../../../database/database-errors.js';
 import { SyncRecordsRepository } from '../../records/sync-records.repository.js';
 import { ReauthService } from '../reauth.service.js';
-import { releaseDelay, type ChunkOutcome } from './chunk-outcome.js';
+import { RELEASE_SPREAD, releaseDelay, type ChunkOutcome } from './chunk-outcome.js';
 import { CompletionService } from './completion.service.js';
 import { EngineMetrics } from './engine.metrics.js';
 
@@ -159,7 +159,10 @@ export class ChunkEngine {
     retryCount: number,
     outcome: Extract<ChunkOutcome, { kind: 'reschedule' }>,
   ): Promise<void> {
-    const startAfter = new Date(Math.max(outcome.retryAt.getTime(), Date.now()) + releaseDelay(context.kind, outcome));
+    // a daily window's waiters are spread like a 15-min window's (a quarter of Strava's short window)
+    const maxSpread = 900_000 * this.config.providers.timeScale * RELEASE_SPREAD;
+    const delay = releaseDelay(context.kind, outcome, Math.random, maxSpread);
+    const startAfter = new Date(Math.max(outcome.retryAt.getTime(), Date.now()) + delay);
     if (
       await this.requeue(context, jobId, retryCount, startAfter, {
         error: outcome.error,

@@ -100,6 +100,9 @@ describe('releaseDelay: waiters for a spent budget wake spread out, 7-day syncs 
     expect(delays[4]).toBeGreaterThan(window * RELEASE_SPREAD * 0.99);
     expect(new Set(delays).size).toBe(5);
   });
+  it('spreads a daily window\'s waiters no wider than the cap', () => {
+    expect(releaseDelay('HISTORICAL', { windowMs: 86_400_000 }, () => 0.999, 225_000)).toBeLessThan(225_000);
+  });
   it('carries the spent window from the quota error to the outcome', () => {
     const outcome = chunkOutcomeOf(new ProviderRateLimitedError('strava', at, 'spent', 'api', window));
     expect(outcome).toMatchObject({ kind: 'reschedule', windowMs: window });

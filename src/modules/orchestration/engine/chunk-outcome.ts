@@ -78,15 +78,17 @@ const DEFAULT_SPREAD_MS = 5_000;
 /**
  * How long after a spent budget's reset a chunk that waited for it is released: an automatic 7-day
  * sync's within half a second (it goes first), a backfill's at a random point in the first quarter
- * of the next window, so a thousand waiters never wake in the same millisecond and the fair queue's
- * order (pg-boss priority) decides among those that are due.
+ * of the next window (at most `maxSpreadMs`: after a daily window, a quarter of a short one), so a
+ * thousand waiters never wake in the same millisecond and the fair queue's order (pg-boss priority)
+ * decides among those that are due.
  */
 export function releaseDelay(
   kind: 'INITIAL_7_DAY' | 'HISTORICAL',
   outcome: { windowMs?: number },
   random: () => number = Math.random,
+  maxSpreadMs = Number.POSITIVE_INFINITY,
 ): number {
   if (kind === 'INITIAL_7_DAY') return Math.floor(random() * 500);
   const spread = outcome.windowMs ? outcome.windowMs * RELEASE_SPREAD : DEFAULT_SPREAD_MS;
-  return Math.floor(random() * spread);
+  return Math.floor(random() * Math.min(spread, maxSpreadMs));
 }
