@@ -13,8 +13,7 @@ import { NotificationsModule } from './modules/notifications/notifications.modul
 import { HistoricalSyncsController } from './modules/orchestration/historical-syncs.controller.js';
 import { OrchestrationModule } from './modules/orchestration/orchestration.module.js';
 import { OrchestrationsController } from './modules/orchestration/orchestrations.controller.js';
-import { RecordsController } from './modules/records/records.controller.js';
-import { RecordsModule } from './modules/records/records.module.js';
+import { RecordsController } from './modules/orchestration/records.controller.js';
 
 /**
  * The public HTTP API (`/v1`). Imported in the `api` and `all` roles only; the controllers live
@@ -29,7 +28,6 @@ import { RecordsModule } from './modules/records/records.module.js';
     NotificationsModule,
     OrchestrationModule,
     RateLimitModule,
-    RecordsModule,
   ],
   controllers: [
     AdminController,

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { KYSELY } from '../../src/database/database.tokens.js';
 import type { DB } from '../../src/database/schema.js';
-import { ConnectionsRepository } from '../../src/modules/connections/connections.repository.js';
+import { ConnectionsRepository } from '../../src/modules/connection-store/connections.repository.js';
 import { HistoricalSyncService } from '../../src/modules/orchestration/historical-sync.service.js';
 import { benchEnv, FixedDelayConnector, startApp } from './app.js';
 

@@ -1,3 +1,9 @@
+/**
+ * The database as Kysely sees it: every table's row type and `DB`, the one interface every query is
+ * typed against. One file on purpose, over ~300 lines: `DB` must name every table, the column
+ * vocabularies (statuses, providers) are shared between tables, and the drift guard
+ * (test/schema.e2e-spec.ts) compares this file with the migrated database as a whole.
+ */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /** A timestamptz column: read as Date, written as Date or ISO string, with a database default. */

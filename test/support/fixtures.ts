@@ -1,5 +1,5 @@
 import type { TestApp } from './app.js';
-import { ConnectionsRepository } from '../../src/modules/connections/connections.repository.js';
+import { ConnectionsRepository } from '../../src/modules/connection-store/connections.repository.js';
 import type { Connection, ProviderName } from '../../src/database/schema.js';
 
 /** Grants (or removes) PRO through the admin API, as an operator would. */

@@ -2,8 +2,8 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import type { Request, Response } from 'express';
 import { ErrorCode, titleOf, typeOf } from './error-codes.js';
 import { isDatabaseUnavailable } from '../../database/database-errors.js';
-import { ProviderError, retryAfterSeconds } from '../../modules/providers/provider-errors.js';
 import { ProblemException } from './problem.exception.js';
+import { ProviderFault, retryAfterSeconds } from './provider-fault.js';
 
 export interface Problem {
   type: string;
@@ -71,11 +71,11 @@ export interface ProblemAnswer {
 }
 
 /**
- * Faults of what the request depends on, not of the request: a provider fault (the taxonomy of
- * providers/provider-errors.ts) or the database being unreachable. Never a 500.
+ * Faults of what the request depends on, not of the request: a provider fault (`ProviderFault`, which
+ * the taxonomy of providers/provider-errors.ts extends) or the database being unreachable. Never a 500.
  */
 function dependencyProblem(error: unknown, logger?: Logger): ProblemAnswer | undefined {
-  if (error instanceof ProviderError) {
+  if (error instanceof ProviderFault) {
     if (error.kind === 'auth_rejected' || error.kind === 'grant_revoked' || error.kind === 'permission')
       return {
         problem: problem(

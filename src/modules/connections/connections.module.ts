@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { OrchestrationModule } from '../orchestration/orchestration.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
-import { ConnectionStoreModule } from './connection-store.module.js';
+import { ConnectionStoreModule } from '../connection-store/connection-store.module.js';
 import { ConnectionsService } from './connections.service.js';
 import { OAuthStateRepository } from './oauth-state.repository.js';
 import { OAuthStateService } from './oauth-state.service.js';

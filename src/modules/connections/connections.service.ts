@@ -21,7 +21,7 @@ import { ProviderAuthError } from '../providers/provider-errors.js';
 import { ReauthService } from '../orchestration/reauth.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { TokenService } from '../providers/tokens/token.service.js';
-import { ConnectionsRepository } from './connections.repository.js';
+import { ConnectionsRepository } from '../connection-store/connections.repository.js';
 import type {
   AuthorizeUrlQueryDto,
   ConnectionDto,
@@ -31,7 +31,7 @@ import type {
   ProviderGrantDto,
 } from './dto/connection.dto.js';
 import { OAuthStateService } from './oauth-state.service.js';
-import { ProviderAccountsRepository } from './provider-accounts.repository.js';
+import { ProviderAccountsRepository } from '../providers/accounts/provider-accounts.repository.js';
 
 export function toConnectionDto(
   c: Connection,

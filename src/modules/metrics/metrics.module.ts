@@ -2,11 +2,12 @@ import { Global, Module, type MiddlewareConsumer, type NestModule } from '@nestj
 import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
+import { QueueDepthMetrics } from './queue-depth.metrics.js';
 
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService],
+  providers: [MetricsService, QueueDepthMetrics],
   exports: [MetricsService],
 })
 export class MetricsModule implements NestModule {

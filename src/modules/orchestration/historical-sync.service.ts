@@ -17,7 +17,7 @@ import { ChunkQueue } from '../chunks/chunk-queue.service.js';
 import { ChunksRepository } from '../chunks/chunks.repository.js';
 import { CHUNK_PROCESSOR, type ChunkProcessor } from '../chunks/chunk-processor.js';
 import { AppConfig } from '../../config/app-config.js';
-import { ConnectionsRepository } from '../connections/connections.repository.js';
+import { ConnectionsRepository } from '../connection-store/connections.repository.js';
 import {
   IdempotencyService,
   type Idempotent,

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '../analytics/analytics.module.js';
 import { ChunksModule } from '../chunks/chunks.module.js';
-import { ConnectionStoreModule } from '../connections/connection-store.module.js';
+import { ConnectionStoreModule } from '../connection-store/connection-store.module.js';
 import { EntitlementsModule } from '../entitlements/entitlements.module.js';
 import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
@@ -20,8 +20,9 @@ import { OrchestrationRepository } from './orchestration.repository.js';
 import { OrchestrationService } from './orchestration.service.js';
 import { QueueEtaService } from './queue-eta.service.js';
 import { ReauthService } from './reauth.service.js';
+import { RecordsService } from './records.service.js';
 
-/** Orchestrations: starting syncs, their state machine, and the engine that runs their chunks. */
+/** Orchestrations: starting syncs, their state machine, the import report's reads, and the engine that runs their chunks. */
 @Module({
   imports: [
     AnalyticsModule,
@@ -47,6 +48,7 @@ import { ReauthService } from './reauth.service.js';
     SweeperService,
     EngineMetrics,
     ReauthService,
+    RecordsService,
   ],
   exports: [
     OrchestrationService,
@@ -54,6 +56,7 @@ import { ReauthService } from './reauth.service.js';
     OrchestrationRepository,
     SweeperService,
     ReauthService,
+    RecordsService,
   ],
 })
 export class OrchestrationModule {}

@@ -1,4 +1,8 @@
+import { ProviderFault } from '../../common/errors/provider-fault.js';
 import type { ProviderName } from '../../database/schema.js';
+
+/** Which kind of provider endpoint answered, for metrics and messages. */
+export type ProviderEndpointClass = 'token' | 'api';
 
 /**
  * What a provider fault means, whichever endpoint (OAuth token endpoint or API) answered it. The
@@ -14,16 +18,11 @@ import type { ProviderName } from '../../database/schema.js';
  * | `auth_rejected`   | an authorization code refused at connect time      | -              | 422 PROVIDER_AUTH_FAILED |
  * | `permission`      | 403: the grant lacks a needed scope                | sync FAILED    | 422 PROVIDER_AUTH_FAILED |
  *
- * Bad data for one record is RecordRejectedError (the record is skipped, the chunk goes on).
+ * Bad data for one record is RecordRejectedError (the record is skipped, the chunk goes on). The kinds
+ * and the HTTP mapping's view of a fault (`ProviderFault`) live in common/errors/provider-fault.ts, so
+ * common/ imports nothing from here.
  */
-export type ProviderFaultKind =
-  'transient' | 'rate_limited' | 'app_credentials' | 'grant_revoked' | 'auth_rejected' | 'permission';
-
-/** Which kind of provider endpoint answered, for metrics and messages. */
-export type ProviderEndpointClass = 'token' | 'api';
-
-export abstract class ProviderError extends Error {
-  abstract readonly kind: ProviderFaultKind;
+export abstract class ProviderError extends ProviderFault {
   /** The chunk's `lastError.code` and the log's name for it. */
   abstract readonly code: string;
 
@@ -47,7 +46,7 @@ export class ProviderUnavailableError extends ProviderError {
     message: string,
     endpoint: ProviderEndpointClass = 'api',
     /** When the provider said to come back (Retry-After on a 503), if it did. */
-    readonly retryAt?: Date,
+    override readonly retryAt?: Date,
   ) {
     super(provider, message, endpoint);
   }
@@ -63,7 +62,7 @@ export class ProviderRateLimitedError extends ProviderError {
 
   constructor(
     provider: ProviderName,
-    readonly retryAt: Date,
+    override readonly retryAt: Date,
     message = `${provider} rate limit reached; resuming at ${retryAt.toISOString()}`,
     endpoint: ProviderEndpointClass = 'api',
     /** Length of the spent budget window (real ms), when known: waiters are released spread over it. */
@@ -105,16 +104,6 @@ export class ProviderAuthError extends ProviderError {
 export class ProviderPermissionDeniedError extends ProviderError {
   readonly kind = 'permission';
   readonly code = 'PROVIDER_PERMISSION_DENIED';
-}
-
-/** Seconds a client should wait before asking again (Retry-After), at least 1. */
-export function retryAfterSeconds(error: ProviderError, now = Date.now(), fallback = 30): number {
-  const at =
-    error instanceof ProviderRateLimitedError || error instanceof ProviderUnavailableError
-      ? error.retryAt
-      : undefined;
-  if (!at) return fallback;
-  return Math.max(1, Math.ceil((at.getTime() - now) / 1000));
 }
 
 /** The moment a Retry-After header (seconds or an HTTP date) points at, if it is usable. */

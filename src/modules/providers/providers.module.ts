@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CHUNK_PROCESSOR } from '../chunks/chunk-processor.js';
-import { ConnectionStoreModule } from '../connections/connection-store.module.js';
 import { RecordStoreModule } from '../records/record-store.module.js';
+import { ProviderAccountsRepository } from './accounts/provider-accounts.repository.js';
 import { FitbitConnector } from './fitbit/fitbit.connector.js';
 import { ProviderMetrics } from './http/provider-metrics.js';
 import { SyncLedgerRepository } from './ledger/sync-ledger.repository.js';
@@ -13,10 +13,11 @@ import { ProviderChunkProcessor } from './sync/provider-chunk.processor.js';
 import { RecordImporter } from './sync/record-importer.js';
 import { TokenService } from './tokens/token.service.js';
 
-/** Provider connectors (one folder each), their tokens, quotas and the sync ledger. */
+/** Provider connectors (one folder each), provider accounts and their tokens, quotas and the sync ledger. */
 @Module({
-  imports: [ConnectionStoreModule, RecordStoreModule],
+  imports: [RecordStoreModule],
   providers: [
+    ProviderAccountsRepository,
     FitbitConnector,
     StravaConnector,
     ProviderRegistry,
@@ -29,6 +30,13 @@ import { TokenService } from './tokens/token.service.js';
     RecordImporter,
     { provide: CHUNK_PROCESSOR, useExisting: ProviderChunkProcessor },
   ],
-  exports: [CHUNK_PROCESSOR, ProviderRegistry, TokenService, SyncLedgerRepository, ProviderMetrics],
+  exports: [
+    CHUNK_PROCESSOR,
+    ProviderAccountsRepository,
+    ProviderRegistry,
+    TokenService,
+    SyncLedgerRepository,
+    ProviderMetrics,
+  ],
 })
 export class ProvidersModule {}

@@ -7,7 +7,7 @@ import type {
   ChunkWork,
   ChunkProcessor,
 } from '../../chunks/chunk-processor.js';
-import { ProviderAccountsRepository } from '../../connections/provider-accounts.repository.js';
+import { ProviderAccountsRepository } from '../accounts/provider-accounts.repository.js';
 import type { AccountRef } from '../provider-connector.js';
 import { ProviderRegistry } from '../provider-registry.js';
 import { RecordImporter } from './record-importer.js';

@@ -4,10 +4,7 @@ import { AppConfig } from '../../../config/app-config.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB, ProviderAccount, ProviderName } from '../../../database/schema.js';
 import { FatalSyncError } from '../../chunks/chunk-errors.js';
-import {
-  ProviderAccountsRepository,
-  type SealedTokens,
-} from '../../connections/provider-accounts.repository.js';
+import { ProviderAccountsRepository, type SealedTokens } from '../accounts/provider-accounts.repository.js';
 import type { TokenGrant } from '../provider-connector.js';
 import {
   ProviderAppCredentialsError,

@@ -2,10 +2,14 @@ import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../common/auth/auth.types.js';
 import { validationFailed } from '../../common/errors/problem.exception.js';
 import type { ProviderName } from '../../database/schema.js';
-import { OrchestrationService } from '../orchestration/orchestration.service.js';
+import { OrchestrationService } from './orchestration.service.js';
 import type { ListRecordsQueryDto, SyncRecordDto, SyncRecordListDto } from './dto/record.dto.js';
-import { recordUrl } from './record-links.js';
-import { SyncRecordsRepository, type ReportPosition, type SyncRecordRow } from './sync-records.repository.js';
+import { recordUrl } from '../records/record-links.js';
+import {
+  SyncRecordsRepository,
+  type ReportPosition,
+  type SyncRecordRow,
+} from '../records/sync-records.repository.js';
 
 /** Report cursors name the last row's (sort time, source record id): stable while rows are added. */
 export function encodeRecordCursor(row: Pick<SyncRecordRow, 'sort_time' | 'source_record_id'>): string {

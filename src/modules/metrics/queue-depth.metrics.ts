@@ -1,9 +1,12 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { MetricsService } from '../modules/metrics/metrics.service.js';
-import { JobsRepository } from './jobs.repository.js';
-import { JobsService } from './jobs.service.js';
+import { JobsRepository } from '../../jobs/jobs.repository.js';
+import { JobsService } from '../../jobs/jobs.service.js';
+import { MetricsService } from './metrics.service.js';
 
-/** `syncwell_queue_depth{queue,state}`, counted when Prometheus scrapes. */
+/**
+ * `syncwell_queue_depth{queue,state}`, counted when Prometheus scrapes (through `JobsRepository`, the
+ * one place that reads pg-boss's tables). Here, not in src/jobs/, so the jobs room imports no feature.
+ */
 @Injectable()
 export class QueueDepthMetrics implements OnModuleInit {
   constructor(

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
-import { InjectDb } from '../../database/database.tokens.js';
-import type { DB, ProviderAccount, ProviderName } from '../../database/schema.js';
-import type { Executor } from '../../database/transaction.js';
+import { InjectDb } from '../../../database/database.tokens.js';
+import type { DB, ProviderAccount, ProviderName } from '../../../database/schema.js';
+import type { Executor } from '../../../database/transaction.js';
 
 export interface SealedTokens {
   accessToken: Buffer;
