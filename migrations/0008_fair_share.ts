@@ -29,7 +29,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('next_tag', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('fair_share_users_next_tag').on('fair_share_users').column('next_tag').execute();
+  await db.schema
+    .createIndex('fair_share_users_next_tag')
+    .on('fair_share_users')
+    .column('next_tag')
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

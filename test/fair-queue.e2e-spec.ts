@@ -69,7 +69,9 @@ describe('fair queue: round-robin across users, 7-day syncs first, places kept',
     // then one chunk per user per round: ben and cat are done within the first three rounds
     const rounds = order.slice(2, 11).map((d) => d.orchestrationId);
     for (let round = 0; round < 3; round++) {
-      expect(new Set(rounds.slice(round * 3, round * 3 + 3))).toEqual(new Set([amyBackfill, benSync, catSync]));
+      expect(new Set(rounds.slice(round * 3, round * 3 + 3))).toEqual(
+        new Set([amyBackfill, benSync, catSync]),
+      );
     }
     // and each user's chunks in date order
     const amyDates = order.filter((d) => d.orchestrationId === amyBackfill).map((d) => d.chunkStartDate);

@@ -18,7 +18,9 @@ export class SchedulerProbe {
   private busy = false;
 
   constructor(url: string) {
-    this.db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+    this.db = new Kysely<DB>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
+    });
   }
 
   start(intervalMs = 250): void {
@@ -57,7 +59,8 @@ export class SchedulerProbe {
     await this.db.destroy();
     const stats = (values: number[]) => {
       const sorted = [...values].sort((a, b) => a - b);
-      const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0, 2);
+      const at = (q: number) =>
+        round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0, 2);
       return { samples: sorted.length, p50: at(0.5), p99: at(0.99) };
     };
     return { reserve: stats(this.samples.reserveMs), fetch: stats(this.samples.fetchMs) };

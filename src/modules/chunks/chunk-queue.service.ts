@@ -100,7 +100,8 @@ export class ChunkQueue {
     if (orchestration.kind !== 'HISTORICAL' || chunks.length === 0) return tags;
     const fresh: Chunk[] = [];
     for (const chunk of chunks) {
-      if (keepPlace && chunk.fair_tag !== null && chunk.fair_tag !== undefined) tags.set(chunk.id, chunk.fair_tag);
+      if (keepPlace && chunk.fair_tag !== null && chunk.fair_tag !== undefined)
+        tags.set(chunk.id, chunk.fair_tag);
       else fresh.push(chunk);
     }
     if (fresh.length > 0) {

@@ -28,7 +28,13 @@ function service(completed = 20): QueueEtaService {
 
 describe('QueueEtaService: processor sharing over the fair queue', () => {
   it('counts, for every other user, their chunks left but at most this sync’s, plus 7-day syncs ahead', () => {
-    const snapshot = { shares: [{ remaining: 12, users: 10 }, { remaining: 60, users: 2 }], initial: 3 };
+    const snapshot = {
+      shares: [
+        { remaining: 12, users: 10 },
+        { remaining: 60, users: 2 },
+      ],
+      initial: 3,
+    };
     expect(QueueEtaService.workAhead(snapshot, 12, true)).toBe(3 + 120 + 24);
     expect(QueueEtaService.workAhead(snapshot, 60, true)).toBe(3 + 120 + 120);
     expect(QueueEtaService.workAhead(snapshot, 5, false)).toBe(3 + 5 + 50 + 10);

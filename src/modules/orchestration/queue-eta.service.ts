@@ -82,7 +82,11 @@ export class QueueEtaService {
   }
 
   /** Chunks the queue holds ahead of (or beside) a user with `remaining` chunks left. */
-  static workAhead(snapshot: Pick<QueueSnapshot, 'shares' | 'initial'>, remaining: number, included: boolean) {
+  static workAhead(
+    snapshot: Pick<QueueSnapshot, 'shares' | 'initial'>,
+    remaining: number,
+    included: boolean,
+  ) {
     let work = snapshot.initial + (included ? 0 : remaining);
     for (const share of snapshot.shares) work += share.users * Math.min(share.remaining, remaining);
     return work;

@@ -94,13 +94,15 @@ describe('releaseDelay: waiters for a spent budget wake spread out, 7-day syncs 
     expect(releaseDelay('INITIAL_7_DAY', { windowMs: window }, () => 0.999)).toBeLessThan(500);
   });
   it('spreads backfill chunks over the first quarter of the next window', () => {
-    const delays = [0, 0.25, 0.5, 0.75, 0.999].map((r) => releaseDelay('HISTORICAL', { windowMs: window }, () => r));
+    const delays = [0, 0.25, 0.5, 0.75, 0.999].map((r) =>
+      releaseDelay('HISTORICAL', { windowMs: window }, () => r),
+    );
     expect(delays[0]).toBe(0);
     expect(delays[4]).toBeLessThan(window * RELEASE_SPREAD);
     expect(delays[4]).toBeGreaterThan(window * RELEASE_SPREAD * 0.99);
     expect(new Set(delays).size).toBe(5);
   });
-  it('spreads a daily window\'s waiters no wider than the cap', () => {
+  it("spreads a daily window's waiters no wider than the cap", () => {
     expect(releaseDelay('HISTORICAL', { windowMs: 86_400_000 }, () => 0.999, 225_000)).toBeLessThan(225_000);
   });
   it('carries the spent window from the quota error to the outcome', () => {
