@@ -81,6 +81,8 @@ export class AppConfig {
     outageMaxMs: number;
     /** Strava's per-application limits, [15 min, day], overall and reads. */
     stravaLimits: { overall: [number, number]; read: [number, number] };
+    /** Google Health API requests per minute: per user, per project. */
+    googleLimits: { userPerMinute: number; projectPerMinute: number };
     uploadFirstPollMs: number;
     uploadPollIntervalMs: number;
     uploadTimeoutMs: number;
@@ -263,6 +265,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       stravaLimits: {
         overall: [env.STRAVA_LIMIT_15MIN, env.STRAVA_LIMIT_DAILY],
         read: [env.STRAVA_READ_LIMIT_15MIN, env.STRAVA_READ_LIMIT_DAILY],
+      },
+      googleLimits: {
+        userPerMinute: env.GOOGLE_LIMIT_USER_PER_MINUTE,
+        projectPerMinute: env.GOOGLE_LIMIT_PROJECT_PER_MINUTE,
       },
       uploadFirstPollMs: env.STRAVA_UPLOAD_FIRST_POLL_MS,
       uploadPollIntervalMs: env.STRAVA_UPLOAD_POLL_MS,

@@ -85,6 +85,18 @@ export class ProviderVariables extends ServiceVariables {
   @Min(1)
   STRAVA_READ_LIMIT_DAILY = 1000;
 
+  /** Google Health API requests per minute per user (a deployment with a raised quota sets it). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  GOOGLE_LIMIT_USER_PER_MINUTE = 300;
+
+  /** Google Health API requests per minute for the whole project (our OAuth client). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  GOOGLE_LIMIT_PROJECT_PER_MINUTE = 120_000;
+
   /** Wait before the first upload status poll (Strava processes an upload in ~2 s). */
   @Type(() => Number)
   @IsInt()

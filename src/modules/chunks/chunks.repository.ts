@@ -2,8 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import { InjectDb } from '../../database/database.tokens.js';
 import type { Chunk, ChunkStatus, DB, ErrorInfo, NewChunk, Orchestration } from '../../database/schema.js';
-import { JobName } from '../../jobs/job-names.js';
-import { JobsRepository } from '../../jobs/jobs.repository.js';
 import type { ChunkCounts, ChunkProgress } from './chunk-processor.js';
 import type { Executor } from '../../database/transaction.js';
 
@@ -20,15 +18,6 @@ export interface ChunkContextRow extends Chunk {
   destination_account_id: string | null;
 }
 
-export interface OrphanChunk {
-  id: string;
-  orchestration_id: string;
-  status: ChunkStatus;
-  attempts: number;
-  job_id: string | null;
-  job_state: string | null;
-}
-
 const counts = (c: ChunkCounts) => ({
   records_read: c.recordsRead,
   records_written: c.recordsWritten,
@@ -43,13 +32,14 @@ const failedWith = (error: ErrorInfo) => ({
   updated_at: sql<Date>`now()`,
 });
 
-/** SQL of the `chunks` table. Every state change is guarded by the expected status and job id. */
+/**
+ * SQL of the `chunks` table for the engine and the user-driven transitions (the sweeps' queries are in
+ * chunk-repair.repository.ts, the fair queue's in fair-share.repository.ts). Every state change is
+ * guarded by the expected status and job id.
+ */
 @Injectable()
 export class ChunksRepository {
-  constructor(
-    @InjectDb() private readonly db: Kysely<DB>,
-    private readonly jobs: JobsRepository,
-  ) {}
+  constructor(@InjectDb() private readonly db: Kysely<DB>) {}
 
   insertMany(executor: Executor, chunks: NewChunk[]): Promise<Chunk[]> {
     return executor.insertInto('chunks').values(chunks).returningAll().execute();
@@ -315,92 +305,5 @@ export class ChunksRepository {
       .where('status', '=', 'PENDING')
       .execute();
     return rows.map((r) => r.job_id!);
-  }
-
-  /** Counts per status, for counter repair. */
-  async statusCounts(executor: Executor, orchestrationId: string): Promise<Record<ChunkStatus, number>> {
-    const rows = await executor
-      .selectFrom('chunks')
-      .select(['status', sql<number>`count(*)::int`.as('n')])
-      .where('orchestration_id', '=', orchestrationId)
-      .groupBy('status')
-      .execute();
-    const result = { PENDING: 0, RUNNING: 0, COMPLETED: 0, FAILED: 0, CANCELLED: 0 };
-    for (const row of rows) result[row.status] = row.n;
-    return result;
-  }
-
-  /** Unfinished chunks (`c`) with their orchestration (`o`) and their chunk job's state (`j`), if any. */
-  private unfinishedWithJob() {
-    return sql`
-      SELECT c.id, c.orchestration_id, c.status, c.attempts, c.job_id, j.state AS job_state
-      FROM chunks c
-      JOIN orchestrations o ON o.id = c.orchestration_id
-      LEFT JOIN ${this.jobs.jobsIn(JobName.ChunkProcess)} j ON j.id = c.job_id
-      WHERE c.status IN ('PENDING', 'RUNNING')`;
-  }
-
-  /**
-   * Unfinished chunks of active orchestrations whose job is gone, finished, or never existed, and
-   * untouched for `graceSeconds` (so a transition in flight is not mistaken for a loss); and
-   * RUNNING chunks whose run died (its job waits for a retry after its heartbeat lapsed).
-   */
-  async findOrphans(graceSeconds: number, limit = 500): Promise<OrphanChunk[]> {
-    const { rows } = await sql<OrphanChunk>`
-      ${this.unfinishedWithJob()}
-        AND o.status IN ('PENDING', 'IN_PROGRESS')
-        AND (
-          (c.updated_at < now() - make_interval(secs => ${graceSeconds})
-            AND (j.id IS NULL OR j.state NOT IN ('created', 'retry', 'active')))
-          -- a run that died (worker killed, heartbeat lapsed): pg-boss holds its job for a backoff
-          -- retry; the chunk gets a new job now instead
-          OR (c.status = 'RUNNING' AND j.state = 'retry')
-        )
-      ORDER BY c.updated_at
-      LIMIT ${limit}
-    `.execute(this.db);
-    return rows;
-  }
-
-  /** RUNNING chunks whose orchestration already ended (cancelled or failed) and whose job is gone. */
-  async findStrandedRunning(graceSeconds: number, limit = 500): Promise<OrphanChunk[]> {
-    const { rows } = await sql<OrphanChunk>`
-      ${this.unfinishedWithJob()}
-        AND o.status IN ('CANCELLED', 'FAILED', 'COMPLETED', 'COMPLETED_WITH_ERRORS')
-        AND c.updated_at < now() - make_interval(secs => ${graceSeconds})
-        AND (j.id IS NULL OR j.state NOT IN ('created', 'retry', 'active'))
-      LIMIT ${limit}
-    `.execute(this.db);
-    return rows;
-  }
-
-  /** Gives an orphaned chunk a new job id (only if it still has the old one). */
-  async reassignJob(
-    executor: Executor,
-    chunkId: string,
-    oldJobId: string | null,
-  ): Promise<Chunk | undefined> {
-    let query = executor
-      .updateTable('chunks')
-      .set({ status: 'PENDING', job_id: sql`gen_random_uuid()`, updated_at: sql`now()` })
-      .where('id', '=', chunkId)
-      .where('status', 'in', ['PENDING', 'RUNNING']);
-    query = oldJobId === null ? query.where('job_id', 'is', null) : query.where('job_id', '=', oldJobId);
-    return query.returningAll().executeTakeFirst();
-  }
-
-  async setStatus(
-    executor: Executor,
-    chunkId: string,
-    from: ChunkStatus[],
-    to: ChunkStatus,
-  ): Promise<boolean> {
-    const result = await executor
-      .updateTable('chunks')
-      .set({ status: to, finished_at: sql`now()`, updated_at: sql`now()` })
-      .where('id', '=', chunkId)
-      .where('status', 'in', from)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
   }
 }

@@ -34,6 +34,9 @@ const orchestrationRef = (c: ChunkContextRow) =>
   }) as Pick<Orchestration, 'id' | 'user_id' | 'source_provider' | 'destination_provider' | 'kind'>;
 
 /**
+ * (One file over ~300 lines on purpose: these are the transitions of one chunk run, which share the
+ * guards, the lock order and the requeue path; split, each would need the others to be read.)
+ *
  * Every state change of a chunk run, each in one transaction with the counter update, the
  * completion check and the analytics event it implies. All are guarded by the run's job id and the
  * chunk's status, so a second run of the same chunk, a stale job or a replayed dead letter changes

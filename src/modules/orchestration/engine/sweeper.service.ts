@@ -5,7 +5,7 @@ import { AppConfig } from '../../../config/app-config.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB } from '../../../database/schema.js';
 import { ChunkQueue } from '../../chunks/chunk-queue.service.js';
-import { ChunksRepository, type OrphanChunk } from '../../chunks/chunks.repository.js';
+import { ChunkRepairRepository, type OrphanChunk } from '../../chunks/chunk-repair.repository.js';
 import { IdempotencyRepository } from '../../idempotency/idempotency.repository.js';
 import { OrchestrationRepository } from '../orchestration.repository.js';
 import { retryTransaction } from '../../../database/database-errors.js';
@@ -46,7 +46,7 @@ export class SweeperService implements OnApplicationBootstrap {
     @InjectDb() private readonly db: Kysely<DB>,
     private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
-    private readonly chunks: ChunksRepository,
+    private readonly chunks: ChunkRepairRepository,
     private readonly orchestrations: OrchestrationRepository,
     private readonly queue: ChunkQueue,
     private readonly engine: ChunkEngine,

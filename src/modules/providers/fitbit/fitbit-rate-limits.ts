@@ -5,7 +5,8 @@ import type { BucketUse } from '../quota/quota.repository.js';
 import type { QuotaService } from '../quota/quota.service.js';
 
 /**
- * Google Health API limits: 300 requests / minute per user and 120,000 / minute per project (client).
+ * Google Health API limits: by default 300 requests / minute per user and 120,000 / minute per project
+ * (client); a deployment with a raised quota sets GOOGLE_LIMIT_USER_PER_MINUTE / _PROJECT_PER_MINUTE.
  * Its answers carry no usage headers; a 429's Retry-After (else the user bucket's window end) is the reset.
  */
 export class FitbitRateLimits implements ProviderApiSpec {
@@ -21,9 +22,15 @@ export class FitbitRateLimits implements ProviderApiSpec {
   }
 
   buckets(account: AccountRef, _kind: ApiRequest['kind']): BucketUse[] {
+    const { userPerMinute, projectPerMinute } = this.config.providers.googleLimits;
     return [
-      this.quota.bucket('fitbit', `fitbit:user:${account.id}:1m`, 300, 60),
-      this.quota.bucket('fitbit', `fitbit:project:${this.config.providers.fitbit.clientId}:1m`, 120_000, 60),
+      this.quota.bucket('fitbit', `fitbit:user:${account.id}:1m`, userPerMinute, 60),
+      this.quota.bucket(
+        'fitbit',
+        `fitbit:project:${this.config.providers.fitbit.clientId}:1m`,
+        projectPerMinute,
+        60,
+      ),
     ];
   }
 
