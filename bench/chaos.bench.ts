@@ -17,10 +17,11 @@ import { join, resolve } from 'node:path';
 import { signToken } from '../src/common/auth/token.js';
 import { migrateToLatest } from '../src/database/migrator.js';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators.js';
-import { ChaosDatabase, freePort, removeDir, sqlRows, Supervisor, tempRoot } from './lib/chaos-cluster.js';
+import { ChaosDatabase, freePort, sqlRows, Supervisor, tempRoot } from './lib/chaos-cluster.js';
 import * as sim from './lib/chaos-faults.js';
 import { options, rng, sleep } from './lib/chaos-options.js';
 import { report } from './lib/chaos-report.js';
+import { clusterEnv, runCluster, waitReady } from './lib/cluster-env.js';
 import { databaseFigures, destinationDuplicates } from './lib/chaos-verify.js';
 import { ChaosScenario, PG_RESTART_AT, type RunRecord, type Side, type User } from './lib/chaos-scenario.js';
 import { apiAs, consent, createConnection, strict, type ApiCall } from './lib/connect.js';
@@ -152,19 +153,7 @@ async function main() {
     settings: { timeScale: O.timeScale, uploadProcessingMs: Math.round(1500 * O.timeScale) },
   });
   const env: Record<string, string> = {
-    NODE_ENV: 'production',
-    DATABASE_URL: db.url,
-    JWT_SECRET: SECRET,
-    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-    DATA_DIR: join(root, 'data'),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    GOOGLE_SIM_PORT: new URL(sims.google.url).port,
-    STRAVA_SIM_PORT: new URL(sims.strava.url).port,
-    SIM_TIME_SCALE: String(O.timeScale),
-    PROVIDER_TIME_SCALE: String(O.timeScale),
-    STRAVA_UPLOAD_FIRST_POLL_MS: String(Math.max(10, Math.round(2000 * O.timeScale))),
-    STRAVA_UPLOAD_POLL_MS: String(Math.max(10, Math.round(1000 * O.timeScale))),
+    ...clusterEnv(db.url, SECRET, root, sims, O.timeScale),
     ...O.serviceEnv,
   };
   sup = new Supervisor(
@@ -174,17 +163,7 @@ async function main() {
   );
   const apiUrl = await sup.add('api', 'api', { ...env, ROLE: 'api' });
   for (let w = 1; w <= 2; w++) await sup.add(`worker-${w}`, 'worker', { ...env, ROLE: 'worker' });
-  for (
-    let i = 0;
-    !(await fetch(`${apiUrl}/health/ready`).then(
-      (r) => r.ok,
-      () => false,
-    ));
-    i++
-  ) {
-    if (i > 600) throw new Error('the API process did not become ready');
-    await sleep(100);
-  }
+  await waitReady(apiUrl);
   log(
     `service up: api ${apiUrl}, 2 workers; PostgreSQL on port ${db.port}; logs in ${O.logDir ?? join(root, 'logs')}`,
   );
@@ -281,31 +260,9 @@ async function main() {
   });
 }
 
-let cleaning: Promise<void> | undefined;
-function cleanup(fast: boolean): Promise<void> {
-  running = false;
-  cleaning ??= (async () => {
-    await sup?.stopAll(fast ? 0 : 10_000).catch(() => undefined);
-    await sims?.close().catch(() => undefined);
-    await db?.stop().catch(() => undefined);
-    if (root && !O.keep) removeDir(root);
-  })();
-  return cleaning;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping every child process and removing ${root}`);
-    void cleanup(true).finally(() => process.exit(130));
-  });
-
-let code = 2;
-try {
-  code = (await main()) ? 0 : 1;
-} catch (error) {
-  console.error(
-    `chaos run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-  );
-} finally {
-  await cleanup(false);
-}
-process.exit(code);
+await runCluster(
+  'chaos',
+  () => ({ root, keep: O.keep, sup, sims, db }),
+  main,
+  () => (running = false),
+);
