@@ -10,6 +10,8 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('chunks').addColumn('fair_tag', 'bigint').execute();
+  // the last tag handed to the sync's chunks: where its last chunk stands in the queue (the ETA)
+  await db.schema.alterTable('orchestrations').addColumn('fair_last_tag', 'bigint').execute();
   await db.schema
     .createIndex('chunks_fair_queue')
     .on('chunks')
@@ -41,4 +43,5 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('chunks_completed_recent').execute();
   await db.schema.dropIndex('chunks_fair_queue').execute();
   await db.schema.alterTable('chunks').dropColumn('fair_tag').execute();
+  await db.schema.alterTable('orchestrations').dropColumn('fair_last_tag').execute();
 }

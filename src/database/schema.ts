@@ -101,6 +101,8 @@ export interface OrchestrationsTable {
   records_failed: Generated<number>;
   /** Why a PAUSED sync is paused: the user, or a revoked provider grant (null unless PAUSED). */
   pause_reason: PauseReason | null;
+  /** The last fair-queue tag given to this sync's chunks (HISTORICAL; migration 0008). */
+  fair_last_tag: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ChunksTable {

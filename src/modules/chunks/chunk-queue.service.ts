@@ -109,12 +109,15 @@ export class ChunkQueue {
       const start = await this.fairShare.reserve(trx, orchestration.user_id, fresh.length);
       fresh.forEach((chunk, i) => tags.set(chunk.id, start + i));
     }
-    const ids = [...tags.keys()];
-    await this.fairShare.setTags(
-      trx,
-      ids,
-      ids.map((id) => tags.get(id)!),
-    );
+    if (fresh.length > 0) {
+      const ids = [...tags.keys()];
+      await this.fairShare.setTags(
+        trx,
+        orchestration.id,
+        ids,
+        ids.map((id) => tags.get(id)!),
+      );
+    }
     return tags;
   }
 }

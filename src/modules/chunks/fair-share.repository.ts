@@ -5,12 +5,6 @@ import type { Executor } from '../../database/transaction.js';
 import type { DB } from '../../database/schema.js';
 import type { Kysely } from 'kysely';
 
-/** Remaining chunks per user (HISTORICAL syncs that are queued or running), as `count` users with `remaining` each. */
-export interface RemainingShare {
-  remaining: number;
-  users: number;
-}
-
 /**
  * The fair queue's bookkeeping (start-time fair queuing, see ChunkQueue): virtual start tags of
  * queued HISTORICAL chunks, each user's next tag, and what the ETA reads about the queue. Every
@@ -46,53 +40,67 @@ export class FairShareRepository {
     return Number(rows[0].start);
   }
 
-  /** Stores the chunks' tags (parallel arrays). */
-  async setTags(executor: Executor, chunkIds: string[], tags: number[]): Promise<void> {
+  /** Stores the chunks' tags (parallel arrays) and the sync's last tag. */
+  async setTags(
+    executor: Executor,
+    orchestrationId: string,
+    chunkIds: string[],
+    tags: number[],
+  ): Promise<void> {
     if (chunkIds.length === 0) return;
     await sql`
       UPDATE chunks SET fair_tag = t.tag
       FROM unnest(${chunkIds}::uuid[], ${tags}::bigint[]) AS t(id, tag)
       WHERE chunks.id = t.id
     `.execute(executor);
+    const last = Math.max(...tags);
+    await executor
+      .updateTable('orchestrations')
+      .set({ fair_last_tag: sql`greatest(coalesce(fair_last_tag, ${last}), ${last})` })
+      .where('id', '=', orchestrationId)
+      .execute();
   }
 
   /**
-   * What the queue holds ahead: remaining chunks per user over HISTORICAL syncs that are queued or
-   * running (not paused), grouped by how many each user has; and the INITIAL_7_DAY chunks left
-   * (they run first). Reads the active orchestrations only (an index), not the chunks.
+   * The queue by tag: how many queued HISTORICAL chunks hold each tag (ascending), and how many
+   * automatic 7-day chunks are left (they go first). An index-only scan of the queued chunks'
+   * partial index, made by the ETA snapshot every few seconds, never per request.
    */
-  async shares(executor: Executor = this.db): Promise<{ shares: RemainingShare[]; initial: number }> {
-    const { rows } = await sql<{ remaining: number; users: number; initial: number }>`
-      WITH per_user AS (
-        SELECT user_id,
-          sum(total_chunks - completed_chunks - failed_chunks) FILTER (WHERE kind = 'HISTORICAL')::int AS remaining,
-          sum(total_chunks - completed_chunks - failed_chunks) FILTER (WHERE kind <> 'HISTORICAL')::int AS initial
-        FROM orchestrations
-        WHERE status IN ('PENDING', 'IN_PROGRESS')
-        GROUP BY user_id
-      )
-      SELECT remaining, count(*)::int AS users, 0 AS initial FROM per_user WHERE remaining > 0 GROUP BY remaining
-      UNION ALL
-      SELECT -1, 0, coalesce(sum(initial), 0)::int FROM per_user
-    `.execute(executor);
-    const initial = rows.find((r) => r.remaining === -1)?.initial ?? 0;
+  async queuedByTag(
+    executor: Executor = this.db,
+  ): Promise<{ tags: number[]; counts: number[]; initial: number }> {
+    const [byTag, initial] = await Promise.all([
+      sql<{ tag: number; n: number }>`
+        SELECT fair_tag AS tag, count(*)::int AS n FROM chunks
+        WHERE status = 'PENDING' AND job_id IS NOT NULL AND fair_tag IS NOT NULL
+        GROUP BY fair_tag ORDER BY fair_tag
+      `.execute(executor),
+      sql<{ n: number }>`
+        SELECT coalesce(sum(total_chunks - completed_chunks - failed_chunks), 0)::int AS n FROM orchestrations
+        WHERE status IN ('PENDING', 'IN_PROGRESS') AND kind = 'INITIAL_7_DAY'
+      `.execute(executor),
+    ]);
     return {
-      shares: rows.filter((r) => r.remaining > 0).map((r) => ({ remaining: r.remaining, users: r.users })),
-      initial: Number(initial),
+      tags: byTag.rows.map((r) => Number(r.tag)),
+      counts: byTag.rows.map((r) => r.n),
+      initial: initial.rows[0].n,
     };
   }
 
   /**
-   * Chunks completed in the last `seconds` (an index range on recent completions) and how long ago
-   * the first of them finished, so a queue younger than the window is not measured as slow.
+   * HISTORICAL chunks completed in the last `seconds` (an index range on recent completions) and how
+   * long ago the first of them finished, so a queue younger than the window is not measured as slow.
+   * 7-day chunks are left out: the backfills' rate is what is left after them.
    */
   async completedSince(
     seconds: number,
     executor: Executor = this.db,
   ): Promise<{ count: number; spanSeconds: number }> {
     const { rows } = await sql<{ n: number; span: number | null }>`
-      SELECT count(*)::int AS n, extract(epoch FROM now() - min(finished_at))::float8 AS span FROM chunks
-      WHERE status = 'COMPLETED' AND finished_at > now() - make_interval(secs => ${seconds})
+      SELECT count(*)::int AS n, extract(epoch FROM now() - min(c.finished_at))::float8 AS span
+      FROM chunks c JOIN orchestrations o ON o.id = c.orchestration_id
+      WHERE c.status = 'COMPLETED' AND c.finished_at > now() - make_interval(secs => ${seconds})
+        AND o.kind = 'HISTORICAL'
     `.execute(executor);
     return { count: rows[0].n, spanSeconds: Number(rows[0].span ?? 0) };
   }

@@ -3,51 +3,42 @@ import type { FairShareRepository } from '../chunks/fair-share.repository.js';
 import { QueueEtaService } from './queue-eta.service.js';
 
 const config = { providers: { timeScale: 0.01 } } as AppConfig; // rate measured over 20 s
-const running = (total: number, done = 0) => ({
+const queued = (lastTag: number) => ({
   kind: 'HISTORICAL' as const,
   status: 'IN_PROGRESS' as const,
-  total_chunks: total,
-  completed_chunks: done,
-  failed_chunks: 0,
+  fair_last_tag: lastTag,
 });
 
-/** A repository stub: 10 users with 12 chunks left, 2 with 60, 3 automatic 7-day chunks, 1 chunk/s lately. */
-function service(completed = 20): QueueEtaService {
+/** A repository stub: tags 10..19 hold 4 queued chunks each (40), 1.5 chunks/s finished lately. */
+function service(completed = 30): QueueEtaService {
+  const tags = Array.from({ length: 10 }, (_, i) => 10 + i);
   const repository = {
-    shares: async () => ({
-      shares: [
-        { remaining: 12, users: 10 },
-        { remaining: 60, users: 2 },
-      ],
-      initial: 3,
-    }),
+    queuedByTag: async () => ({ tags, counts: tags.map(() => 4), initial: 3 }),
     completedSince: async (seconds: number) => ({ count: completed, spanSeconds: seconds }),
   } as unknown as FairShareRepository;
   return new QueueEtaService(repository, config);
 }
 
-describe('QueueEtaService: processor sharing over the fair queue', () => {
-  it('counts, for every other user, their chunks left but at most this sync’s, plus 7-day syncs ahead', () => {
-    const snapshot = {
-      shares: [
-        { remaining: 12, users: 10 },
-        { remaining: 60, users: 2 },
-      ],
-      initial: 3,
-    };
-    expect(QueueEtaService.workAhead(snapshot, 12, true)).toBe(3 + 120 + 24);
-    expect(QueueEtaService.workAhead(snapshot, 60, true)).toBe(3 + 120 + 120);
-    expect(QueueEtaService.workAhead(snapshot, 5, false)).toBe(3 + 5 + 50 + 10);
+describe('QueueEtaService: the chunks ahead in fair-tag order', () => {
+  const snapshot = { tags: [10, 11, 12], cumulative: [4, 8, 12] };
+  it('counts every queued chunk with a lower tag and half of those sharing the tag', () => {
+    expect(QueueEtaService.ahead(snapshot, 10)).toBe(2);
+    expect(QueueEtaService.ahead(snapshot, 12)).toBe(8 + 2);
+    expect(QueueEtaService.ahead(snapshot, 9)).toBe(0);
+    expect(QueueEtaService.ahead(snapshot, 30)).toBe(12);
+    expect(QueueEtaService.ahead({ tags: [], cumulative: [] }, 5)).toBe(0);
   });
 
   it('answers from the snapshot once loaded, at the measured rate', async () => {
     const eta = service();
-    expect(eta.secondsRemaining(running(12))).toBeUndefined(); // first call starts the refresh
-    expect(await eta.forNewSync(12)).toBe(3 + 12 + 120 + 24); // 1 chunk/s
-    expect(eta.secondsRemaining(running(12))).toBe(147);
-    expect(eta.secondsRemaining(running(60, 0))).toBe(243);
-    expect(eta.secondsRemaining({ ...running(12), status: 'PAUSED' })).toBeUndefined();
-    expect(eta.secondsRemaining({ ...running(1), kind: 'INITIAL_7_DAY' })).toBeUndefined();
+    expect(eta.secondsRemaining(queued(19))).toBeUndefined(); // the first call starts the refresh
+    // a new 3-chunk sync starts at the head (tag 10): 4 + 4 + 2 ahead of its last chunk, plus its own 3
+    expect(await eta.forNewSync(3)).toBe(Math.ceil((10 + 3) / 1.5));
+    expect(eta.secondsRemaining(queued(19))).toBe(Math.ceil((36 + 2 + 1) / 1.5));
+    expect(eta.secondsRemaining(queued(10))).toBe(Math.ceil((2 + 1) / 1.5));
+    expect(eta.secondsRemaining({ ...queued(19), status: 'PAUSED' })).toBeUndefined();
+    expect(eta.secondsRemaining({ ...queued(19), kind: 'INITIAL_7_DAY' })).toBeUndefined();
+    expect(eta.secondsRemaining({ ...queued(19), fair_last_tag: null })).toBeUndefined();
   });
 
   it('gives no queue answer without a backlog or without a measured rate', async () => {

@@ -1,16 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import type { Orchestration } from '../../database/schema.js';
-import { FairShareRepository, type RemainingShare } from '../chunks/fair-share.repository.js';
+import { FairShareRepository } from '../chunks/fair-share.repository.js';
 
 /** What the ETA knows about the queue, refreshed every few seconds. */
-interface QueueSnapshot {
+export interface QueueSnapshot {
   takenAt: number;
-  /** Users with queued or running HISTORICAL work, grouped by their remaining chunks. */
-  shares: RemainingShare[];
-  /** INITIAL_7_DAY chunks left (they go first). */
+  /** Queued HISTORICAL chunks by fair tag: ascending tags and, for each, the chunks up to and including it. */
+  tags: number[];
+  cumulative: number[];
+  /** Automatic 7-day chunks left. */
   initial: number;
-  /** Chunks completed per second lately; null when too few finished to measure. */
+  /** HISTORICAL chunks completed per second lately; null when too few finished to measure. */
   rate: number | null;
 }
 
@@ -19,16 +20,15 @@ const REFRESH_MS = 5_000;
 const MIN_COMPLETIONS = 5;
 
 /**
- * An honest ETA under the fair queue (issue 15). The scheduler gives every user with queued work an
- * equal share of the chunk throughput (ChunkQueue's fair tags), so a sync with R chunks left ends
- * after the queue has done, for every other user, as many chunks as that user has left but at most
- * R (processor sharing), plus the automatic 7-day syncs ahead, all at the rate chunks are finishing
- * now — which already reflects the shared provider budgets and the providers' latency:
+ * An honest ETA under the fair queue (issue 15). Workers take queued chunks in fair-tag order
+ * (ChunkQueue), so a sync ends when the queue has worked through every chunk whose tag is below its
+ * last chunk's (half of those sharing that tag on average), at the rate backfill chunks finish now.
+ * That rate already reflects the shared provider budgets, the providers' latency and what the
+ * automatic 7-day syncs (which go first) take. A new sync's tags start at the queue's head.
  *
- *   seconds = (initial + Σ_users min(remaining_u, R)) / rate
- *
- * The snapshot is one grouped query over active orchestrations and one index range over recent
- * completions, every 5 s per process; a status request only reads it (O(distinct remaining counts)).
+ * The snapshot (queued chunks counted per tag: one index-only scan; HISTORICAL completions over the
+ * last two 15-min windows: an index range) is refreshed every 5 s per process; a status request only
+ * reads it (a binary search).
  */
 @Injectable()
 export class QueueEtaService {
@@ -48,27 +48,15 @@ export class QueueEtaService {
 
   /**
    * Seconds until this sync ends, from the queue; undefined when the queue gives no answer (not a
-   * running HISTORICAL sync, or no recent rate yet), so the caller falls back to the sync's own estimate.
-   * Never waits: a stale snapshot is refreshed in the background.
+   * queued HISTORICAL sync, no backlog or no measured rate yet), so the caller falls back to the sync's
+   * own estimate. Never waits: a stale snapshot is refreshed in the background.
    */
-  secondsRemaining(
-    o: Pick<Orchestration, 'kind' | 'status' | 'total_chunks' | 'completed_chunks' | 'failed_chunks'>,
-  ): number | undefined {
+  secondsRemaining(o: Pick<Orchestration, 'kind' | 'status' | 'fair_last_tag'>): number | undefined {
     if (o.kind !== 'HISTORICAL' || !['PENDING', 'IN_PROGRESS'].includes(o.status)) return undefined;
+    if (o.fair_last_tag === null || o.fair_last_tag === undefined) return undefined;
     const snapshot = this.current();
-    if (!snapshot?.rate) return undefined;
-    const remaining = o.total_chunks - o.completed_chunks - o.failed_chunks;
-    if (remaining <= 0 || !this.backlogged(snapshot)) return undefined;
-    return this.seconds(snapshot, remaining, true);
-  }
-
-  /**
-   * A queue exists: more work waits than the measuring window's worth at the current rate. Without
-   * one every sync runs at its own pace (the rate measured then is demand, not capacity).
-   */
-  private backlogged(snapshot: QueueSnapshot): boolean {
-    const total = QueueEtaService.workAhead(snapshot, Number.MAX_SAFE_INTEGER, true);
-    return total / snapshot.rate! > this.rateWindowSeconds;
+    if (!snapshot || !this.backlogged(snapshot)) return undefined;
+    return Math.ceil((QueueEtaService.ahead(snapshot, o.fair_last_tag) + 1) / snapshot.rate!);
   }
 
   /**
@@ -77,23 +65,35 @@ export class QueueEtaService {
    */
   async forNewSync(chunks: number, wait = true): Promise<number | undefined> {
     const snapshot = wait ? await this.fresh() : this.current();
-    if (!snapshot?.rate || !this.backlogged(snapshot)) return undefined;
-    return this.seconds(snapshot, chunks, false);
+    if (!snapshot || !this.backlogged(snapshot)) return undefined;
+    const head = snapshot.tags[0] ?? 0;
+    const others = QueueEtaService.ahead(snapshot, head + chunks - 1);
+    return Math.ceil((others + chunks) / snapshot.rate!);
   }
 
-  /** Chunks the queue holds ahead of (or beside) a user with `remaining` chunks left. */
-  static workAhead(
-    snapshot: Pick<QueueSnapshot, 'shares' | 'initial'>,
-    remaining: number,
-    included: boolean,
-  ) {
-    let work = snapshot.initial + (included ? 0 : remaining);
-    for (const share of snapshot.shares) work += share.users * Math.min(share.remaining, remaining);
-    return work;
+  /** Queued chunks ahead of a chunk with tag `tag`: all with a lower tag, half of those with the same. */
+  static ahead(snapshot: Pick<QueueSnapshot, 'tags' | 'cumulative'>, tag: number): number {
+    const { tags, cumulative } = snapshot;
+    let lo = 0;
+    let hi = tags.length; // first index with tags[i] >= tag
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (tags[mid] < tag) lo = mid + 1;
+      else hi = mid;
+    }
+    const below = lo > 0 ? cumulative[lo - 1] : 0;
+    const same = lo < tags.length && tags[lo] === tag ? cumulative[lo] - below : 0;
+    return below + same / 2;
   }
 
-  private seconds(snapshot: QueueSnapshot, remaining: number, included: boolean): number {
-    return Math.ceil(QueueEtaService.workAhead(snapshot, remaining, included) / snapshot.rate!);
+  /**
+   * A queue exists: more work waits than the measuring window's worth at the current rate. Without
+   * one every sync runs at its own pace (the rate measured then is demand, not capacity).
+   */
+  private backlogged(snapshot: QueueSnapshot): boolean {
+    if (!snapshot.rate) return false;
+    const queued = snapshot.cumulative.at(-1) ?? 0;
+    return queued / snapshot.rate > this.rateWindowSeconds;
   }
 
   private current(): QueueSnapshot | undefined {
@@ -119,15 +119,17 @@ export class QueueEtaService {
 
   private async load(): Promise<QueueSnapshot> {
     const window = this.rateWindowSeconds;
-    const [{ shares, initial }, completed] = await Promise.all([
-      this.fairShare.shares(),
+    const [queue, completed] = await Promise.all([
+      this.fairShare.queuedByTag(),
       this.fairShare.completedSince(window),
     ]);
+    let sum = 0;
     const span = Math.min(window, Math.max(completed.spanSeconds, window / 4));
     return {
       takenAt: Date.now(),
-      shares,
-      initial,
+      tags: queue.tags,
+      cumulative: queue.counts.map((n) => (sum += n)),
+      initial: queue.initial,
       rate: completed.count >= MIN_COMPLETIONS ? completed.count / span : null,
     };
   }
