@@ -94,6 +94,32 @@ describe('fair queue: round-robin across users, 7-day syncs first, places kept',
     expect(order).toHaveLength(14 + 2);
   });
 
+  it("a retried failed chunk joins the back of its user's line, it does not jump the queue", async () => {
+    const id = await historical('cat', '2022-01-01', '2022-06-30'); // 6 chunks
+    const [first] = await boss.fetch<ChunkJobData>('chunk.process', { batchSize: 1 });
+    expect(first.data.orchestrationId).toBe(id);
+    await boss.complete('chunk.process', first.id);
+    // that run failed for good (as the dead-letter handler records it)
+    await t.db
+      .updateTable('chunks')
+      .set({ status: 'FAILED', job_id: null })
+      .where('id', '=', first.data.chunkId)
+      .execute();
+    await t.db
+      .updateTable('orchestrations')
+      .set({ status: 'IN_PROGRESS', failed_chunks: 1 })
+      .where('id', '=', id)
+      .execute();
+    await request(t.http)
+      .post(`/v1/orchestrations/${id}/retry-failed`)
+      .set(auth('cat'))
+      .set('Idempotency-Key', 'fair-retry')
+      .expect(202);
+    const order = await fetchAll();
+    expect(order).toHaveLength(6);
+    expect(order.at(-1)!.chunkId).toBe(first.data.chunkId);
+  });
+
   it('keeps the fair tags in PostgreSQL: consecutive per user, from the queue head for a newcomer', async () => {
     const rows = await t.db
       .selectFrom('chunks')
@@ -107,5 +133,7 @@ describe('fair queue: round-robin across users, 7-day syncs first, places kept',
     }
     const users = await t.db.selectFrom('fair_share_users').selectAll().execute();
     expect(users.map((u) => u.user_id).sort()).toEqual(['amy', 'ben', 'cat']);
+    const synced = await t.db.selectFrom('orchestrations').select(['kind', 'fair_last_tag']).execute();
+    for (const o of synced) expect(o.fair_last_tag === null).toBe(o.kind === 'INITIAL_7_DAY');
   });
 });
