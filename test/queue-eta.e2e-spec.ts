@@ -24,7 +24,7 @@ describe('queue-aware ETA and the QUEUE_BACKLOG estimate', () => {
       env: {
         CHUNK_WORKER_CONCURRENCY: '2',
         CHUNK_USER_CONCURRENCY: '1',
-        PROVIDER_TIME_SCALE: '0.001', // the rate is measured over 20 s; a LAST_YEAR sync alone takes ~14 s
+        PROVIDER_TIME_SCALE: '0.001', // the rate is measured over whole 10-s windows
       },
     });
     for (const user of [...users, 'late']) await grantPro(t, user);

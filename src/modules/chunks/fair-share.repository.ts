@@ -88,20 +88,18 @@ export class FairShareRepository {
   }
 
   /**
-   * HISTORICAL chunks completed in the last `seconds` (an index range on recent completions) and how
-   * long ago the first of them finished, so a queue younger than the window is not measured as slow.
-   * 7-day chunks are left out: the backfills' rate is what is left after them.
+   * Chunks (of every kind) completed in each of two whole budget windows, `[from, from + windowMs)`
+   * and the one after it: an index range on recent completions.
    */
-  async completedSince(
-    seconds: number,
-    executor: Executor = this.db,
-  ): Promise<{ count: number; spanSeconds: number }> {
-    const { rows } = await sql<{ n: number; span: number | null }>`
-      SELECT count(*)::int AS n, extract(epoch FROM now() - min(c.finished_at))::float8 AS span
-      FROM chunks c JOIN orchestrations o ON o.id = c.orchestration_id
-      WHERE c.status = 'COMPLETED' AND c.finished_at > now() - make_interval(secs => ${seconds})
-        AND o.kind = 'HISTORICAL'
+  async completedIn(from: Date, windowMs: number, executor: Executor = this.db): Promise<[number, number]> {
+    const middle = new Date(from.getTime() + windowMs);
+    const end = new Date(from.getTime() + 2 * windowMs);
+    const { rows } = await sql<{ first: number; second: number }>`
+      SELECT count(*) FILTER (WHERE finished_at < ${middle})::int AS first,
+        count(*) FILTER (WHERE finished_at >= ${middle})::int AS second
+      FROM chunks
+      WHERE status = 'COMPLETED' AND finished_at >= ${from} AND finished_at < ${end}
     `.execute(executor);
-    return { count: rows[0].n, spanSeconds: Number(rows[0].span ?? 0) };
+    return [rows[0].first, rows[0].second];
   }
 }

@@ -2,19 +2,20 @@ import type { AppConfig } from '../../config/app-config.js';
 import type { FairShareRepository } from '../chunks/fair-share.repository.js';
 import { QueueEtaService } from './queue-eta.service.js';
 
-const config = { providers: { timeScale: 0.01 } } as AppConfig; // rate measured over 20 s
+const config = { providers: { timeScale: 0.01 } } as AppConfig; // 10-s budget windows
 const queued = (lastTag: number) => ({
   kind: 'HISTORICAL' as const,
   status: 'IN_PROGRESS' as const,
   fair_last_tag: lastTag,
 });
 
-/** A repository stub: tags 10..19 hold 4 queued chunks each (40), 1.5 chunks/s finished lately. */
+/** A repository stub: tags 10..19 hold 4 queued chunks each (40), 3 queued 7-day chunks, 1.5 chunks/s finished lately. */
 function service(completed = 30): QueueEtaService {
+  const half = completed / 2;
   const tags = Array.from({ length: 10 }, (_, i) => 10 + i);
   const repository = {
     queuedByTag: async () => ({ tags, counts: tags.map(() => 4), initial: 3 }),
-    completedSince: async (seconds: number) => ({ count: completed, spanSeconds: seconds }),
+    completedIn: async () => [half, half],
   } as unknown as FairShareRepository;
   return new QueueEtaService(repository, config);
 }
@@ -32,10 +33,11 @@ describe('QueueEtaService: the chunks ahead in fair-tag order', () => {
   it('answers from the snapshot once loaded, at the measured rate', async () => {
     const eta = service();
     expect(eta.secondsRemaining(queued(19))).toBeUndefined(); // the first call starts the refresh
-    // a new 3-chunk sync starts at the head (tag 10): 4 + 4 + 2 ahead of its last chunk, plus its own 3
-    expect(await eta.forNewSync(3)).toBe(Math.ceil((10 + 3) / 1.5));
-    expect(eta.secondsRemaining(queued(19))).toBe(Math.ceil((36 + 2 + 1) / 1.5));
-    expect(eta.secondsRemaining(queued(10))).toBe(Math.ceil((2 + 1) / 1.5));
+    // a new 3-chunk sync starts at the head (tag 10): 4 + 4 + 2 ahead of its last chunk, the 3 7-day
+    // chunks, and its own 3
+    expect(await eta.forNewSync(3)).toBe(Math.ceil((10 + 3 + 3) / 1.5));
+    expect(eta.secondsRemaining(queued(19))).toBe(Math.ceil((36 + 2 + 3 + 1) / 1.5));
+    expect(eta.secondsRemaining(queued(10))).toBe(Math.ceil((2 + 3 + 1) / 1.5));
     expect(eta.secondsRemaining({ ...queued(19), status: 'PAUSED' })).toBeUndefined();
     expect(eta.secondsRemaining({ ...queued(19), kind: 'INITIAL_7_DAY' })).toBeUndefined();
     expect(eta.secondsRemaining({ ...queued(19), fair_last_tag: null })).toBeUndefined();

@@ -11,7 +11,7 @@ export interface QueueSnapshot {
   cumulative: number[];
   /** Automatic 7-day chunks left. */
   initial: number;
-  /** HISTORICAL chunks completed per second lately; null when too few finished to measure. */
+  /** Chunks completed per second over the last whole budget windows; null when too few to measure. */
   rate: number | null;
 }
 
@@ -20,15 +20,17 @@ const REFRESH_MS = 5_000;
 const MIN_COMPLETIONS = 5;
 
 /**
- * An honest ETA under the fair queue (issue 15). Workers take queued chunks in fair-tag order
- * (ChunkQueue), so a sync ends when the queue has worked through every chunk whose tag is below its
- * last chunk's (half of those sharing that tag on average), at the rate backfill chunks finish now.
- * That rate already reflects the shared provider budgets, the providers' latency and what the
- * automatic 7-day syncs (which go first) take. A new sync's tags start at the queue's head.
+ * An honest ETA under the fair queue (issue 15). Workers take the automatic 7-day chunks first, then
+ * queued chunks in fair-tag order (ChunkQueue), so a sync ends when the queue has worked through the
+ * 7-day chunks and every chunk whose tag is below its last chunk's (half of those sharing that tag
+ * on average), at the rate chunks have been finishing over the last whole budget windows — which
+ * reflects the shared provider budgets and the providers' latency. A new sync's tags start at the
+ * queue's head. (7-day syncs that arrive later go ahead too; at launch-week rates they are a small
+ * share of the budget, so they are left out.)
  *
- * The snapshot (queued chunks counted per tag: one index-only scan; HISTORICAL completions over the
- * last two 15-min windows: an index range) is refreshed every 5 s per process; a status request only
- * reads it (a binary search).
+ * The snapshot (queued chunks counted per tag: one index-only scan; completions in the last two
+ * windows: an index range) is refreshed every 5 s per process; a status request only reads it (a
+ * binary search).
  */
 @Injectable()
 export class QueueEtaService {
@@ -41,9 +43,9 @@ export class QueueEtaService {
     private readonly config: AppConfig,
   ) {}
 
-  /** The measuring window for the rate: two of Strava's 15-min budget windows (time-scaled), at least 20 s. */
-  get rateWindowSeconds(): number {
-    return Math.max(20, Math.round(2 * 900 * this.config.providers.timeScale));
+  /** The budget window the rate is measured over: Strava's 15 minutes (time-scaled), at least 10 s. */
+  get budgetWindowMs(): number {
+    return Math.max(10_000, Math.round(900_000 * this.config.providers.timeScale));
   }
 
   /**
@@ -56,7 +58,8 @@ export class QueueEtaService {
     if (o.fair_last_tag === null || o.fair_last_tag === undefined) return undefined;
     const snapshot = this.current();
     if (!snapshot || !this.backlogged(snapshot)) return undefined;
-    return Math.ceil((QueueEtaService.ahead(snapshot, o.fair_last_tag) + 1) / snapshot.rate!);
+    const ahead = QueueEtaService.ahead(snapshot, o.fair_last_tag) + snapshot.initial;
+    return Math.ceil((ahead + 1) / snapshot.rate!);
   }
 
   /**
@@ -67,7 +70,7 @@ export class QueueEtaService {
     const snapshot = wait ? await this.fresh() : this.current();
     if (!snapshot || !this.backlogged(snapshot)) return undefined;
     const head = snapshot.tags[0] ?? 0;
-    const others = QueueEtaService.ahead(snapshot, head + chunks - 1);
+    const others = QueueEtaService.ahead(snapshot, head + chunks - 1) + snapshot.initial;
     return Math.ceil((others + chunks) / snapshot.rate!);
   }
 
@@ -92,8 +95,8 @@ export class QueueEtaService {
    */
   private backlogged(snapshot: QueueSnapshot): boolean {
     if (!snapshot.rate) return false;
-    const queued = snapshot.cumulative.at(-1) ?? 0;
-    return queued / snapshot.rate > this.rateWindowSeconds;
+    const queued = (snapshot.cumulative.at(-1) ?? 0) + snapshot.initial;
+    return (queued / snapshot.rate) * 1000 > this.budgetWindowMs;
   }
 
   private current(): QueueSnapshot | undefined {
@@ -118,19 +121,23 @@ export class QueueEtaService {
   }
 
   private async load(): Promise<QueueSnapshot> {
-    const window = this.rateWindowSeconds;
-    const [queue, completed] = await Promise.all([
+    // budgets refill per window, and waiting chunks start at each window's beginning: the rate is
+    // measured over whole windows (the last two that ended, or the last one if the queue is younger)
+    const windowMs = this.budgetWindowMs;
+    const current = Math.floor(Date.now() / windowMs) * windowMs;
+    const [queue, [earlier, last]] = await Promise.all([
       this.fairShare.queuedByTag(),
-      this.fairShare.completedSince(window),
+      this.fairShare.completedIn(new Date(current - 2 * windowMs), windowMs),
     ]);
+    const count = earlier > 0 ? earlier + last : last;
+    const seconds = ((earlier > 0 ? 2 : 1) * windowMs) / 1000;
     let sum = 0;
-    const span = Math.min(window, Math.max(completed.spanSeconds, window / 4));
     return {
       takenAt: Date.now(),
       tags: queue.tags,
       cumulative: queue.counts.map((n) => (sum += n)),
       initial: queue.initial,
-      rate: completed.count >= MIN_COMPLETIONS ? completed.count / span : null,
+      rate: count >= MIN_COMPLETIONS ? count / seconds : null,
     };
   }
 }
