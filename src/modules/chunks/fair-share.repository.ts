@@ -88,18 +88,21 @@ export class FairShareRepository {
   }
 
   /**
-   * Chunks (of every kind) completed in each of two whole budget windows, `[from, from + windowMs)`
-   * and the one after it: an index range on recent completions.
+   * Chunks (of every kind) completed per budget window since `from` (aligned to `windowMs`): each
+   * window's index, its count and when its last chunk finished. An index range on recent completions.
    */
-  async completedIn(from: Date, windowMs: number, executor: Executor = this.db): Promise<[number, number]> {
-    const middle = new Date(from.getTime() + windowMs);
-    const end = new Date(from.getTime() + 2 * windowMs);
-    const { rows } = await sql<{ first: number; second: number }>`
-      SELECT count(*) FILTER (WHERE finished_at < ${middle})::int AS first,
-        count(*) FILTER (WHERE finished_at >= ${middle})::int AS second
+  async completedPerWindow(
+    from: Date,
+    windowMs: number,
+    executor: Executor = this.db,
+  ): Promise<Array<{ window: number; count: number; lastAt: number }>> {
+    const { rows } = await sql<{ w: number; n: number; last_at: Date }>`
+      SELECT floor(extract(epoch FROM finished_at) * 1000 / ${windowMs})::bigint AS w,
+        count(*)::int AS n, max(finished_at) AS last_at
       FROM chunks
-      WHERE status = 'COMPLETED' AND finished_at >= ${from} AND finished_at < ${end}
+      WHERE status = 'COMPLETED' AND finished_at >= ${from}
+      GROUP BY 1
     `.execute(executor);
-    return [rows[0].first, rows[0].second];
+    return rows.map((r) => ({ window: Number(r.w), count: r.n, lastAt: r.last_at.getTime() }));
   }
 }

@@ -1,50 +1,84 @@
 import type { AppConfig } from '../../config/app-config.js';
 import type { FairShareRepository } from '../chunks/fair-share.repository.js';
-import { QueueEtaService } from './queue-eta.service.js';
+import { QueueEtaService, type QueueSnapshot } from './queue-eta.service.js';
 
-const config = { providers: { timeScale: 0.01 } } as AppConfig; // 10-s budget windows
+const config = { providers: { timeScale: 0.1 } } as AppConfig; // 90-s budget windows
+const WINDOW = 90_000;
 const queued = (lastTag: number) => ({
   kind: 'HISTORICAL' as const,
   status: 'IN_PROGRESS' as const,
   fair_last_tag: lastTag,
 });
 
-/** A repository stub: tags 10..19 hold 4 queued chunks each (40), 3 queued 7-day chunks, 1.5 chunks/s finished lately. */
-function service(completed = 30): QueueEtaService {
-  const half = completed / 2;
+/**
+ * A repository stub: tags 10..19 hold 40 queued chunks each (400), 3 queued 7-day chunks; the last two
+ * windows got through `perWindow` chunks each, all within their first 9 s; none yet in this one.
+ */
+function service(perWindow = 100): QueueEtaService {
   const tags = Array.from({ length: 10 }, (_, i) => 10 + i);
   const repository = {
-    queuedByTag: async () => ({ tags, counts: tags.map(() => 4), initial: 3 }),
-    completedIn: async () => [half, half],
+    queuedByTag: async () => ({ tags, counts: tags.map(() => 40), initial: 3 }),
+    completedPerWindow: async (from: Date) => {
+      const first = Math.floor(from.getTime() / WINDOW);
+      return [first, first + 1].map((w) => ({ window: w, count: perWindow, lastAt: w * WINDOW + 9_000 }));
+    },
   } as unknown as FairShareRepository;
   return new QueueEtaService(repository, config);
 }
 
-describe('QueueEtaService: the chunks ahead in fair-tag order', () => {
-  const snapshot = { tags: [10, 11, 12], cumulative: [4, 8, 12] };
+const snapshot = (over: Partial<QueueSnapshot> = {}): QueueSnapshot => ({
+  takenAt: 0,
+  tags: [10, 11, 12],
+  cumulative: [4, 8, 12],
+  initial: 0,
+  windowMs: 60_000,
+  windowStart: 600_000,
+  perWindow: 100,
+  burstMs: 10_000,
+  doneNow: 0,
+  ...over,
+});
+
+describe('QueueEtaService: position in the fair queue, windows of budget', () => {
   it('counts every queued chunk with a lower tag and half of those sharing the tag', () => {
-    expect(QueueEtaService.ahead(snapshot, 10)).toBe(2);
-    expect(QueueEtaService.ahead(snapshot, 12)).toBe(8 + 2);
-    expect(QueueEtaService.ahead(snapshot, 9)).toBe(0);
-    expect(QueueEtaService.ahead(snapshot, 30)).toBe(12);
-    expect(QueueEtaService.ahead({ tags: [], cumulative: [] }, 5)).toBe(0);
+    const s = snapshot();
+    expect(QueueEtaService.ahead(s, 10)).toBe(2);
+    expect(QueueEtaService.ahead(s, 12)).toBe(8 + 2);
+    expect(QueueEtaService.ahead(s, 9)).toBe(0);
+    expect(QueueEtaService.ahead(s, 30)).toBe(12);
+    expect(QueueEtaService.ahead(snapshot({ tags: [], cumulative: [] }), 5)).toBe(0);
   });
 
-  it('answers from the snapshot once loaded, at the measured rate', async () => {
+  it('places the n-th chunk in the window (and the point of its burst) its position gives', () => {
+    // 30 s into a 60-s window whose budget (100 chunks in its first 10 s) is spent
+    const spent = snapshot({ doneNow: 100 });
+    const now = 630_000;
+    expect(QueueEtaService.secondsUntil(spent, 50, now)).toBe(30 + 5); // next window, half its burst
+    expect(QueueEtaService.secondsUntil(spent, 100, now)).toBe(30 + 10);
+    expect(QueueEtaService.secondsUntil(spent, 250, now)).toBe(30 + 2 * 60 + 5); // third window
+    // budget left in this window: 60 chunks still fit, the burst goes on
+    const left = snapshot({ doneNow: 40, burstMs: 60_000 });
+    expect(QueueEtaService.secondsUntil(left, 10, 620_000)).toBe(30 - 20); // 50/100 of the window
+    expect(QueueEtaService.secondsUntil(left, 61, 620_000)).toBe(40 + 1); // the first of the next
+  });
+
+  it('answers from the snapshot once loaded', async () => {
     const eta = service();
     expect(eta.secondsRemaining(queued(19))).toBeUndefined(); // the first call starts the refresh
-    // a new 3-chunk sync starts at the head (tag 10): 4 + 4 + 2 ahead of its last chunk, the 3 7-day
-    // chunks, and its own 3
-    expect(await eta.forNewSync(3)).toBe(Math.ceil((10 + 3 + 3) / 1.5));
-    expect(eta.secondsRemaining(queued(19))).toBe(Math.ceil((36 + 2 + 3 + 1) / 1.5));
-    expect(eta.secondsRemaining(queued(10))).toBe(Math.ceil((2 + 3 + 1) / 1.5));
+    const seconds = await eta.forNewSync(3);
+    expect(seconds).toBeGreaterThan(0);
+    // the last of 403 queued chunks: 100 still fit in this window (nothing done in it yet), then three
+    // more windows of 100; a 3-chunk newcomer is the 106th: this window or the next
+    expect(eta.secondsRemaining(queued(19))).toBeGreaterThan(2 * 90);
+    expect(eta.secondsRemaining(queued(19))).toBeLessThanOrEqual(3 * 90 + 9);
+    expect(seconds!).toBeLessThanOrEqual(90 + 9);
     expect(eta.secondsRemaining({ ...queued(19), status: 'PAUSED' })).toBeUndefined();
     expect(eta.secondsRemaining({ ...queued(19), kind: 'INITIAL_7_DAY' })).toBeUndefined();
     expect(eta.secondsRemaining({ ...queued(19), fair_last_tag: null })).toBeUndefined();
   });
 
-  it('gives no queue answer without a backlog or without a measured rate', async () => {
+  it('gives no queue answer without a backlog or without a measured pace', async () => {
     expect(await service(2).forNewSync(12)).toBeUndefined(); // too few completions to measure
-    expect(await service(1_000_000).forNewSync(12)).toBeUndefined(); // the queue drains within the window
+    expect(await service(100_000).forNewSync(12)).toBeUndefined(); // one window clears the queue
   });
 });

@@ -3,34 +3,42 @@ import { AppConfig } from '../../config/app-config.js';
 import type { Orchestration } from '../../database/schema.js';
 import { FairShareRepository } from '../chunks/fair-share.repository.js';
 
-/** What the ETA knows about the queue, refreshed every few seconds. */
+/** What the ETA knows about the queue and the pace of the shared budgets, refreshed every few seconds. */
 export interface QueueSnapshot {
   takenAt: number;
   /** Queued HISTORICAL chunks by fair tag: ascending tags and, for each, the chunks up to and including it. */
   tags: number[];
   cumulative: number[];
-  /** Automatic 7-day chunks left. */
+  /** Automatic 7-day chunks left (they go first). */
   initial: number;
-  /** Chunks completed per second over the last whole budget windows; null when too few to measure. */
-  rate: number | null;
+  /** The budget window (ms) and the start of the current one. */
+  windowMs: number;
+  windowStart: number;
+  /** Chunks a whole window gets through, and how far into a window its last one finishes (ms). */
+  perWindow: number;
+  burstMs: number;
+  /** Chunks finished so far in the current window. */
+  doneNow: number;
 }
 
 const REFRESH_MS = 5_000;
-/** Fewer completions than this in the measuring window: no rate (the ETA falls back to the sync's own estimate). */
+/** Fewer completions than this in the last whole window: no pace (the ETA falls back to the sync's own). */
 const MIN_COMPLETIONS = 5;
 
 /**
  * An honest ETA under the fair queue (issue 15). Workers take the automatic 7-day chunks first, then
- * queued chunks in fair-tag order (ChunkQueue), so a sync ends when the queue has worked through the
- * 7-day chunks and every chunk whose tag is below its last chunk's (half of those sharing that tag
- * on average), at the rate chunks have been finishing over the last whole budget windows — which
- * reflects the shared provider budgets and the providers' latency. A new sync's tags start at the
- * queue's head. (7-day syncs that arrive later go ahead too; at launch-week rates they are a small
- * share of the budget, so they are left out.)
+ * queued chunks in fair-tag order (ChunkQueue), so a sync's last chunk is the n-th to run from now,
+ * n = the 7-day chunks + every queued chunk whose tag is below its last chunk's (half of those
+ * sharing that tag) + 1. The shared budgets refill per window, and chunks waiting for one start at
+ * its beginning, so the queue moves in windows: each whole window gets through `perWindow` chunks,
+ * finishing them within `burstMs` of its start (the whole window when work, not budget, is the
+ * limit). The n-th chunk therefore finishes in the window and at the point of it that its position
+ * gives — measured from the last whole windows, which reflects the provider budgets and latency.
+ * A new sync's tags start at the queue's head. (7-day syncs that arrive later also go first; at
+ * launch-week rates they are a small share of the budget and are left out.)
  *
- * The snapshot (queued chunks counted per tag: one index-only scan; completions in the last two
- * windows: an index range) is refreshed every 5 s per process; a status request only reads it (a
- * binary search).
+ * The snapshot (queued chunks counted per tag: one index-only scan; completions per window over the
+ * last three: an index range) is refreshed every 5 s per process; a status request only reads it.
  */
 @Injectable()
 export class QueueEtaService {
@@ -43,23 +51,23 @@ export class QueueEtaService {
     private readonly config: AppConfig,
   ) {}
 
-  /** The budget window the rate is measured over: Strava's 15 minutes (time-scaled), at least 10 s. */
+  /** The budget window the pace is measured in: Strava's 15 minutes (time-scaled), at least 10 s. */
   get budgetWindowMs(): number {
     return Math.max(10_000, Math.round(900_000 * this.config.providers.timeScale));
   }
 
   /**
    * Seconds until this sync ends, from the queue; undefined when the queue gives no answer (not a
-   * queued HISTORICAL sync, no backlog or no measured rate yet), so the caller falls back to the sync's
-   * own estimate. Never waits: a stale snapshot is refreshed in the background.
+   * queued HISTORICAL sync, no backlog or no measured pace yet), so the caller falls back to the
+   * sync's own estimate. Never waits: a stale snapshot is refreshed in the background.
    */
   secondsRemaining(o: Pick<Orchestration, 'kind' | 'status' | 'fair_last_tag'>): number | undefined {
     if (o.kind !== 'HISTORICAL' || !['PENDING', 'IN_PROGRESS'].includes(o.status)) return undefined;
     if (o.fair_last_tag === null || o.fair_last_tag === undefined) return undefined;
     const snapshot = this.current();
     if (!snapshot || !this.backlogged(snapshot)) return undefined;
-    const ahead = QueueEtaService.ahead(snapshot, o.fair_last_tag) + snapshot.initial;
-    return Math.ceil((ahead + 1) / snapshot.rate!);
+    const position = snapshot.initial + QueueEtaService.ahead(snapshot, o.fair_last_tag) + 1;
+    return QueueEtaService.secondsUntil(snapshot, position);
   }
 
   /**
@@ -70,8 +78,8 @@ export class QueueEtaService {
     const snapshot = wait ? await this.fresh() : this.current();
     if (!snapshot || !this.backlogged(snapshot)) return undefined;
     const head = snapshot.tags[0] ?? 0;
-    const others = QueueEtaService.ahead(snapshot, head + chunks - 1) + snapshot.initial;
-    return Math.ceil((others + chunks) / snapshot.rate!);
+    const position = snapshot.initial + QueueEtaService.ahead(snapshot, head + chunks - 1) + chunks;
+    return QueueEtaService.secondsUntil(snapshot, position);
   }
 
   /** Queued chunks ahead of a chunk with tag `tag`: all with a lower tag, half of those with the same. */
@@ -89,14 +97,28 @@ export class QueueEtaService {
     return below + same / 2;
   }
 
+  /** Seconds from `now` until the `position`-th chunk to run from now has finished. */
+  static secondsUntil(s: QueueSnapshot, position: number, now = Date.now()): number {
+    const leftNow = Math.max(0, s.perWindow - s.doneNow);
+    let finish: number;
+    if (position <= leftNow) {
+      finish = s.windowStart + (s.burstMs * (s.doneNow + position)) / s.perWindow;
+    } else {
+      const later = position - leftNow;
+      const windows = Math.ceil(later / s.perWindow);
+      const within = later - (windows - 1) * s.perWindow;
+      finish = s.windowStart + windows * s.windowMs + (s.burstMs * within) / s.perWindow;
+    }
+    return Math.max(1, Math.ceil((finish - now) / 1000));
+  }
+
   /**
-   * A queue exists: more work waits than the measuring window's worth at the current rate. Without
-   * one every sync runs at its own pace (the rate measured then is demand, not capacity).
+   * A queue exists: more work waits than one window gets through. Without one every sync runs at its
+   * own pace (the pace measured then is demand, not capacity).
    */
   private backlogged(snapshot: QueueSnapshot): boolean {
-    if (!snapshot.rate) return false;
-    const queued = (snapshot.cumulative.at(-1) ?? 0) + snapshot.initial;
-    return (queued / snapshot.rate) * 1000 > this.budgetWindowMs;
+    if (snapshot.perWindow <= 0) return false;
+    return (snapshot.cumulative.at(-1) ?? 0) + snapshot.initial > snapshot.perWindow;
   }
 
   private current(): QueueSnapshot | undefined {
@@ -121,23 +143,31 @@ export class QueueEtaService {
   }
 
   private async load(): Promise<QueueSnapshot> {
-    // budgets refill per window, and waiting chunks start at each window's beginning: the rate is
-    // measured over whole windows (the last two that ended, or the last one if the queue is younger)
     const windowMs = this.budgetWindowMs;
-    const current = Math.floor(Date.now() / windowMs) * windowMs;
-    const [queue, [earlier, last]] = await Promise.all([
+    const now = Date.now();
+    const current = Math.floor(now / windowMs);
+    const [queue, windows] = await Promise.all([
       this.fairShare.queuedByTag(),
-      this.fairShare.completedIn(new Date(current - 2 * windowMs), windowMs),
+      this.fairShare.completedPerWindow(new Date((current - 2) * windowMs), windowMs),
     ]);
-    const count = earlier > 0 ? earlier + last : last;
-    const seconds = ((earlier > 0 ? 2 : 1) * windowMs) / 1000;
+    const at = (w: number) => windows.find((x) => x.window === w);
+    // the last whole windows (two, or one when the queue is younger), for the pace
+    const whole = [at(current - 1), at(current - 2)].filter((w) => w && w.count >= MIN_COMPLETIONS);
+    const perWindow = whole.length ? whole.reduce((n, w) => n + w!.count, 0) / whole.length : 0;
+    const burstMs = whole.length
+      ? whole.reduce((n, w) => n + (w!.lastAt - w!.window * windowMs), 0) / whole.length
+      : windowMs;
     let sum = 0;
     return {
-      takenAt: Date.now(),
+      takenAt: now,
       tags: queue.tags,
       cumulative: queue.counts.map((n) => (sum += n)),
       initial: queue.initial,
-      rate: count >= MIN_COMPLETIONS ? count / seconds : null,
+      windowMs,
+      windowStart: current * windowMs,
+      perWindow,
+      burstMs: Math.min(windowMs, Math.max(1, burstMs)),
+      doneNow: at(current)?.count ?? 0,
     };
   }
 }
