@@ -123,20 +123,25 @@ function idle(m: MetricInput) {
 
 /** |actual − predicted| / actual remaining time at each checkpoint, P50/P90 over HISTORICAL syncs. */
 function eta(m: MetricInput) {
-  const out: Record<string, { n: number; p50: number; p90: number; max: number }> = {};
+  const out: Record<string, { n: number; p50: number; p90: number; max: number; p90AbsW: number }> = {};
   for (const c of ['10', '50', '90']) {
     const errors: number[] = [];
+    const absW: number[] = [];
     for (const s of historical(m)) {
       const cp = s.checkpoints[c];
       if (!cp || cp.remaining === null || s.endedAt === undefined) continue;
       const actual = (s.endedAt - cp.at) / 1000;
-      if (actual > 0) errors.push(Math.abs(actual - cp.remaining) / actual);
+      if (actual <= 0) continue;
+      errors.push(Math.abs(actual - cp.remaining) / actual);
+      absW.push(Math.abs(actual - cp.remaining) / (m.windowMs / 1000));
     }
     out[c] = {
       n: errors.length,
       p50: percentile(errors, 50),
       p90: percentile(errors, 90),
       max: Math.max(...errors),
+      // the same error in budget windows: below one window, completion is quantized by the budget
+      p90AbsW: percentile(absW, 90),
     };
   }
   const route = m.syncs

@@ -151,12 +151,16 @@ export class QueueEtaService {
       this.fairShare.completedPerWindow(new Date((current - 2) * windowMs), windowMs),
     ]);
     const at = (w: number) => windows.find((x) => x.window === w);
-    // the last whole windows (two, or one when the queue is younger), for the pace
+    const doneNow = at(current)?.count ?? 0;
+    // the pace: the last whole windows (two, or one when the queue is younger); in a queue's first
+    // window, what this one got through so far (a lower bound: its budget may not be spent yet)
     const whole = [at(current - 1), at(current - 2)].filter((w) => w && w.count >= MIN_COMPLETIONS);
-    const perWindow = whole.length ? whole.reduce((n, w) => n + w!.count, 0) / whole.length : 0;
-    const burstMs = whole.length
+    let perWindow = whole.length ? whole.reduce((n, w) => n + w!.count, 0) / whole.length : 0;
+    let burstMs = whole.length
       ? whole.reduce((n, w) => n + (w!.lastAt - w!.window * windowMs), 0) / whole.length
       : windowMs;
+    if (!whole.length && doneNow >= MIN_COMPLETIONS)
+      [perWindow, burstMs] = [doneNow, now - current * windowMs];
     let sum = 0;
     return {
       takenAt: now,
@@ -167,7 +171,7 @@ export class QueueEtaService {
       windowStart: current * windowMs,
       perWindow,
       burstMs: Math.min(windowMs, Math.max(1, burstMs)),
-      doneNow: at(current)?.count ?? 0,
+      doneNow,
     };
   }
 }
