@@ -25,6 +25,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql<boolean>`status = 'COMPLETED'`)
     .execute();
 
+  // new connections' automatic 7-day syncs (they go first): how many arrive per window, for the ETA
+  await db.schema
+    .createIndex('orchestrations_initial_created')
+    .on('orchestrations')
+    .column('created_at')
+    .where(sql<boolean>`kind = 'INITIAL_7_DAY'`)
+    .execute();
+
   await db.schema
     .createTable('fair_share_users')
     .addColumn('user_id', 'text', (c) => c.primaryKey())
@@ -40,6 +48,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('fair_share_users').execute();
+  await db.schema.dropIndex('orchestrations_initial_created').execute();
   await db.schema.dropIndex('chunks_completed_recent').execute();
   await db.schema.dropIndex('chunks_fair_queue').execute();
   await db.schema.alterTable('chunks').dropColumn('fair_tag').execute();

@@ -105,4 +105,13 @@ export class FairShareRepository {
     `.execute(executor);
     return rows.map((r) => ({ window: Number(r.w), count: r.n, lastAt: r.last_at.getTime() }));
   }
+
+  /** Chunks of automatic 7-day syncs created since `from` (an index range on their creation time). */
+  async initialChunksSince(from: Date, executor: Executor = this.db): Promise<number> {
+    const { rows } = await sql<{ n: number }>`
+      SELECT coalesce(sum(total_chunks), 0)::int AS n FROM orchestrations
+      WHERE kind = 'INITIAL_7_DAY' AND created_at >= ${from}
+    `.execute(executor);
+    return rows[0].n;
+  }
 }

@@ -18,6 +18,7 @@ function service(perWindow = 100): QueueEtaService {
   const tags = Array.from({ length: 10 }, (_, i) => 10 + i);
   const repository = {
     queuedByTag: async () => ({ tags, counts: tags.map(() => 40), initial: 3 }),
+    initialChunksSince: async () => 0,
     completedPerWindow: async (from: Date) => {
       const first = Math.floor(from.getTime() / WINDOW);
       return [first, first + 1].map((w) => ({ window: w, count: perWindow, lastAt: w * WINDOW + 9_000 }));
@@ -36,6 +37,7 @@ const snapshot = (over: Partial<QueueSnapshot> = {}): QueueSnapshot => ({
   perWindow: 100,
   burstMs: 10_000,
   doneNow: 0,
+  arrivals: 0,
   ...over,
 });
 
@@ -60,6 +62,13 @@ describe('QueueEtaService: position in the fair queue, windows of budget', () =>
     const left = snapshot({ doneNow: 40, burstMs: 60_000 });
     expect(QueueEtaService.secondsUntil(left, 10, 620_000)).toBe(30 - 20); // 50/100 of the window
     expect(QueueEtaService.secondsUntil(left, 61, 620_000)).toBe(40 + 1); // the first of the next
+  });
+
+  it('leaves room in each later window for the 7-day syncs arriving meanwhile', () => {
+    const spent = snapshot({ doneNow: 100, arrivals: 50 });
+    // 50 of each later window's 100 go to new 7-day syncs: the 250th is in the fifth window, at its end
+    expect(QueueEtaService.secondsUntil(spent, 250, 630_000)).toBe(30 + 4 * 60 + 10);
+    expect(QueueEtaService.secondsUntil(spent, 25, 630_000)).toBe(38); // its share comes after the 50 arrivals: 75/100 of the burst
   });
 
   it('answers from the snapshot once loaded', async () => {

@@ -19,11 +19,15 @@ export interface QueueSnapshot {
   burstMs: number;
   /** Chunks finished so far in the current window. */
   doneNow: number;
+  /** New connections' 7-day chunks arriving per window lately (they go ahead of the queue). */
+  arrivals: number;
 }
 
 const REFRESH_MS = 5_000;
 /** Fewer completions than this in the last whole window: no pace (the ETA falls back to the sync's own). */
 const MIN_COMPLETIONS = 5;
+/** Windows over which 7-day sync arrivals are averaged. */
+const ARRIVAL_WINDOWS = 8;
 
 /**
  * An honest ETA under the fair queue (issue 15). Workers take the automatic 7-day chunks first, then
@@ -34,11 +38,12 @@ const MIN_COMPLETIONS = 5;
  * finishing them within `burstMs` of its start (the whole window when work, not budget, is the
  * limit). The n-th chunk therefore finishes in the window and at the point of it that its position
  * gives — measured from the last whole windows, which reflects the provider budgets and latency.
- * A new sync's tags start at the queue's head. (7-day syncs that arrive later also go first; at
- * launch-week rates they are a small share of the budget and are left out.)
+ * A new sync's tags start at the queue's head. New connections' 7-day syncs go first, so each later
+ * window has room for the queue only after the 7-day chunks arriving per window (averaged over the
+ * last eight windows).
  *
  * The snapshot (queued chunks counted per tag: one index-only scan; completions per window over the
- * last three: an index range) is refreshed every 5 s per process; a status request only reads it.
+ * last three and 7-day syncs created over the last eight: index ranges) is refreshed every 5 s per process; a status request only reads it.
  */
 @Injectable()
 export class QueueEtaService {
@@ -104,10 +109,13 @@ export class QueueEtaService {
     if (position <= leftNow) {
       finish = s.windowStart + (s.burstMs * (s.doneNow + position)) / s.perWindow;
     } else {
+      // each later window first takes the 7-day syncs that arrived meanwhile
+      const room = Math.max(1, s.perWindow - s.arrivals);
       const later = position - leftNow;
-      const windows = Math.ceil(later / s.perWindow);
-      const within = later - (windows - 1) * s.perWindow;
-      finish = s.windowStart + windows * s.windowMs + (s.burstMs * within) / s.perWindow;
+      const windows = Math.ceil(later / room);
+      const within = later - (windows - 1) * room + (s.perWindow - room);
+      finish =
+        s.windowStart + windows * s.windowMs + (s.burstMs * Math.min(within, s.perWindow)) / s.perWindow;
     }
     return Math.max(1, Math.ceil((finish - now) / 1000));
   }
@@ -146,9 +154,10 @@ export class QueueEtaService {
     const windowMs = this.budgetWindowMs;
     const now = Date.now();
     const current = Math.floor(now / windowMs);
-    const [queue, windows] = await Promise.all([
+    const [queue, windows, arrived] = await Promise.all([
       this.fairShare.queuedByTag(),
       this.fairShare.completedPerWindow(new Date((current - 2) * windowMs), windowMs),
+      this.fairShare.initialChunksSince(new Date(now - ARRIVAL_WINDOWS * windowMs)),
     ]);
     const at = (w: number) => windows.find((x) => x.window === w);
     const doneNow = at(current)?.count ?? 0;
@@ -172,6 +181,7 @@ export class QueueEtaService {
       perWindow,
       burstMs: Math.min(windowMs, Math.max(1, burstMs)),
       doneNow,
+      arrivals: arrived / ARRIVAL_WINDOWS,
     };
   }
 }
