@@ -39,8 +39,8 @@ const ARRIVAL_WINDOWS = 8;
  * limit). The n-th chunk therefore finishes in the window and at the point of it that its position
  * gives — measured from the last whole windows, which reflects the provider budgets and latency.
  * A new sync's tags start at the queue's head. New connections' 7-day syncs go first, so each later
- * window has room for the queue only after the 7-day chunks arriving per window (averaged over the
- * last eight windows).
+ * window has room for the queue only after the 7-day chunks arriving per window (the lower of the
+ * averages over the last eight windows and the last two).
  *
  * The snapshot (queued chunks counted per tag: one index-only scan; completions per window over the
  * last three and 7-day syncs created over the last eight: index ranges) is refreshed every 5 s per process; a status request only reads it.
@@ -154,10 +154,11 @@ export class QueueEtaService {
     const windowMs = this.budgetWindowMs;
     const now = Date.now();
     const current = Math.floor(now / windowMs);
-    const [queue, windows, arrived] = await Promise.all([
+    const [queue, windows, arrivedLong, arrivedShort] = await Promise.all([
       this.fairShare.queuedByTag(),
       this.fairShare.completedPerWindow(new Date((current - 2) * windowMs), windowMs),
       this.fairShare.initialChunksSince(new Date(now - ARRIVAL_WINDOWS * windowMs)),
+      this.fairShare.initialChunksSince(new Date(now - 2 * windowMs)),
     ]);
     const at = (w: number) => windows.find((x) => x.window === w);
     const doneNow = at(current)?.count ?? 0;
@@ -181,7 +182,9 @@ export class QueueEtaService {
       perWindow,
       burstMs: Math.min(windowMs, Math.max(1, burstMs)),
       doneNow,
-      arrivals: arrived / ARRIVAL_WINDOWS,
+      // the lower of the long and the recent average: a burst of connections that is over does not
+      // weigh on the windows to come
+      arrivals: Math.min(arrivedLong / ARRIVAL_WINDOWS, arrivedShort / 2),
     };
   }
 }
