@@ -62,14 +62,15 @@ export class FairShareRepository {
   }
 
   /**
-   * The queue by tag: how many queued HISTORICAL chunks hold each tag (ascending), and how many
-   * automatic 7-day chunks are left (they go first). An index-only scan of the queued chunks'
+   * The queue by tag: how many queued HISTORICAL chunks hold each tag (ascending), how many
+   * automatic 7-day chunks are left (they go first), and when each running HISTORICAL sync was
+   * created (ascending; the active orchestrations' index). An index-only scan of the queued chunks'
    * partial index, made by the ETA snapshot every few seconds, never per request.
    */
   async queuedByTag(
     executor: Executor = this.db,
-  ): Promise<{ tags: number[]; counts: number[]; initial: number }> {
-    const [byTag, initial] = await Promise.all([
+  ): Promise<{ tags: number[]; counts: number[]; initial: number; created: number[] }> {
+    const [byTag, initial, created] = await Promise.all([
       sql<{ tag: number; n: number }>`
         SELECT fair_tag AS tag, count(*)::int AS n FROM chunks
         WHERE status = 'PENDING' AND job_id IS NOT NULL AND fair_tag IS NOT NULL
@@ -79,11 +80,18 @@ export class FairShareRepository {
         SELECT coalesce(sum(total_chunks - completed_chunks - failed_chunks), 0)::int AS n FROM orchestrations
         WHERE status IN ('PENDING', 'IN_PROGRESS') AND kind = 'INITIAL_7_DAY'
       `.execute(executor),
+      // chunks sharing a tag run in the order their jobs were created: their syncs' creation order
+      sql<{ at: Date }>`
+        SELECT created_at AS at FROM orchestrations
+        WHERE status IN ('PENDING', 'IN_PROGRESS') AND kind = 'HISTORICAL'
+        ORDER BY created_at
+      `.execute(executor),
     ]);
     return {
       tags: byTag.rows.map((r) => Number(r.tag)),
       counts: byTag.rows.map((r) => r.n),
       initial: initial.rows[0].n,
+      created: created.rows.map((r) => r.at.getTime()),
     };
   }
 

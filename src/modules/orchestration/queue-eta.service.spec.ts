@@ -8,6 +8,7 @@ const queued = (lastTag: number) => ({
   kind: 'HISTORICAL' as const,
   status: 'IN_PROGRESS' as const,
   fair_last_tag: lastTag,
+  created_at: new Date(1_000),
 });
 
 /**
@@ -17,7 +18,12 @@ const queued = (lastTag: number) => ({
 function service(perWindow = 100): QueueEtaService {
   const tags = Array.from({ length: 10 }, (_, i) => 10 + i);
   const repository = {
-    queuedByTag: async () => ({ tags, counts: tags.map(() => 40), initial: 3 }),
+    queuedByTag: async () => ({
+      tags,
+      counts: tags.map(() => 40),
+      initial: 3,
+      created: [0, 500, 2_000, 3_000],
+    }),
     initialChunksSince: async () => 0,
     completedPerWindow: async (from: Date) => {
       const first = Math.floor(from.getTime() / WINDOW);
@@ -31,6 +37,7 @@ const snapshot = (over: Partial<QueueSnapshot> = {}): QueueSnapshot => ({
   takenAt: 0,
   tags: [10, 11, 12],
   cumulative: [4, 8, 12],
+  created: [],
   initial: 0,
   windowMs: 60_000,
   windowStart: 600_000,
@@ -49,6 +56,15 @@ describe('QueueEtaService: position in the fair queue, windows of budget', () =>
     expect(QueueEtaService.ahead(s, 9)).toBe(0);
     expect(QueueEtaService.ahead(s, 30)).toBe(12);
     expect(QueueEtaService.ahead(snapshot({ tags: [], cumulative: [] }), 5)).toBe(0);
+  });
+
+  it('puts a chunk behind those sharing its tag whose syncs were created earlier', () => {
+    const s = snapshot({ created: [100, 200, 300, 400] });
+    expect(QueueEtaService.createdBefore(s, 300)).toBe(0.5);
+    expect(QueueEtaService.createdBefore(s, 50)).toBe(0);
+    expect(QueueEtaService.createdBefore(s, 500)).toBe(1);
+    expect(QueueEtaService.ahead(s, 11, 0.25)).toBe(4 + 1);
+    expect(QueueEtaService.ahead(s, 11, 1)).toBe(4 + 4);
   });
 
   it('places the n-th chunk in the window (and the point of its burst) its position gives', () => {

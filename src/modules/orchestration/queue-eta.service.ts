@@ -9,6 +9,8 @@ export interface QueueSnapshot {
   /** Queued HISTORICAL chunks by fair tag: ascending tags and, for each, the chunks up to and including it. */
   tags: number[];
   cumulative: number[];
+  /** When each running HISTORICAL sync was created, ascending (the order among chunks sharing a tag). */
+  created: number[];
   /** Automatic 7-day chunks left (they go first). */
   initial: number;
   /** The budget window (ms) and the start of the current one. */
@@ -32,8 +34,8 @@ const ARRIVAL_WINDOWS = 8;
 /**
  * An honest ETA under the fair queue (issue 15). Workers take the automatic 7-day chunks first, then
  * queued chunks in fair-tag order (ChunkQueue), so a sync's last chunk is the n-th to run from now,
- * n = the 7-day chunks + every queued chunk whose tag is below its last chunk's (half of those
- * sharing that tag) + 1. The shared budgets refill per window, and chunks waiting for one start at
+ * n = the 7-day chunks + every queued chunk whose tag is below its last chunk's + those sharing that
+ * tag whose syncs were created earlier (pg-boss breaks ties by job age) + 1. The shared budgets refill per window, and chunks waiting for one start at
  * its beginning, so the queue moves in windows: each whole window gets through `perWindow` chunks,
  * finishing them within `burstMs` of its start (the whole window when work, not budget, is the
  * limit). The n-th chunk therefore finishes in the window and at the point of it that its position
@@ -66,12 +68,15 @@ export class QueueEtaService {
    * queued HISTORICAL sync, no backlog or no measured pace yet), so the caller falls back to the
    * sync's own estimate. Never waits: a stale snapshot is refreshed in the background.
    */
-  secondsRemaining(o: Pick<Orchestration, 'kind' | 'status' | 'fair_last_tag'>): number | undefined {
+  secondsRemaining(
+    o: Pick<Orchestration, 'kind' | 'status' | 'fair_last_tag' | 'created_at'>,
+  ): number | undefined {
     if (o.kind !== 'HISTORICAL' || !['PENDING', 'IN_PROGRESS'].includes(o.status)) return undefined;
     if (o.fair_last_tag === null || o.fair_last_tag === undefined) return undefined;
     const snapshot = this.current();
     if (!snapshot || !this.backlogged(snapshot)) return undefined;
-    const position = snapshot.initial + QueueEtaService.ahead(snapshot, o.fair_last_tag) + 1;
+    const before = QueueEtaService.createdBefore(snapshot, o.created_at.getTime());
+    const position = snapshot.initial + QueueEtaService.ahead(snapshot, o.fair_last_tag, before) + 1;
     return QueueEtaService.secondsUntil(snapshot, position);
   }
 
@@ -83,12 +88,15 @@ export class QueueEtaService {
     const snapshot = wait ? await this.fresh() : this.current();
     if (!snapshot || !this.backlogged(snapshot)) return undefined;
     const head = snapshot.tags[0] ?? 0;
-    const position = snapshot.initial + QueueEtaService.ahead(snapshot, head + chunks - 1) + chunks;
+    const position = snapshot.initial + QueueEtaService.ahead(snapshot, head + chunks - 1, 1) + chunks;
     return QueueEtaService.secondsUntil(snapshot, position);
   }
 
-  /** Queued chunks ahead of a chunk with tag `tag`: all with a lower tag, half of those with the same. */
-  static ahead(snapshot: Pick<QueueSnapshot, 'tags' | 'cumulative'>, tag: number): number {
+  /**
+   * Queued chunks ahead of a chunk with tag `tag`: all with a lower tag, and of those sharing it the
+   * share `before` (the fraction of running syncs created before this one; their jobs come first).
+   */
+  static ahead(snapshot: Pick<QueueSnapshot, 'tags' | 'cumulative'>, tag: number, before = 0.5): number {
     const { tags, cumulative } = snapshot;
     let lo = 0;
     let hi = tags.length; // first index with tags[i] >= tag
@@ -99,7 +107,21 @@ export class QueueEtaService {
     }
     const below = lo > 0 ? cumulative[lo - 1] : 0;
     const same = lo < tags.length && tags[lo] === tag ? cumulative[lo] - below : 0;
-    return below + same / 2;
+    return below + same * before;
+  }
+
+  /** The fraction of running HISTORICAL syncs created before `createdAt`. */
+  static createdBefore(snapshot: Pick<QueueSnapshot, 'created'>, createdAt: number): number {
+    const { created } = snapshot;
+    if (created.length === 0) return 0.5;
+    let lo = 0;
+    let hi = created.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (created[mid] < createdAt) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo / created.length;
   }
 
   /** Seconds from `now` until the `position`-th chunk to run from now has finished. */
@@ -176,6 +198,7 @@ export class QueueEtaService {
       takenAt: now,
       tags: queue.tags,
       cumulative: queue.counts.map((n) => (sum += n)),
+      created: queue.created,
       initial: queue.initial,
       windowMs,
       windowStart: current * windowMs,
