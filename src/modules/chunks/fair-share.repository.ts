@@ -114,12 +114,21 @@ export class FairShareRepository {
     return rows.map((r) => ({ window: Number(r.w), count: r.n, lastAt: r.last_at.getTime() }));
   }
 
-  /** Chunks of automatic 7-day syncs created since `from` (an index range on their creation time). */
-  async initialChunksSince(from: Date, executor: Executor = this.db): Promise<number> {
-    const { rows } = await sql<{ n: number }>`
-      SELECT coalesce(sum(total_chunks), 0)::int AS n FROM orchestrations
+  /**
+   * Chunks of automatic 7-day syncs created since `from`, and since the later `recent` (one index
+   * range on their creation time).
+   */
+  async initialChunksSince(
+    from: Date,
+    recent: Date,
+    executor: Executor = this.db,
+  ): Promise<[number, number]> {
+    const { rows } = await sql<{ total: number; recent: number }>`
+      SELECT coalesce(sum(total_chunks), 0)::int AS total,
+        coalesce(sum(total_chunks) FILTER (WHERE created_at >= ${recent}), 0)::int AS recent
+      FROM orchestrations
       WHERE kind = 'INITIAL_7_DAY' AND created_at >= ${from}
     `.execute(executor);
-    return rows[0].n;
+    return [rows[0].total, rows[0].recent];
   }
 }

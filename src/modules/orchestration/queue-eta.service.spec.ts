@@ -24,7 +24,7 @@ function service(perWindow = 100): QueueEtaService {
       initial: 3,
       created: [0, 500, 2_000, 3_000],
     }),
-    initialChunksSince: async () => 0,
+    initialChunksSince: async () => [0, 0],
     completedPerWindow: async (from: Date) => {
       const first = Math.floor(from.getTime() / WINDOW);
       return [first, first + 1].map((w) => ({ window: w, count: perWindow, lastAt: w * WINDOW + 9_000 }));

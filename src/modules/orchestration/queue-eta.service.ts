@@ -98,13 +98,7 @@ export class QueueEtaService {
    */
   static ahead(snapshot: Pick<QueueSnapshot, 'tags' | 'cumulative'>, tag: number, before = 0.5): number {
     const { tags, cumulative } = snapshot;
-    let lo = 0;
-    let hi = tags.length; // first index with tags[i] >= tag
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (tags[mid] < tag) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(tags, tag);
     const below = lo > 0 ? cumulative[lo - 1] : 0;
     const same = lo < tags.length && tags[lo] === tag ? cumulative[lo] - below : 0;
     return below + same * before;
@@ -114,13 +108,7 @@ export class QueueEtaService {
   static createdBefore(snapshot: Pick<QueueSnapshot, 'created'>, createdAt: number): number {
     const { created } = snapshot;
     if (created.length === 0) return 0.5;
-    let lo = 0;
-    let hi = created.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (created[mid] < createdAt) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(created, createdAt);
     return lo / created.length;
   }
 
@@ -176,11 +164,13 @@ export class QueueEtaService {
     const windowMs = this.budgetWindowMs;
     const now = Date.now();
     const current = Math.floor(now / windowMs);
-    const [queue, windows, arrivedLong, arrivedShort] = await Promise.all([
+    const [queue, windows, [arrivedLong, arrivedShort]] = await Promise.all([
       this.fairShare.queuedByTag(),
       this.fairShare.completedPerWindow(new Date((current - 2) * windowMs), windowMs),
-      this.fairShare.initialChunksSince(new Date(now - ARRIVAL_WINDOWS * windowMs)),
-      this.fairShare.initialChunksSince(new Date(now - 2 * windowMs)),
+      this.fairShare.initialChunksSince(
+        new Date(now - ARRIVAL_WINDOWS * windowMs),
+        new Date(now - 2 * windowMs),
+      ),
     ]);
     const at = (w: number) => windows.find((x) => x.window === w);
     const doneNow = at(current)?.count ?? 0;
@@ -210,4 +200,16 @@ export class QueueEtaService {
       arrivals: Math.min(arrivedLong / ARRIVAL_WINDOWS, arrivedShort / 2),
     };
   }
+}
+
+/** The first index of the ascending `values` whose value is not below `value` (binary search). */
+function lowerBound(values: number[], value: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
