@@ -11,11 +11,11 @@ type OrchestrationRef = Pick<
 >;
 
 /** A new connection's automatic 7-day sync (the "it works" moment) runs ahead of every backfill. */
-export const INITIAL_PRIORITY = 1_000_000_000;
+const INITIAL_PRIORITY = 1_000_000_000;
 const MIN_PRIORITY = -2_147_483_647;
 
 /** pg-boss fetches higher priorities first; a HISTORICAL chunk's priority is its negated fair tag. */
-export function priorityOf(kind: Orchestration['kind'], fairTag: number | null): number {
+function priorityOf(kind: Orchestration['kind'], fairTag: number | null): number {
   if (kind === 'INITIAL_7_DAY') return INITIAL_PRIORITY;
   return Math.max(MIN_PRIORITY, -(fairTag ?? 0));
 }
@@ -54,7 +54,7 @@ export class ChunkQueue {
   }
 
   /** The pg-boss group of a sync's jobs: its user's, a separate one for the automatic 7-day sync. */
-  static groupOf(orchestration: Pick<Orchestration, 'user_id' | 'kind'>): string {
+  private static groupOf(orchestration: Pick<Orchestration, 'user_id' | 'kind'>): string {
     return orchestration.kind === 'INITIAL_7_DAY' ? `${orchestration.user_id}:7d` : orchestration.user_id;
   }
 
@@ -105,17 +105,16 @@ export class ChunkQueue {
       else fresh.push(chunk);
     }
     if (fresh.length > 0) {
+      // kept tags are already stored; only the new ones (consecutive, in date order) are written
       fresh.sort((a, b) => a.idx - b.idx);
       const start = await this.fairShare.reserve(trx, orchestration.user_id, fresh.length);
-      fresh.forEach((chunk, i) => tags.set(chunk.id, start + i));
-    }
-    if (fresh.length > 0) {
-      const ids = [...tags.keys()];
+      const newTags = fresh.map((chunk, i) => start + i);
+      fresh.forEach((chunk, i) => tags.set(chunk.id, newTags[i]));
       await this.fairShare.setTags(
         trx,
         orchestration.id,
-        ids,
-        ids.map((id) => tags.get(id)!),
+        fresh.map((chunk) => chunk.id),
+        newTags,
       );
     }
     return tags;
