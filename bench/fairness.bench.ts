@@ -18,7 +18,8 @@
  * STRAVA_LIMIT_15MIN=350, STRAVA_LIMIT_DAILY / STRAVA_READ_LIMIT_15MIN / STRAVA_READ_LIMIT_DAILY (default:
  * not binding), BENCH_FAIRNESS_PERIOD_WINDOWS=4, BENCH_RECORDS_PER_MONTH=1, BENCH_POLL_RPS=30,
  * BENCH_ESTIMATE_SYNCS=5, BENCH_ARRIVAL_SECONDS (0 = 70 % of the expected run), BENCH_WORKERS=2,
- * BENCH_TIMEOUT_SECONDS=1500, BENCH_LOG_DIR, BENCH_KEEP=1 (keep the temp dir).
+ * BENCH_TIMEOUT_SECONDS=1500, BENCH_LOG_DIR, BENCH_KEEP=1 (keep the temp dir), BENCH_ETA_DUMP=FILE
+ * (write every HISTORICAL sync's ETA checkpoints and chunk finish times there, for analysis).
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -214,6 +215,21 @@ async function main() {
     runStart,
     runEnd,
   });
+  if (process.env.BENCH_ETA_DUMP) {
+    const { writeFileSync } = await import('node:fs');
+    const dump = syncs
+      .filter((x) => x.cls !== 'INITIAL_7_DAY')
+      .map((x) => ({
+        cls: x.cls,
+        arrivedAt: x.arrivedAt - runStart,
+        endedAt: (x.endedAt ?? 0) - runStart,
+        checkpoints: Object.fromEntries(
+          Object.entries(x.checkpoints).map(([k, c]) => [k, { ...c, at: c.at - runStart }]),
+        ),
+        finishes: (chunkFinishes.get(x.id) ?? []).map((t) => t - runStart).sort((a, b) => a - b),
+      }));
+    writeFileSync(process.env.BENCH_ETA_DUMP, JSON.stringify({ runStart, W, dump }));
+  }
   const statuses: Record<string, number> = {};
   for (const s of syncs)
     statuses[byId.get(s.id)?.status ?? 'UNKNOWN'] = (statuses[byId.get(s.id)?.status ?? 'UNKNOWN'] ?? 0) + 1;

@@ -121,19 +121,30 @@ function idle(m: MetricInput) {
   return { count: idleSyncs.length, worst: idleSyncs.sort((a, b) => b.roomW - a.roomW).slice(0, 10) };
 }
 
-/** |actual − predicted| / actual remaining time at each checkpoint, P50/P90 over HISTORICAL syncs. */
+/**
+ * |actual − predicted| / actual remaining time at each checkpoint, P50/P90 over HISTORICAL syncs.
+ * Predicted: `estimatedCompletionAt` − the poll's time (the same estimate as `estimatedSecondsRemaining`,
+ * to the millisecond: the seconds field rounds up, which at this time scale is 80 real seconds); the
+ * seconds field's own error is shown too.
+ */
 function eta(m: MetricInput) {
-  const out: Record<string, { n: number; p50: number; p90: number; max: number; p90AbsW: number }> = {};
+  const out: Record<
+    string,
+    { n: number; p50: number; p90: number; max: number; p90AbsW: number; p90SecondsField: number }
+  > = {};
   for (const c of ['10', '50', '90']) {
     const errors: number[] = [];
+    const fieldErrors: number[] = [];
     const absW: number[] = [];
     for (const s of historical(m)) {
       const cp = s.checkpoints[c];
       if (!cp || cp.remaining === null || s.endedAt === undefined) continue;
       const actual = (s.endedAt - cp.at) / 1000;
       if (actual <= 0) continue;
-      errors.push(Math.abs(actual - cp.remaining) / actual);
-      absW.push(Math.abs(actual - cp.remaining) / (m.windowMs / 1000));
+      const predicted = cp.completionAt ? (Date.parse(cp.completionAt) - cp.at) / 1000 : cp.remaining;
+      errors.push(Math.abs(actual - predicted) / actual);
+      fieldErrors.push(Math.abs(actual - cp.remaining) / actual);
+      absW.push(Math.abs(actual - predicted) / (m.windowMs / 1000));
     }
     out[c] = {
       n: errors.length,
@@ -142,6 +153,7 @@ function eta(m: MetricInput) {
       max: Math.max(...errors),
       // the same error in budget windows: below one window, completion is quantized by the budget
       p90AbsW: percentile(absW, 90),
+      p90SecondsField: percentile(fieldErrors, 90),
     };
   }
   const route = m.syncs

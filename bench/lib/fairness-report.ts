@@ -58,7 +58,7 @@ export function reportFairness(o: FairnessOptions, m: Metrics, facts: RunFacts):
         : ''),
   );
   printTable(
-    'ETA error |actual − predicted| / actual remaining (estimatedSecondsRemaining at the first poll ≥ the progress)',
+    'ETA error |actual − predicted| / actual remaining (estimatedCompletionAt − poll time, at the first poll ≥ the progress; last column: the whole-seconds field)',
     Object.entries(m.eta.checkpoints).map(([c, e]) => ({
       progress: `${c} %`,
       syncs: e.n,
@@ -66,6 +66,7 @@ export function reportFairness(o: FairnessOptions, m: Metrics, facts: RunFacts):
       P90: pct(e.p90),
       max: pct(e.max),
       'P90 in W': num(e.p90AbsW),
+      'P90 estimatedSecondsRemaining': pct(e.p90SecondsField),
     })),
   );
   if (m.eta.route.length)

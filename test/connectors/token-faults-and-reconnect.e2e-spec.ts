@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import request from 'supertest';
+import { eventually } from '../support/app.js';
 import {
   chunksOf,
   connect,
@@ -42,6 +44,54 @@ describe('token endpoint faults and reconnecting the same accounts', () => {
       .set('Authorization', `Bearer ${t.token('tk')}`)
       .expect(200);
     expect(me.body.status).toBe('ACTIVE');
+  }, 300_000);
+
+  it('a rotated Strava token whose save dies with its database connection is saved on a retry: nothing revoked', async () => {
+    const { sims, t } = stack;
+    const connection = await connectedFitbitToStrava(stack, 'rot', 90);
+    const stravaTokens = async (): Promise<Record<string, number>> =>
+      (await (await fetch(`${sims.strava.url}/_sim/requests`)).json())['oauth.token'] ?? {};
+    const refreshesBefore = await stravaTokens();
+    // the refresh holds the account row while Strava answers (slowly); its connection dies meanwhile
+    await putJson(`${sims.strava.url}/_sim/faults`, { 'oauth.token': { latencyMs: 1500 } });
+    await fetch(`${sims.strava.url}/_sim/accounts/rot-strava/expire-tokens`, { method: 'POST' });
+    const id = await startSync(t, 'rot', connection.id, {
+      preset: 'CUSTOM',
+      startDate: '2026-08-01',
+      endDate: '2026-10-31',
+    });
+    const killed = await eventually(
+      async () => {
+        const { rows } = await sql<{ pid: number }>`
+          SELECT pg_terminate_backend(pid) AS ok, pid FROM pg_stat_activity
+          WHERE datname = current_database() AND state = 'idle in transaction'
+            AND query ILIKE '%from "provider_accounts"%for update%'
+        `.execute(t.db);
+        return rows.length > 0 ? rows.length : undefined;
+      },
+      20_000,
+      'a token refresh holding the account row',
+    );
+    expect(killed).toBe(1);
+    const done = await finished(t, 'rot', id);
+    await fetch(`${sims.strava.url}/_sim/faults`, { method: 'DELETE' });
+    // Strava rotated the refresh token once; the old one is dead, so only the saved new one could go on
+    expect(done).toMatchObject({ status: 'COMPLETED', failedChunks: 0 });
+    const me = await request(t.http)
+      .get(`/v1/connections/${connection.id}`)
+      .set('Authorization', `Bearer ${t.token('rot')}`)
+      .expect(200);
+    expect(me.body.status).toBe('ACTIVE');
+    const after = await stravaTokens();
+    expect(after['400'] ?? 0).toBe(refreshesBefore['400'] ?? 0); // no invalid_grant
+    expect(after['200']).toBe((refreshesBefore['200'] ?? 0) + 1); // one refresh: its grant was kept
+    const account = await t.db
+      .selectFrom('provider_accounts as a')
+      .innerJoin('connections as c', 'c.destination_account_id', 'a.id')
+      .select(['a.status', 'a.revoked_at'])
+      .where('c.id', '=', connection.id)
+      .executeTakeFirstOrThrow();
+    expect(account).toEqual({ status: 'ACTIVE', revoked_at: null });
   }, 300_000);
 
   it('deleting and re-creating a connection, then syncing again, writes nothing new at the destination', async () => {

@@ -97,21 +97,50 @@ export class FairShareRepository {
 
   /**
    * Chunks (of every kind) completed per budget window since `from` (aligned to `windowMs`): each
-   * window's index, its count and when its last chunk finished. An index range on recent completions.
+   * window's index, its count, when its first and last chunk finished and how long they took on
+   * average. An index range on recent completions.
    */
   async completedPerWindow(
     from: Date,
     windowMs: number,
     executor: Executor = this.db,
-  ): Promise<Array<{ window: number; count: number; lastAt: number }>> {
-    const { rows } = await sql<{ w: number; n: number; last_at: Date }>`
+  ): Promise<Array<{ window: number; count: number; firstAt: number; lastAt: number; meanMs: number }>> {
+    const { rows } = await sql<{
+      w: number;
+      n: number;
+      first_at: Date;
+      last_at: Date;
+      mean_ms: number | null;
+    }>`
       SELECT floor(extract(epoch FROM finished_at) * 1000 / ${windowMs})::bigint AS w,
-        count(*)::int AS n, max(finished_at) AS last_at
+        count(*)::int AS n, min(finished_at) AS first_at, max(finished_at) AS last_at,
+        avg(extract(epoch FROM finished_at - started_at) * 1000)::float8 AS mean_ms
       FROM chunks
       WHERE status = 'COMPLETED' AND finished_at >= ${from}
       GROUP BY 1
     `.execute(executor);
-    return rows.map((r) => ({ window: Number(r.w), count: r.n, lastAt: r.last_at.getTime() }));
+    return rows.map((r) => ({
+      window: Number(r.w),
+      count: r.n,
+      firstAt: r.first_at.getTime(),
+      lastAt: r.last_at.getTime(),
+      meanMs: Number(r.mean_ms ?? 0),
+    }));
+  }
+
+  /**
+   * HISTORICAL chunks running now, per sync: how many and when the last one started (a range of the
+   * unfinished chunks' index on its RUNNING key: as many rows as there are worker slots).
+   */
+  async running(
+    executor: Executor = this.db,
+  ): Promise<Array<{ id: string; count: number; lastStartedAt: number }>> {
+    const { rows } = await sql<{ id: string; n: number; last: Date }>`
+      SELECT orchestration_id AS id, count(*)::int AS n, max(started_at) AS last FROM chunks
+      WHERE status = 'RUNNING' AND fair_tag IS NOT NULL
+      GROUP BY orchestration_id
+    `.execute(executor);
+    return rows.map((r) => ({ id: r.id, count: r.n, lastStartedAt: r.last.getTime() }));
   }
 
   /**

@@ -74,6 +74,9 @@ export function estimatedCompletionAt(
   queueSeconds?: number,
 ): string | null {
   if (!['PENDING', 'IN_PROGRESS'].includes(o.status)) return null;
+  // the queue's estimate to the millisecond (the seconds field rounds it up)
+  if (queueSeconds !== undefined)
+    return new Date(now.getTime() + Math.max(0, queueSeconds) * 1000).toISOString();
   const remaining = estimatedSecondsRemaining(o, now, queueSeconds);
   return remaining === null ? null : new Date(now.getTime() + remaining * 1000).toISOString();
 }

@@ -5,10 +5,14 @@ import { QueueEtaService, type QueueSnapshot } from './queue-eta.service.js';
 const config = { providers: { timeScale: 0.1 } } as AppConfig; // 90-s budget windows
 const WINDOW = 90_000;
 const queued = (lastTag: number) => ({
+  id: 'sync-1',
   kind: 'HISTORICAL' as const,
   status: 'IN_PROGRESS' as const,
   fair_last_tag: lastTag,
   created_at: new Date(1_000),
+  total_chunks: 12,
+  completed_chunks: 10,
+  failed_chunks: 0,
 });
 
 /**
@@ -25,9 +29,15 @@ function service(perWindow = 100): QueueEtaService {
       created: [0, 500, 2_000, 3_000],
     }),
     initialChunksSince: async () => [0, 0],
+    running: async () => [],
     completedPerWindow: async (from: Date) => {
       const first = Math.floor(from.getTime() / WINDOW);
-      return [first, first + 1].map((w) => ({ window: w, count: perWindow, lastAt: w * WINDOW + 9_000 }));
+      return [first, first + 1].map((w) => ({
+        window: w,
+        count: perWindow,
+        lastAt: w * WINDOW + 9_000,
+        meanMs: 500,
+      }));
     },
   } as unknown as FairShareRepository;
   return new QueueEtaService(repository, config);
@@ -44,7 +54,12 @@ const snapshot = (over: Partial<QueueSnapshot> = {}): QueueSnapshot => ({
   perWindow: 100,
   burstMs: 10_000,
   doneNow: 0,
+  lastDoneAt: 600_000,
+  paceNow: 0,
   arrivals: 0,
+  runningTotal: 0,
+  running: new Map(),
+  chunkMs: 0,
   ...over,
 });
 
@@ -77,14 +92,55 @@ describe('QueueEtaService: position in the fair queue, windows of budget', () =>
     // budget left in this window: 60 chunks still fit, the burst goes on
     const left = snapshot({ doneNow: 40, burstMs: 60_000 });
     expect(QueueEtaService.secondsUntil(left, 10, 620_000)).toBe(30 - 20); // 50/100 of the window
-    expect(QueueEtaService.secondsUntil(left, 61, 620_000)).toBe(40 + 1); // the first of the next
+    expect(QueueEtaService.secondsUntil(left, 61, 620_000)).toBe(40 + 0.6); // the first of the next: 1/100 of its 60-s burst
   });
 
   it('leaves room in each later window for the 7-day syncs arriving meanwhile', () => {
     const spent = snapshot({ doneNow: 100, arrivals: 50 });
     // 50 of each later window's 100 go to new 7-day syncs: the 250th is in the fifth window, at its end
     expect(QueueEtaService.secondsUntil(spent, 250, 630_000)).toBe(30 + 4 * 60 + 10);
-    expect(QueueEtaService.secondsUntil(spent, 25, 630_000)).toBe(38); // its share comes after the 50 arrivals: 75/100 of the burst
+    expect(QueueEtaService.secondsUntil(spent, 25, 630_000)).toBe(37.5); // its share comes after the 50 arrivals: 75/100 of the burst
+  });
+
+  it('goes on at a burst’s pace when this window’s burst runs late', () => {
+    // 15 s into a window whose bursts took 10 s: 60 of 100 done, so the burst is late
+    const late = snapshot({ doneNow: 60 });
+    expect(QueueEtaService.secondsUntil(late, 10, 615_000)).toBeCloseTo(1, 5); // 10 chunks at 0.1 s
+    expect(QueueEtaService.secondsUntil(late, 1, 615_000)).toBeCloseTo(0.1, 5);
+  });
+
+  it('takes the pace of the burst under way once it has one', () => {
+    // 40 done, the last at 604 s, one every 50 ms so far: the 10th from then at 604.5 s
+    const going = snapshot({ doneNow: 40, lastDoneAt: 604_000, paceNow: 50 });
+    expect(QueueEtaService.secondsUntil(going, 10, 604_100)).toBeCloseTo(0.4, 5);
+    expect(QueueEtaService.secondsUntil(going, 10, 606_000)).toBeCloseTo(0.1, 5); // overdue: soon (0.1 s at least)
+    expect(QueueEtaService.secondsUntil(going, 61, 604_100)).toBeCloseTo(55.9 + 0.1, 5); // next window
+  });
+
+  it('counts the running chunks ahead of every queued one', async () => {
+    const eta = service();
+    eta.secondsRemaining(queued(10));
+    await eta.forNewSync(1);
+    const snap = (eta as unknown as { snapshot: QueueSnapshot }).snapshot;
+    const now = snap.windowStart + 1_000; // a second into the window
+    // 3 seven-day chunks and 20 of the 40 sharing its tag (created earlier): this window
+    expect(eta.secondsRemaining(queued(10), now)).toBeLessThan(89);
+    snap.runningTotal = 100;
+    // 100 running chunks finish first: the window's 100 are gone, it is the 24th of the next
+    expect(eta.secondsRemaining(queued(10), now)).toBeGreaterThan(89);
+  });
+
+  it('ends a sync whose chunks left are all running when the last started one is done', () => {
+    const running = new Map([['sync-1', { count: 2, lastStartedAt: 10_000 }]]);
+    const s = { running, chunkMs: 800, runningTotal: 10, perWindow: 100, doneNow: 50 };
+    expect(QueueEtaService.inFlight(s, queued(19), 10_300)).toBeCloseTo(0.5, 5);
+    expect(QueueEtaService.inFlight(s, queued(19), 12_000)).toBeCloseTo(0.08, 5); // running late
+    // one of its two chunks left is still queued, or nothing is measured yet: the queue answers
+    expect(QueueEtaService.inFlight(s, { ...queued(19), completed_chunks: 9 }, 10_300)).toBeUndefined();
+    expect(QueueEtaService.inFlight({ ...s, chunkMs: 0 }, queued(19), 10_300)).toBeUndefined();
+    // the window's budget cannot take every running chunk: they go back on the queue
+    expect(QueueEtaService.inFlight({ ...s, doneNow: 95 }, queued(19), 10_300)).toBeUndefined();
+    expect(QueueEtaService.inFlight(s, { ...queued(19), id: 'sync-2' }, 10_300)).toBeUndefined();
   });
 
   it('answers from the snapshot once loaded', async () => {

@@ -19,13 +19,23 @@ export interface QueueSnapshot {
   /** Chunks a whole window gets through, and how far into a window its last one finishes (ms). */
   perWindow: number;
   burstMs: number;
-  /** Chunks finished so far in the current window. */
+  /** Chunks finished so far in the current window, and its pace so far (ms a chunk; 0: too few yet). */
   doneNow: number;
+  lastDoneAt: number;
+  paceNow: number;
   /** New connections' 7-day chunks arriving per window lately (they go ahead of the queue). */
   arrivals: number;
+  /** HISTORICAL chunks running now (they finish first), and per sync how many and when the last one started. */
+  runningTotal: number;
+  running: Map<string, { count: number; lastStartedAt: number }>;
+  /** How long a chunk took from start to finish in the last whole windows (ms; 0 when unknown). */
+  chunkMs: number;
 }
 
-const REFRESH_MS = 5_000;
+/** The snapshot is refreshed this often: 1/40 of a budget window, between 250 ms and 5 s. */
+const REFRESH_SHARE = 40;
+const REFRESH_MIN_MS = 250;
+const REFRESH_MAX_MS = 5_000;
 /** Fewer completions than this in the last whole window: no pace (the ETA falls back to the sync's own). */
 const MIN_COMPLETIONS = 5;
 /** Windows over which 7-day sync arrivals are averaged. */
@@ -44,8 +54,12 @@ const ARRIVAL_WINDOWS = 8;
  * window has room for the queue only after the 7-day chunks arriving per window (the lower of the
  * averages over the last eight windows and the last two).
  *
+ * The chunks running now finish before any queued one; when all a sync has left are running, it
+ * ends when they do (the last start plus what a chunk takes, measured over the same windows).
+ *
  * The snapshot (queued chunks counted per tag: one index-only scan; completions per window over the
- * last three and 7-day syncs created over the last eight: index ranges) is refreshed every 5 s per process; a status request only reads it.
+ * last three, 7-day syncs created over the last eight and the running chunks: index ranges) is
+ * refreshed per process every 1/40 of a budget window (5 s at most); a status request only reads it.
  */
 @Injectable()
 export class QueueEtaService {
@@ -68,16 +82,35 @@ export class QueueEtaService {
    * queued HISTORICAL sync, no backlog or no measured pace yet), so the caller falls back to the
    * sync's own estimate. Never waits: a stale snapshot is refreshed in the background.
    */
-  secondsRemaining(
-    o: Pick<Orchestration, 'kind' | 'status' | 'fair_last_tag' | 'created_at'>,
-  ): number | undefined {
+  secondsRemaining(o: EtaFields, now = Date.now()): number | undefined {
     if (o.kind !== 'HISTORICAL' || !['PENDING', 'IN_PROGRESS'].includes(o.status)) return undefined;
     if (o.fair_last_tag === null || o.fair_last_tag === undefined) return undefined;
     const snapshot = this.current();
     if (!snapshot || !this.backlogged(snapshot)) return undefined;
+    const inFlight = QueueEtaService.inFlight(snapshot, o, now);
+    if (inFlight !== undefined) return inFlight;
     const before = QueueEtaService.createdBefore(snapshot, o.created_at.getTime());
-    const position = snapshot.initial + QueueEtaService.ahead(snapshot, o.fair_last_tag, before) + 1;
-    return QueueEtaService.secondsUntil(snapshot, position);
+    const position =
+      snapshot.initial + snapshot.runningTotal + QueueEtaService.ahead(snapshot, o.fair_last_tag, before) + 1;
+    return QueueEtaService.secondsUntil(snapshot, position, now);
+  }
+
+  /**
+   * Every chunk the sync has left is running, and the window's budget has room for every running
+   * chunk: it ends when the last one started plus what a chunk takes (at least a tenth of that from
+   * now, when the chunk runs late). Undefined otherwise.
+   */
+  static inFlight(
+    s: Pick<QueueSnapshot, 'running' | 'chunkMs' | 'runningTotal' | 'perWindow' | 'doneNow'>,
+    o: EtaFields,
+    now: number,
+  ): number | undefined {
+    const left = o.total_chunks - o.completed_chunks - o.failed_chunks;
+    const run = s.running.get(o.id);
+    if (!run || left <= 0 || run.count < left || s.chunkMs <= 0) return undefined;
+    // with the window's budget spent, running chunks go back on the queue for the next window
+    if (s.doneNow + s.runningTotal > s.perWindow) return undefined;
+    return Math.max(s.chunkMs / 10, run.lastStartedAt + s.chunkMs - now) / 1000;
   }
 
   /**
@@ -88,8 +121,12 @@ export class QueueEtaService {
     const snapshot = wait ? await this.fresh() : this.current();
     if (!snapshot || !this.backlogged(snapshot)) return undefined;
     const head = snapshot.tags[0] ?? 0;
-    const position = snapshot.initial + QueueEtaService.ahead(snapshot, head + chunks - 1, 1) + chunks;
-    return QueueEtaService.secondsUntil(snapshot, position);
+    const position =
+      snapshot.initial +
+      snapshot.runningTotal +
+      QueueEtaService.ahead(snapshot, head + chunks - 1, 1) +
+      chunks;
+    return Math.ceil(QueueEtaService.secondsUntil(snapshot, position));
   }
 
   /**
@@ -112,12 +149,22 @@ export class QueueEtaService {
     return lo / created.length;
   }
 
-  /** Seconds from `now` until the `position`-th chunk to run from now has finished. */
+  /**
+   * Seconds (fractional) from `now` until the `position`-th chunk to finish from the snapshot's
+   * time has finished. In this window, never sooner than `position` chunks take at a burst's pace
+   * (a burst running late goes on).
+   */
   static secondsUntil(s: QueueSnapshot, position: number, now = Date.now()): number {
     const leftNow = Math.max(0, s.perWindow - s.doneNow);
     let finish: number;
     if (position <= leftNow) {
-      finish = s.windowStart + (s.burstMs * (s.doneNow + position)) / s.perWindow;
+      // the burst under way sets the pace once it has one (from its last completion on); before
+      // that, the last windows' bursts do (from the window's start, and at least from now)
+      if (s.paceNow > 0) finish = Math.max(s.lastDoneAt + s.paceNow * position, now + s.paceNow);
+      else {
+        const pace = s.burstMs / s.perWindow;
+        finish = Math.max(s.windowStart + pace * (s.doneNow + position), now + pace * position);
+      }
     } else {
       // each later window first takes the 7-day syncs that arrived meanwhile
       const room = Math.max(1, s.perWindow - s.arrivals);
@@ -127,7 +174,7 @@ export class QueueEtaService {
       finish =
         s.windowStart + windows * s.windowMs + (s.burstMs * Math.min(within, s.perWindow)) / s.perWindow;
     }
-    return Math.max(1, Math.ceil((finish - now) / 1000));
+    return Math.max(0.1, (finish - now) / 1000);
   }
 
   /**
@@ -139,13 +186,17 @@ export class QueueEtaService {
     return (snapshot.cumulative.at(-1) ?? 0) + snapshot.initial > snapshot.perWindow;
   }
 
+  private get refreshMs(): number {
+    return Math.min(REFRESH_MAX_MS, Math.max(REFRESH_MIN_MS, this.budgetWindowMs / REFRESH_SHARE));
+  }
+
   private current(): QueueSnapshot | undefined {
-    if (!this.snapshot || Date.now() - this.snapshot.takenAt > REFRESH_MS) void this.refresh();
+    if (!this.snapshot || Date.now() - this.snapshot.takenAt > this.refreshMs) void this.refresh();
     return this.snapshot;
   }
 
   private async fresh(): Promise<QueueSnapshot | undefined> {
-    if (this.snapshot && Date.now() - this.snapshot.takenAt <= REFRESH_MS) return this.snapshot;
+    if (this.snapshot && Date.now() - this.snapshot.takenAt <= this.refreshMs) return this.snapshot;
     return this.refresh();
   }
 
@@ -164,16 +215,22 @@ export class QueueEtaService {
     const windowMs = this.budgetWindowMs;
     const now = Date.now();
     const current = Math.floor(now / windowMs);
-    const [queue, windows, [arrivedLong, arrivedShort]] = await Promise.all([
+    const [queue, windows, [arrivedLong, arrivedShort], running] = await Promise.all([
       this.fairShare.queuedByTag(),
       this.fairShare.completedPerWindow(new Date((current - 2) * windowMs), windowMs),
       this.fairShare.initialChunksSince(
         new Date(now - ARRIVAL_WINDOWS * windowMs),
         new Date(now - 2 * windowMs),
       ),
+      this.fairShare.running(),
     ]);
     const at = (w: number) => windows.find((x) => x.window === w);
     const doneNow = at(current)?.count ?? 0;
+    const thisWindow = at(current);
+    const paceNow =
+      thisWindow && thisWindow.count >= MIN_COMPLETIONS
+        ? (thisWindow.lastAt - thisWindow.firstAt) / (thisWindow.count - 1)
+        : 0;
     // the pace: the last whole windows (two, or one when the queue is younger); in a queue's first
     // window, what this one got through so far (a lower bound: its budget may not be spent yet)
     const whole = [at(current - 1), at(current - 2)].filter((w) => w && w.count >= MIN_COMPLETIONS);
@@ -181,6 +238,10 @@ export class QueueEtaService {
     let burstMs = whole.length
       ? whole.reduce((n, w) => n + (w!.lastAt - w!.window * windowMs), 0) / whole.length
       : windowMs;
+    const measured = whole.length ? whole : [at(current)].filter((w) => w && w.count > 0);
+    const chunkMs = measured.length
+      ? measured.reduce((n, w) => n + w!.meanMs * w!.count, 0) / measured.reduce((n, w) => n + w!.count, 0)
+      : 0;
     if (!whole.length && doneNow >= MIN_COMPLETIONS)
       [perWindow, burstMs] = [doneNow, now - current * windowMs];
     let sum = 0;
@@ -195,12 +256,30 @@ export class QueueEtaService {
       perWindow,
       burstMs: Math.min(windowMs, Math.max(1, burstMs)),
       doneNow,
+      lastDoneAt: thisWindow?.lastAt ?? current * windowMs,
+      paceNow,
       // the lower of the long and the recent average: a burst of connections that is over does not
       // weigh on the windows to come
       arrivals: Math.min(arrivedLong / ARRIVAL_WINDOWS, arrivedShort / 2),
+      runningTotal: running.reduce((n, r) => n + r.count, 0),
+      running: new Map(running.map((r) => [r.id, { count: r.count, lastStartedAt: r.lastStartedAt }])),
+      chunkMs,
     };
   }
 }
+
+/** What the ETA of one sync reads from its row. */
+export type EtaFields = Pick<
+  Orchestration,
+  | 'id'
+  | 'kind'
+  | 'status'
+  | 'fair_last_tag'
+  | 'created_at'
+  | 'total_chunks'
+  | 'completed_chunks'
+  | 'failed_chunks'
+>;
 
 /** The first index of the ascending `values` whose value is not below `value` (binary search). */
 function lowerBound(values: number[], value: number): number {

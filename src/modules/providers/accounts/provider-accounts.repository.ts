@@ -62,7 +62,16 @@ export class ProviderAccountsRepository {
       .executeTakeFirstOrThrow();
   }
 
-  async saveRefreshed(executor: Executor, id: string, tokens: SealedTokens): Promise<void> {
+  /**
+   * A refreshed grant: new access token, the rotated refresh token if there is one; `reactivate`
+   * also clears a REVOKED status (set by a refresh that raced ours with the refresh token we rotated).
+   */
+  async saveRefreshed(
+    executor: Executor,
+    id: string,
+    tokens: SealedTokens,
+    reactivate = false,
+  ): Promise<void> {
     await executor
       .updateTable('provider_accounts')
       .set({
@@ -70,6 +79,7 @@ export class ProviderAccountsRepository {
         ...(tokens.refreshToken ? { refresh_token: tokens.refreshToken } : {}),
         access_token_expires_at: tokens.expiresAt,
         token_version: sql`token_version + 1`,
+        ...(reactivate ? { status: 'ACTIVE' as const, revoked_at: null } : {}),
         updated_at: new Date(),
       })
       .where('id', '=', id)

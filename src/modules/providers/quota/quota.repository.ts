@@ -16,6 +16,13 @@ export interface BucketUse {
 /** The one order quota rows are locked in (byte order, the same in JavaScript and in the SQL above). */
 const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * No request leaves in the last moments of a window (1 % of it, 1 s at most): one sent then may
+ * reach the provider after its window turned, counted there in the next window while ours counted
+ * it in this one, and the next window's last requests would meet a 429.
+ */
+export const boundaryGuardMs = (windowMs: number): number => Math.min(1_000, windowMs / 100);
+
 export type AcquireOutcome = { ok: true } | { ok: false; retryAt: Date; windowMs: number };
 
 /** Quota budgets in PostgreSQL, so every worker draws on the same counters. */
@@ -25,7 +32,8 @@ export class QuotaRepository {
 
   /**
    * Takes one request from every bucket, all or nothing, in one transaction (rows locked in key
-   * order, so concurrent acquirers never deadlock). When a bucket is spent, says when it frees up.
+   * order, so concurrent acquirers never deadlock). When a bucket is spent, or its window is about
+   * to turn (`boundaryGuardMs`), says when it frees up.
    */
   acquire(uses: BucketUse[], now = Date.now()): Promise<AcquireOutcome> {
     const sorted = [...uses].sort((a, b) => compareKeys(a.key, b.key));
@@ -67,8 +75,9 @@ export class QuotaRepository {
           const used = row.window_index === index ? row.used : 0;
           const blocked =
             row.blocked_until && row.blocked_until.getTime() > now ? row.blocked_until.getTime() : 0;
+          const end = (index + 1) * u.windowMs;
           if (blocked) spent(blocked, u);
-          else if (used >= u.limit) spent((index + 1) * u.windowMs, u);
+          else if (used >= u.limit || end - now < boundaryGuardMs(u.windowMs)) spent(end, u);
           return { u, index, used };
         });
         if (retryAt > 0) return { ok: false as const, retryAt: new Date(retryAt), windowMs };

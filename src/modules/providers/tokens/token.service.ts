@@ -86,6 +86,8 @@ export class TokenService {
    */
   private async refresh(accountId: string, failedToken?: string): Promise<string> {
     let outcome: { token: string } | { revoked: ProviderGrantRevokedError };
+    // a grant the provider issued: with rotation, the refresh token we sent no longer works
+    let issued: { grant: TokenGrant; used: string } | undefined;
     try {
       outcome = await this.db.transaction().execute(async (trx) => {
         const account = (await this.accounts.lock(trx, accountId))!;
@@ -99,12 +101,14 @@ export class TokenService {
         const blocked = this.tokenEndpointBlockedUntil.get(account.provider);
         if (blocked && blocked.retryAt.getTime() > Date.now()) throw blocked;
         try {
+          const used = this.cipher.open(account.refresh_token);
           const grant = await refreshGrant(
             account.provider,
             this.config.providers[account.provider],
-            this.cipher.open(account.refresh_token),
+            used,
             this.config.providers.requestTimeoutMs,
           );
+          issued = { grant, used };
           await this.accounts.saveRefreshed(trx, accountId, this.seal(grant));
           this.logger.debug(`refreshed the ${account.provider} token of account ${accountId}`);
           return { token: grant.accessToken };
@@ -126,6 +130,7 @@ export class TokenService {
         }
       });
     } catch (error) {
+      if (issued) return this.keepIssued(accountId, issued, error);
       if (error instanceof ProviderAppCredentialsError)
         this.logger.error(`${error.message}; every ${error.provider} sync waits until it is fixed`);
       throw error;
@@ -133,7 +138,52 @@ export class TokenService {
     if ('revoked' in outcome) throw outcome.revoked;
     return outcome.token;
   }
+
+  /**
+   * The provider issued a grant but saving it failed (the database went away mid-transaction, or
+   * the commit did). With rotation the refresh token we sent is dead, so this grant is the
+   * account's only one: offer it to the database again, with backoff, for up to a minute. A save
+   * finding the account REVOKED since (another worker refreshed with the rotated token meanwhile
+   * and took the provider's invalid_grant for a revocation) makes it ACTIVE again; the sweeper then
+   * resumes its paused syncs. A grant saved by someone else since (a reconnect) wins over ours.
+   */
+  private async keepIssued(
+    accountId: string,
+    issued: { grant: TokenGrant; used: string },
+    cause: unknown,
+  ): Promise<string> {
+    this.logger.warn(`the refreshed token of account ${accountId} was not saved; retrying the save`);
+    const deadline = Date.now() + KEEP_ISSUED_MS;
+    for (let wait = 200; ; wait = Math.min(wait * 2, 2_000)) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          const account = await this.accounts.lock(trx, accountId);
+          if (!account) throw new FatalSyncError('PROVIDER_ACCOUNT_MISSING', 'The provider account is gone');
+          const stored = account.refresh_token ? this.cipher.open(account.refresh_token) : undefined;
+          const ours = issued.grant.refreshToken ?? issued.used;
+          if (stored !== issued.used && stored !== ours) {
+            if (account.status === 'REVOKED') throw revoked(account.provider, accountId);
+            return this.cipher.open(account.access_token); // a newer grant was saved meanwhile
+          }
+          await this.accounts.saveRefreshed(trx, accountId, this.seal(issued.grant), true);
+          this.logger.log(`saved the refreshed ${account.provider} token of account ${accountId} on a retry`);
+          return issued.grant.accessToken;
+        });
+      } catch (error) {
+        const settled = error instanceof ProviderGrantRevokedError || error instanceof FatalSyncError;
+        if (settled || Date.now() + wait > deadline) {
+          if (!settled)
+            this.logger.error(`a refreshed token of account ${accountId} could not be saved: it is lost`);
+          throw settled ? error : cause;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
 }
+
+/** How long a grant the provider issued, whose save failed, is offered to the database again. */
+const KEEP_ISSUED_MS = 60_000;
 
 function fresh(account: ProviderAccount): boolean {
   const expiresAt = account.access_token_expires_at?.getTime();
