@@ -41,7 +41,8 @@ export interface ProviderApiSpec {
   provider: ProviderName;
   baseUrl: () => string;
   buckets(account: AccountRef, kind: ApiRequest['kind']): BucketUse[];
-  observe(response: Response, buckets: BucketUse[]): Promise<void>;
+  /** The provider's usage headers; `sentAt`: when the request left (its unit's window). */
+  observe(response: Response, buckets: BucketUse[], sentAt: number): Promise<void>;
   retryAt(response: Response, buckets: BucketUse[]): Date;
 }
 
@@ -88,8 +89,11 @@ export class ProviderHttpClient {
     let retryAfter: Date | undefined;
     for (let attempt = 0; attempt <= this.options.transientRetries; attempt++) {
       if (attempt > 0) await backoff(attempt, signal);
-      await this.quota.acquire(this.spec.provider, buckets, signal);
+      // the token first (a refresh may take a while), then the budget: the request leaves at once,
+      // in the window its unit was counted in
       const token = await this.tokens.accessToken(account.id);
+      await this.quota.acquire(this.spec.provider, buckets, signal);
+      const sentAt = Date.now();
       let response: Response;
       try {
         response = await fetch(this.url(req), {
@@ -114,7 +118,7 @@ export class ProviderHttpClient {
       this.metrics.request(this.spec.provider, String(response.status));
       // bookkeeping of the provider's quota headers never fails the request it accompanies
       await this.spec
-        .observe(response, buckets)
+        .observe(response, buckets, sentAt)
         .catch((error: unknown) => this.logger.debug(`quota headers not recorded: ${String(error)}`));
 
       if (response.status === 401) {

@@ -58,10 +58,20 @@ export class QuotaService {
     }
   }
 
-  /** Provider-reported usage per bucket (entries without a number are ignored). */
-  observe(usage: Array<[BucketUse, number | undefined]>): Promise<void> {
-    const known = usage.filter((entry): entry is [BucketUse, number] => Number.isFinite(entry[1]));
-    return known.length ? this.repository.observe(known) : Promise.resolve();
+  /**
+   * Provider-reported usage per bucket (entries without a number are ignored), for a request sent
+   * at `sentAt`: a bucket whose window turned while it was in flight is left alone (the provider may
+   * have counted it in either window, and its usage of the last one is not this one's).
+   */
+  observe(usage: Array<[BucketUse, number | undefined]>, sentAt?: number): Promise<void> {
+    const now = Date.now();
+    const known = usage.filter(
+      (entry): entry is [BucketUse, number] =>
+        Number.isFinite(entry[1]) &&
+        (sentAt === undefined ||
+          Math.floor(sentAt / entry[0].windowMs) === Math.floor(now / entry[0].windowMs)),
+    );
+    return known.length ? this.repository.observe(known, now) : Promise.resolve();
   }
 
   block(uses: BucketUse[], until: Date): Promise<void> {

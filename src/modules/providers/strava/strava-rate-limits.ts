@@ -39,17 +39,20 @@ export class StravaRateLimits implements ProviderApiSpec {
     return kind === 'read' ? [b.overall15, b.overallDay, b.read15, b.readDay] : [b.overall15, b.overallDay];
   }
 
-  async observe(response: Response): Promise<void> {
+  async observe(response: Response, _buckets: BucketUse[], sentAt: number): Promise<void> {
     const b = this.all();
     const usage = (header: string) => response.headers.get(header)?.split(',').map(Number) ?? [];
     const [overall15, overallDay] = usage('x-ratelimit-usage');
     const [read15, readDay] = usage('x-readratelimit-usage');
-    await this.quota.observe([
-      [b.overall15, overall15],
-      [b.overallDay, overallDay],
-      [b.read15, read15],
-      [b.readDay, readDay],
-    ]);
+    await this.quota.observe(
+      [
+        [b.overall15, overall15],
+        [b.overallDay, overallDay],
+        [b.read15, read15],
+        [b.readDay, readDay],
+      ],
+      sentAt,
+    );
   }
 
   retryAt(response: Response, buckets: BucketUse[]): Date {
