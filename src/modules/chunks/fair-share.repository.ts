@@ -135,12 +135,12 @@ export class FairShareRepository {
   async running(
     executor: Executor = this.db,
   ): Promise<Array<{ id: string; count: number; lastStartedAt: number }>> {
-    const { rows } = await sql<{ id: string; n: number; last: Date }>`
+    const { rows } = await sql<{ id: string; n: number; last: Date | null }>`
       SELECT orchestration_id AS id, count(*)::int AS n, max(started_at) AS last FROM chunks
       WHERE status = 'RUNNING' AND fair_tag IS NOT NULL
       GROUP BY orchestration_id
     `.execute(executor);
-    return rows.map((r) => ({ id: r.id, count: r.n, lastStartedAt: r.last.getTime() }));
+    return rows.map((r) => ({ id: r.id, count: r.n, lastStartedAt: r.last?.getTime() ?? Date.now() }));
   }
 
   /**
