@@ -21,7 +21,7 @@
  * BENCH_TIMEOUT_SECONDS=1500, BENCH_LOG_DIR, BENCH_KEEP=1 (keep the temp dir), BENCH_ETA_DUMP=FILE
  * (write every HISTORICAL sync's ETA checkpoints and chunk finish times there, for analysis).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { signToken } from '../src/common/auth/token.js';
 import { migrateToLatest } from '../src/database/migrator.js';
@@ -216,7 +216,6 @@ async function main() {
     runEnd,
   });
   if (process.env.BENCH_ETA_DUMP) {
-    const { writeFileSync } = await import('node:fs');
     const dump = syncs
       .filter((x) => x.cls !== 'INITIAL_7_DAY')
       .map((x) => ({

@@ -90,8 +90,7 @@ export class QueueEtaService {
     const inFlight = QueueEtaService.inFlight(snapshot, o, now);
     if (inFlight !== undefined) return inFlight;
     const before = QueueEtaService.createdBefore(snapshot, o.created_at.getTime());
-    const position =
-      snapshot.initial + snapshot.runningTotal + QueueEtaService.ahead(snapshot, o.fair_last_tag, before) + 1;
+    const position = QueueEtaService.finishingBefore(snapshot, o.fair_last_tag, before) + 1;
     return QueueEtaService.secondsUntil(snapshot, position, now);
   }
 
@@ -121,12 +120,13 @@ export class QueueEtaService {
     const snapshot = wait ? await this.fresh() : this.current();
     if (!snapshot || !this.backlogged(snapshot)) return undefined;
     const head = snapshot.tags[0] ?? 0;
-    const position =
-      snapshot.initial +
-      snapshot.runningTotal +
-      QueueEtaService.ahead(snapshot, head + chunks - 1, 1) +
-      chunks;
+    const position = QueueEtaService.finishingBefore(snapshot, head + chunks - 1, 1) + chunks;
     return Math.ceil(QueueEtaService.secondsUntil(snapshot, position));
+  }
+
+  /** Chunks that finish before a queued chunk with tag `tag`: 7-day ones, running ones, those ahead. */
+  static finishingBefore(s: QueueSnapshot, tag: number, before: number): number {
+    return s.initial + s.runningTotal + QueueEtaService.ahead(s, tag, before);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Kysely } from 'kysely';
+import { sleep } from '../../../common/sleep.js';
 import { AppConfig } from '../../../config/app-config.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB, ProviderAccount, ProviderName } from '../../../database/schema.js';
@@ -176,7 +177,7 @@ export class TokenService {
             this.logger.error(`a refreshed token of account ${accountId} could not be saved: it is lost`);
           throw settled ? error : cause;
         }
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await sleep(wait);
       }
     }
   }
