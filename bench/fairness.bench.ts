@@ -32,7 +32,7 @@ import { sleep } from './lib/chaos-options.js';
 import { clusterEnv, runCluster, waitReady } from './lib/cluster-env.js';
 import { apiAs } from './lib/connect.js';
 import { computeMetrics } from './lib/fairness-metrics.js';
-import { countStravaWindows, StatusPoller } from './lib/fairness-observe.js';
+import { CheckpointWatcher, countStravaWindows, StatusPoller } from './lib/fairness-observe.js';
 import { expectedStravaRequests, fairnessOptions } from './lib/fairness-options.js';
 import * as people from './lib/fairness-population.js';
 import { reportFairness } from './lib/fairness-report.js';
@@ -127,6 +127,7 @@ async function main() {
   const syncs: people.Tracked[] = [];
   const poller = new StatusPoller(syncs, O.pollRps);
   const polling = poller.run(() => running);
+  const watching = new CheckpointWatcher(db.url, syncs, poller).run(() => running);
   let connected = 0;
   const errors: string[] = [];
   const connect = (u: people.User) =>
@@ -183,6 +184,7 @@ async function main() {
   const runEnd = Date.now();
   running = false;
   await polling;
+  await watching;
   await historical;
   if (errors.length) log(`${errors.length} connections failed, e.g. ${errors[0]}`);
 
@@ -224,6 +226,9 @@ async function main() {
         endedAt: (x.endedAt ?? 0) - runStart,
         checkpoints: Object.fromEntries(
           Object.entries(x.checkpoints).map(([k, c]) => [k, { ...c, at: c.at - runStart }]),
+        ),
+        roundRobin: Object.fromEntries(
+          Object.entries(x.roundRobin).map(([k, c]) => [k, { ...c, at: c.at - runStart }]),
         ),
         finishes: (chunkFinishes.get(x.id) ?? []).map((t) => t - runStart).sort((a, b) => a - b),
       }));

@@ -122,12 +122,14 @@ function idle(m: MetricInput) {
 }
 
 /**
- * |actual − predicted| / actual remaining time at each checkpoint, P50/P90 over HISTORICAL syncs.
+ * |actual − predicted| / actual remaining time at each checkpoint, P50/P90 over HISTORICAL syncs: at
+ * the poll made as the sync reached the progress, or (`roundRobin`) at the round-robin's first poll
+ * past it, which may land anywhere up to a poll cycle later, down to the last milliseconds of a sync.
  * Predicted: `estimatedCompletionAt` − the poll's time (the same estimate as `estimatedSecondsRemaining`,
  * to the millisecond: the seconds field rounds up, which at this time scale is 80 real seconds); the
  * seconds field's own error is shown too.
  */
-function eta(m: MetricInput) {
+function eta(m: MetricInput, source: 'checkpoints' | 'roundRobin' = 'checkpoints') {
   const out: Record<
     string,
     { n: number; p50: number; p90: number; max: number; p90AbsW: number; p90SecondsField: number }
@@ -137,7 +139,7 @@ function eta(m: MetricInput) {
     const fieldErrors: number[] = [];
     const absW: number[] = [];
     for (const s of historical(m)) {
-      const cp = s.checkpoints[c];
+      const cp = s[source][c];
       if (!cp || cp.remaining === null || s.endedAt === undefined) continue;
       const actual = (s.endedAt - cp.at) / 1000;
       if (actual <= 0) continue;
@@ -195,6 +197,8 @@ export function computeMetrics(m: MetricInput) {
     fairness: { period: fairness(m, m.periodWindows), window: fairness(m, 1) },
     idle: idle(m),
     eta: eta(m),
+    /** The same, at the round-robin poller's first poll past the progress (information). */
+    etaRoundRobin: eta(m, 'roundRobin').checkpoints,
     utilisation: utilisation(m),
   };
 }

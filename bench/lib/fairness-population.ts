@@ -25,12 +25,20 @@ export interface Tracked {
   status?: string;
   /** The estimate route's answer just before creating this sync (a few LAST_YEAR syncs). */
   estimate?: { seconds: number; warnings: string[] };
-  /** First poll at or after 10 / 50 / 90 % progress. */
-  checkpoints: Record<
-    string,
-    { at: number; progress: number; remaining: number | null; completionAt: string | null }
-  >;
+  /**
+   * The first poll at or after 10 / 50 / 90 % progress: made as the sync reaches it (as the app,
+   * polling every 10 s, sees it within 10 s); `roundRobin`: the round-robin poller's first one.
+   */
+  checkpoints: Record<string, Checkpoint>;
+  roundRobin: Record<string, Checkpoint>;
   polls: number;
+}
+
+export interface Checkpoint {
+  at: number;
+  progress: number;
+  remaining: number | null;
+  completionAt: string | null;
 }
 
 export interface User {
@@ -135,6 +143,7 @@ export async function connectUser(u: User, admin: ApiCall): Promise<Tracked> {
     api: u.api,
     arrivedAt,
     checkpoints: {},
+    roundRobin: {},
     polls: 0,
   };
 }
@@ -167,6 +176,7 @@ export async function startHistorical(u: User, estimate: boolean): Promise<Track
     arrivedAt,
     estimate: asked,
     checkpoints: {},
+    roundRobin: {},
     polls: 0,
   };
 }

@@ -58,7 +58,7 @@ export function reportFairness(o: FairnessOptions, m: Metrics, facts: RunFacts):
         : ''),
   );
   printTable(
-    'ETA error |actual − predicted| / actual remaining (estimatedCompletionAt − poll time, at the first poll ≥ the progress; last column: the whole-seconds field)',
+    'ETA error |actual − predicted| / actual remaining (estimatedCompletionAt − poll time, polled as the sync reaches the progress; last column: the whole-seconds field)',
     Object.entries(m.eta.checkpoints).map(([c, e]) => ({
       progress: `${c} %`,
       syncs: e.n,
@@ -67,6 +67,16 @@ export function reportFairness(o: FairnessOptions, m: Metrics, facts: RunFacts):
       max: pct(e.max),
       'P90 in W': num(e.p90AbsW),
       'P90 estimatedSecondsRemaining': pct(e.p90SecondsField),
+    })),
+  );
+  printTable(
+    "ETA error at the round-robin poller's first poll past the progress (information: up to a poll cycle late, some in a sync's last milliseconds)",
+    Object.entries(m.etaRoundRobin).map(([c, e]) => ({
+      progress: `${c} %`,
+      syncs: e.n,
+      P50: pct(e.p50),
+      P90: pct(e.p90),
+      'P90 in W': num(e.p90AbsW),
     })),
   );
   if (m.eta.route.length)

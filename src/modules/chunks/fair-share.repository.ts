@@ -6,6 +6,26 @@ import type { DB } from '../../database/schema.js';
 import type { Kysely } from 'kysely';
 
 /**
+ * A sync with queued HISTORICAL chunks: the lowest and highest of their tags, the weight of the one
+ * holding the highest (see WEIGHT), and its creation.
+ */
+export interface QueuedSync {
+  id: string;
+  lo: number;
+  hi: number;
+  lastWeight: number;
+  createdAt: number;
+}
+
+/**
+ * What a chunk weighs in the ETA's queue: a HISTORICAL chunk's share of a month (a range's last
+ * chunk is often a few days, and costs the provider budgets that much less), at most 1; an
+ * automatic 7-day chunk 1 (its own measured kind).
+ */
+const WEIGHT = sql<number>`(CASE WHEN fair_tag IS NULL THEN 1
+  ELSE least(1.0, (end_date - start_date + 1) / 28.0) END)::float8`;
+
+/**
  * The fair queue's bookkeeping (start-time fair queuing, see ChunkQueue): virtual start tags of
  * queued HISTORICAL chunks, each user's next tag, and what the ETA reads about the queue. Every
  * statement is an index lookup or reads only active syncs, never a scan of the chunk queue.
@@ -62,17 +82,21 @@ export class FairShareRepository {
   }
 
   /**
-   * The queue by tag: how many queued HISTORICAL chunks hold each tag (ascending), how many
-   * automatic 7-day chunks are left (they go first), and when each running HISTORICAL sync was
-   * created (ascending; the active orchestrations' index). An index-only scan of the queued chunks'
-   * partial index, made by the ETA snapshot every few seconds, never per request.
+   * The queue by tag: what the queued HISTORICAL chunks holding each tag weigh (ascending), how many
+   * automatic 7-day chunks are left (they go first), and per sync with queued chunks the lowest and
+   * highest of their tags and when it was created (ascending: chunks sharing a tag run in the order
+   * their jobs were created, their syncs' order). Two aggregates over the queued chunks' partial
+   * index, made by the ETA snapshot every few seconds, never per request.
    */
-  async queuedByTag(
-    executor: Executor = this.db,
-  ): Promise<{ tags: number[]; counts: number[]; initial: number; created: number[] }> {
-    const [byTag, initial, created] = await Promise.all([
+  async queuedByTag(executor: Executor = this.db): Promise<{
+    tags: number[];
+    counts: number[];
+    initial: number;
+    syncs: QueuedSync[];
+  }> {
+    const [byTag, initial, bySync] = await Promise.all([
       sql<{ tag: number; n: number }>`
-        SELECT fair_tag AS tag, count(*)::int AS n FROM chunks
+        SELECT fair_tag AS tag, sum(${WEIGHT}) AS n FROM chunks
         WHERE status = 'PENDING' AND job_id IS NOT NULL AND fair_tag IS NOT NULL
         GROUP BY fair_tag ORDER BY fair_tag
       `.execute(executor),
@@ -80,40 +104,55 @@ export class FairShareRepository {
         SELECT coalesce(sum(total_chunks - completed_chunks - failed_chunks), 0)::int AS n FROM orchestrations
         WHERE status IN ('PENDING', 'IN_PROGRESS') AND kind = 'INITIAL_7_DAY'
       `.execute(executor),
-      // chunks sharing a tag run in the order their jobs were created: their syncs' creation order
-      sql<{ at: Date }>`
-        SELECT created_at AS at FROM orchestrations
-        WHERE status IN ('PENDING', 'IN_PROGRESS') AND kind = 'HISTORICAL'
-        ORDER BY created_at
+      sql<{ id: string; lo: string; hi: string; w: number; at: Date }>`
+        SELECT q.id, q.lo, q.hi, q.w, o.created_at AS at
+        FROM (
+          SELECT orchestration_id AS id, min(fair_tag) AS lo, max(fair_tag) AS hi,
+            (array_agg(${WEIGHT} ORDER BY fair_tag DESC))[1] AS w
+          FROM chunks
+          WHERE status = 'PENDING' AND job_id IS NOT NULL AND fair_tag IS NOT NULL
+          GROUP BY orchestration_id
+        ) q
+        JOIN orchestrations o ON o.id = q.id
+        ORDER BY o.created_at, o.id
       `.execute(executor),
     ]);
     return {
       tags: byTag.rows.map((r) => Number(r.tag)),
-      counts: byTag.rows.map((r) => r.n),
+      counts: byTag.rows.map((r) => Number(r.n)),
       initial: initial.rows[0].n,
-      created: created.rows.map((r) => r.at.getTime()),
+      syncs: bySync.rows.map((r) => ({
+        id: r.id,
+        lo: Number(r.lo),
+        hi: Number(r.hi),
+        lastWeight: Number(r.w),
+        createdAt: r.at.getTime(),
+      })),
     };
   }
 
   /**
    * Chunks (of every kind) completed per budget window since `from` (aligned to `windowMs`): each
-   * window's index, its count, when its first and last chunk finished and how long they took on
-   * average. An index range on recent completions.
+   * window's index, its count and what they weigh (WEIGHT), when its first and last chunk finished
+   * and how long they took on average. An index range on recent completions.
    */
   async completedPerWindow(
     from: Date,
     windowMs: number,
     executor: Executor = this.db,
-  ): Promise<Array<{ window: number; count: number; firstAt: number; lastAt: number; meanMs: number }>> {
+  ): Promise<
+    Array<{ window: number; count: number; units: number; firstAt: number; lastAt: number; meanMs: number }>
+  > {
     const { rows } = await sql<{
       w: number;
       n: number;
+      units: number;
       first_at: Date;
       last_at: Date;
       mean_ms: number | null;
     }>`
       SELECT floor(extract(epoch FROM finished_at) * 1000 / ${windowMs})::bigint AS w,
-        count(*)::int AS n, min(finished_at) AS first_at, max(finished_at) AS last_at,
+        count(*)::int AS n, sum(${WEIGHT}) AS units, min(finished_at) AS first_at, max(finished_at) AS last_at,
         avg(extract(epoch FROM finished_at - started_at) * 1000)::float8 AS mean_ms
       FROM chunks
       WHERE status = 'COMPLETED' AND finished_at >= ${from}
@@ -122,6 +161,7 @@ export class FairShareRepository {
     return rows.map((r) => ({
       window: Number(r.w),
       count: r.n,
+      units: Number(r.units),
       firstAt: r.first_at.getTime(),
       lastAt: r.last_at.getTime(),
       meanMs: Number(r.mean_ms ?? 0),
@@ -129,18 +169,26 @@ export class FairShareRepository {
   }
 
   /**
-   * HISTORICAL chunks running now, per sync: how many and when the last one started (a range of the
+   * HISTORICAL chunks running now, per sync: how many, when the last one started and how many of
+   * the sync's chunks had ended then (one statement, so both as of the same moment; a range of the
    * unfinished chunks' index on its RUNNING key: as many rows as there are worker slots).
    */
   async running(
     executor: Executor = this.db,
-  ): Promise<Array<{ id: string; count: number; lastStartedAt: number }>> {
-    const { rows } = await sql<{ id: string; n: number; last: Date | null }>`
-      SELECT orchestration_id AS id, count(*)::int AS n, max(started_at) AS last FROM chunks
-      WHERE status = 'RUNNING' AND fair_tag IS NOT NULL
-      GROUP BY orchestration_id
+  ): Promise<Array<{ id: string; count: number; lastStartedAt: number; ended: number }>> {
+    const { rows } = await sql<{ id: string; n: number; last: Date | null; ended: number }>`
+      SELECT c.orchestration_id AS id, count(*)::int AS n, max(c.started_at) AS last,
+        (o.completed_chunks + o.failed_chunks)::int AS ended
+      FROM chunks c JOIN orchestrations o ON o.id = c.orchestration_id
+      WHERE c.status = 'RUNNING' AND c.fair_tag IS NOT NULL
+      GROUP BY c.orchestration_id, o.completed_chunks, o.failed_chunks
     `.execute(executor);
-    return rows.map((r) => ({ id: r.id, count: r.n, lastStartedAt: r.last?.getTime() ?? Date.now() }));
+    return rows.map((r) => ({
+      id: r.id,
+      count: r.n,
+      lastStartedAt: r.last?.getTime() ?? Date.now(),
+      ended: r.ended,
+    }));
   }
 
   /**

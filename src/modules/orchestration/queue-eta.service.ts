@@ -1,36 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
-import type { Orchestration } from '../../database/schema.js';
 import { FairShareRepository } from '../chunks/fair-share.repository.js';
+import {
+  ahead,
+  expectedSecondsUntil,
+  finishingBefore,
+  inFlight,
+  queuedAhead,
+  sameTagAhead,
+  type EtaFields,
+  type QueueSnapshot,
+} from './queue-eta.model.js';
 
-/** What the ETA knows about the queue and the pace of the shared budgets, refreshed every few seconds. */
-export interface QueueSnapshot {
-  takenAt: number;
-  /** Queued HISTORICAL chunks by fair tag: ascending tags and, for each, the chunks up to and including it. */
-  tags: number[];
-  cumulative: number[];
-  /** When each running HISTORICAL sync was created, ascending (the order among chunks sharing a tag). */
-  created: number[];
-  /** Automatic 7-day chunks left (they go first). */
-  initial: number;
-  /** The budget window (ms) and the start of the current one. */
-  windowMs: number;
-  windowStart: number;
-  /** Chunks a whole window gets through, and how far into a window its last one finishes (ms). */
-  perWindow: number;
-  burstMs: number;
-  /** Chunks finished so far in the current window, and its pace so far (ms a chunk; 0: too few yet). */
-  doneNow: number;
-  lastDoneAt: number;
-  paceNow: number;
-  /** New connections' 7-day chunks arriving per window lately (they go ahead of the queue). */
-  arrivals: number;
-  /** HISTORICAL chunks running now (they finish first), and per sync how many and when the last one started. */
-  runningTotal: number;
-  running: Map<string, { count: number; lastStartedAt: number }>;
-  /** How long a chunk took from start to finish in the last whole windows (ms; 0 when unknown). */
-  chunkMs: number;
-}
+export type { EtaFields, QueueSnapshot } from './queue-eta.model.js';
 
 /** The snapshot is refreshed this often: 1/40 of a budget window, between 250 ms and 5 s. */
 const REFRESH_SHARE = 40;
@@ -44,22 +26,25 @@ const ARRIVAL_WINDOWS = 8;
 /**
  * An honest ETA under the fair queue (issue 15). Workers take the automatic 7-day chunks first, then
  * queued chunks in fair-tag order (ChunkQueue), so a sync's last chunk is the n-th to run from now,
- * n = the 7-day chunks + every queued chunk whose tag is below its last chunk's + those sharing that
- * tag whose syncs were created earlier (pg-boss breaks ties by job age) + 1. The shared budgets refill per window, and chunks waiting for one start at
- * its beginning, so the queue moves in windows: each whole window gets through `perWindow` chunks,
- * finishing them within `burstMs` of its start (the whole window when work, not budget, is the
- * limit). The n-th chunk therefore finishes in the window and at the point of it that its position
- * gives — measured from the last whole windows, which reflects the provider budgets and latency.
- * A new sync's tags start at the queue's head. New connections' 7-day syncs go first, so each later
- * window has room for the queue only after the 7-day chunks arriving per window (the lower of the
- * averages over the last eight windows and the last two).
+ * n = the 7-day chunks + the running ones + every queued chunk whose tag is below its last chunk's +
+ * those sharing that tag whose syncs were created earlier (pg-boss breaks ties by job age; counted
+ * exactly, see sameTagAhead) + itself, each chunk weighed by its share of a month. The shared budgets
+ * refill per window, and chunks waiting for one start at its beginning, so the queue moves in
+ * windows: each whole window gets through `perWindow` of that work, finishing it within `burstMs`
+ * of its start (the whole window when work, not budget, is the limit). The n-th chunk therefore
+ * finishes in the window and at the point of it that its position gives — measured from the last
+ * whole windows, which reflects the provider budgets and latency — averaged over capacities ±10 %
+ * around the measured one (a position near a window's end may fall in either). A new sync's tags
+ * start at the queue's head. New connections' 7-day syncs go first, so each later window has room
+ * for the queue only after the 7-day chunks arriving per window (the lower of the averages over the
+ * last eight windows and the last two). When all a sync has left are running, it ends when they do
+ * (the last start plus what a chunk takes, measured over the same windows). The model is
+ * queue-eta.model.ts.
  *
- * The chunks running now finish before any queued one; when all a sync has left are running, it
- * ends when they do (the last start plus what a chunk takes, measured over the same windows).
- *
- * The snapshot (queued chunks counted per tag: one index-only scan; completions per window over the
- * last three, 7-day syncs created over the last eight and the running chunks: index ranges) is
- * refreshed per process every 1/40 of a budget window (5 s at most); a status request only reads it.
+ * The snapshot (the queued chunks per tag and per sync: two aggregates over their partial index;
+ * completions per window over the last three, 7-day syncs created over the last eight and the
+ * running chunks: index ranges) is refreshed per process every 1/40 of a budget window (5 s at
+ * most); a status request only reads it.
  */
 @Injectable()
 export class QueueEtaService {
@@ -87,29 +72,13 @@ export class QueueEtaService {
     if (o.fair_last_tag === null || o.fair_last_tag === undefined) return undefined;
     const snapshot = this.current();
     if (!snapshot || !this.backlogged(snapshot)) return undefined;
-    const inFlight = QueueEtaService.inFlight(snapshot, o, now);
-    if (inFlight !== undefined) return inFlight;
-    const before = QueueEtaService.createdBefore(snapshot, o.created_at.getTime());
-    const position = QueueEtaService.finishingBefore(snapshot, o.fair_last_tag, before) + 1;
-    return QueueEtaService.secondsUntil(snapshot, position, now);
-  }
-
-  /**
-   * Every chunk the sync has left is running, and the window's budget has room for every running
-   * chunk: it ends when the last one started plus what a chunk takes (at least a tenth of that from
-   * now, when the chunk runs late). Undefined otherwise.
-   */
-  static inFlight(
-    s: Pick<QueueSnapshot, 'running' | 'chunkMs' | 'runningTotal' | 'perWindow' | 'doneNow'>,
-    o: EtaFields,
-    now: number,
-  ): number | undefined {
-    const left = o.total_chunks - o.completed_chunks - o.failed_chunks;
-    const run = s.running.get(o.id);
-    if (!run || left <= 0 || run.count < left || s.chunkMs <= 0) return undefined;
-    // with the window's budget spent, running chunks go back on the queue for the next window
-    if (s.doneNow + s.runningTotal > s.perWindow) return undefined;
-    return Math.max(s.chunkMs / 10, run.lastStartedAt + s.chunkMs - now) / 1000;
+    const running = inFlight(snapshot, o, now);
+    if (running !== undefined) return running;
+    const own = snapshot.sameAhead.get(o.id);
+    const position =
+      finishingBefore(snapshot, queuedAhead(snapshot, o)) +
+      (own?.tag === Number(o.fair_last_tag) ? own.weight : 1);
+    return expectedSecondsUntil(snapshot, position, now);
   }
 
   /**
@@ -120,61 +89,8 @@ export class QueueEtaService {
     const snapshot = wait ? await this.fresh() : this.current();
     if (!snapshot || !this.backlogged(snapshot)) return undefined;
     const head = snapshot.tags[0] ?? 0;
-    const position = QueueEtaService.finishingBefore(snapshot, head + chunks - 1, 1) + chunks;
-    return Math.ceil(QueueEtaService.secondsUntil(snapshot, position));
-  }
-
-  /** Chunks that finish before a queued chunk with tag `tag`: 7-day ones, running ones, those ahead. */
-  static finishingBefore(s: QueueSnapshot, tag: number, before: number): number {
-    return s.initial + s.runningTotal + QueueEtaService.ahead(s, tag, before);
-  }
-
-  /**
-   * Queued chunks ahead of a chunk with tag `tag`: all with a lower tag, and of those sharing it the
-   * share `before` (the fraction of running syncs created before this one; their jobs come first).
-   */
-  static ahead(snapshot: Pick<QueueSnapshot, 'tags' | 'cumulative'>, tag: number, before = 0.5): number {
-    const { tags, cumulative } = snapshot;
-    const lo = lowerBound(tags, tag);
-    const below = lo > 0 ? cumulative[lo - 1] : 0;
-    const same = lo < tags.length && tags[lo] === tag ? cumulative[lo] - below : 0;
-    return below + same * before;
-  }
-
-  /** The fraction of running HISTORICAL syncs created before `createdAt`. */
-  static createdBefore(snapshot: Pick<QueueSnapshot, 'created'>, createdAt: number): number {
-    const { created } = snapshot;
-    if (created.length === 0) return 0.5;
-    const lo = lowerBound(created, createdAt);
-    return lo / created.length;
-  }
-
-  /**
-   * Seconds (fractional) from `now` until the `position`-th chunk to finish from the snapshot's
-   * time has finished. In this window, never sooner than `position` chunks take at a burst's pace
-   * (a burst running late goes on).
-   */
-  static secondsUntil(s: QueueSnapshot, position: number, now = Date.now()): number {
-    const leftNow = Math.max(0, s.perWindow - s.doneNow);
-    let finish: number;
-    if (position <= leftNow) {
-      // the burst under way sets the pace once it has one (from its last completion on); before
-      // that, the last windows' bursts do (from the window's start, and at least from now)
-      if (s.paceNow > 0) finish = Math.max(s.lastDoneAt + s.paceNow * position, now + s.paceNow);
-      else {
-        const pace = s.burstMs / s.perWindow;
-        finish = Math.max(s.windowStart + pace * (s.doneNow + position), now + pace * position);
-      }
-    } else {
-      // each later window first takes the 7-day syncs that arrived meanwhile
-      const room = Math.max(1, s.perWindow - s.arrivals);
-      const later = position - leftNow;
-      const windows = Math.ceil(later / room);
-      const within = later - (windows - 1) * room + (s.perWindow - room);
-      finish =
-        s.windowStart + windows * s.windowMs + (s.burstMs * Math.min(within, s.perWindow)) / s.perWindow;
-    }
-    return Math.max(0.1, (finish - now) / 1000);
+    const position = finishingBefore(snapshot, ahead(snapshot, head + chunks - 1, 1)) + chunks;
+    return Math.ceil(expectedSecondsUntil(snapshot, position));
   }
 
   /**
@@ -225,7 +141,7 @@ export class QueueEtaService {
       this.fairShare.running(),
     ]);
     const at = (w: number) => windows.find((x) => x.window === w);
-    const doneNow = at(current)?.count ?? 0;
+    const doneNow = at(current)?.units ?? 0;
     const thisWindow = at(current);
     const paceNow =
       thisWindow && thisWindow.count >= MIN_COMPLETIONS
@@ -234,7 +150,7 @@ export class QueueEtaService {
     // the pace: the last whole windows (two, or one when the queue is younger); in a queue's first
     // window, what this one got through so far (a lower bound: its budget may not be spent yet)
     const whole = [at(current - 1), at(current - 2)].filter((w) => w && w.count >= MIN_COMPLETIONS);
-    let perWindow = whole.length ? whole.reduce((n, w) => n + w!.count, 0) / whole.length : 0;
+    let perWindow = whole.length ? whole.reduce((n, w) => n + w!.units, 0) / whole.length : 0;
     let burstMs = whole.length
       ? whole.reduce((n, w) => n + (w!.lastAt - w!.window * windowMs), 0) / whole.length
       : windowMs;
@@ -249,7 +165,8 @@ export class QueueEtaService {
       takenAt: now,
       tags: queue.tags,
       cumulative: queue.counts.map((n) => (sum += n)),
-      created: queue.created,
+      created: queue.syncs.map((q) => q.createdAt),
+      sameAhead: sameTagAhead(queue.syncs),
       initial: queue.initial,
       windowMs,
       windowStart: current * windowMs,
@@ -262,33 +179,10 @@ export class QueueEtaService {
       // weigh on the windows to come
       arrivals: Math.min(arrivedLong / ARRIVAL_WINDOWS, arrivedShort / 2),
       runningTotal: running.reduce((n, r) => n + r.count, 0),
-      running: new Map(running.map((r) => [r.id, { count: r.count, lastStartedAt: r.lastStartedAt }])),
+      running: new Map(
+        running.map((r) => [r.id, { count: r.count, lastStartedAt: r.lastStartedAt, ended: r.ended }]),
+      ),
       chunkMs,
     };
   }
-}
-
-/** What the ETA of one sync reads from its row. */
-export type EtaFields = Pick<
-  Orchestration,
-  | 'id'
-  | 'kind'
-  | 'status'
-  | 'fair_last_tag'
-  | 'created_at'
-  | 'total_chunks'
-  | 'completed_chunks'
-  | 'failed_chunks'
->;
-
-/** The first index of the ascending `values` whose value is not below `value` (binary search). */
-function lowerBound(values: number[], value: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (values[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
