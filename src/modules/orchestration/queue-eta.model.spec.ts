@@ -122,12 +122,19 @@ describe('queue model: position in the fair queue, windows of budget', () => {
     // well inside the next window: within a fraction of a second of what the measured capacity says
     expect(secondsUntil(spent, 50, now)).toBe(30 + 5);
     expect(Math.abs(expectedSecondsUntil(spent, 50, now) - 35)).toBeLessThan(0.5);
-    // the 100th: at the end of the next window's burst with the measured capacity or more, in the
-    // window after it with 5 or 10 % less: between the two, nearer the first
+    // the 100th: at the end of the next window's burst with the measured capacity or more (40 s, a
+    // little less with more), in the window after it with 5 or 10 % less (~90.5 s): in between, the
+    // answer with the least squared relative error over the five
     expect(secondsUntil(spent, 100, now)).toBe(30 + 10);
+    const outcomes = [-0.1, -0.05, 0, 0.05, 0.1].map((e) =>
+      secondsUntil({ ...spent, perWindow: 100 * (1 + e), burstMs: 10_000 * (1 + e) }, 100, now),
+    );
+    expect(outcomes.filter((r) => r > 60)).toHaveLength(2);
     const edge = expectedSecondsUntil(spent, 100, now);
-    expect(edge).toBeGreaterThan(30 + 10 + 15);
-    expect(edge).toBeLessThan(30 + 60);
+    const sum = (f: (r: number) => number) => outcomes.reduce((n, r) => n + f(r), 0);
+    expect(edge).toBeCloseTo(sum((r) => 1 / r) / sum((r) => 1 / (r * r)), 5);
+    expect(edge).toBeGreaterThan(30 + 10 + 5);
+    expect(edge).toBeLessThan(30 + 30);
   });
 
   it('leaves room in each later window for the 7-day syncs arriving meanwhile', () => {

@@ -141,19 +141,24 @@ export function createdBefore(snapshot: Pick<QueueSnapshot, 'created'>, createdA
 }
 
 /**
- * `secondsUntil` averaged over window capacities CAPACITY_SPREAD around the measured one: what a
- * window gets through varies with the requests its chunks need (a chunk with nothing to write
- * needs one, others two or more), so a chunk near the end of a window's share may run at the end
- * of its burst or at the start of the next window's. The mean of the two, weighed by how near it
- * is, is the estimate least wrong either way; a position well inside a window is unchanged.
+ * `secondsUntil` over window capacities CAPACITY_SPREAD around the measured one: what a window gets
+ * through varies with the requests its chunks need (a chunk with nothing to write needs one, others
+ * two or more), so a chunk near the end of a window's share may run at the end of its burst or at
+ * the start of the next window's. The answer is the one with the least mean squared relative error
+ * over those outcomes, Σ(1/r) / Σ(1/r²): between the two, nearer the likelier and the shorter (an
+ * error on a short remainder weighs more); a position well inside a window is unchanged.
  */
 export function expectedSecondsUntil(s: QueueSnapshot, position: number, now = Date.now()): number {
-  // a window that gets through more chunks takes longer over them, at the same pace
-  const sum = CAPACITY_SPREAD.reduce((n, e) => {
+  let inverse = 0;
+  let inverseSquare = 0;
+  for (const e of CAPACITY_SPREAD) {
+    // a window that gets through more chunks takes longer over them, at the same pace
     const burstMs = Math.min(s.windowMs, s.burstMs * (1 + e));
-    return n + secondsUntil({ ...s, perWindow: s.perWindow * (1 + e), burstMs }, position, now);
-  }, 0);
-  return sum / CAPACITY_SPREAD.length;
+    const r = secondsUntil({ ...s, perWindow: s.perWindow * (1 + e), burstMs }, position, now);
+    inverse += 1 / r;
+    inverseSquare += 1 / (r * r);
+  }
+  return inverse / inverseSquare;
 }
 
 /**
