@@ -9,8 +9,11 @@
  *   just after its user connects (so those 300 users have a 7-day sync too: counted in INITIAL_7_DAY,
  *   and shown apart); the last BENCH_ESTIMATE_SYNCS LAST_YEAR users ask the estimate route first.
  * Accounts are planted sparse through /_sim (BENCH_RECORDS_PER_MONTH manual activities a month, one
- * two days ago). The service is driven only over HTTP (status polls in a bounded round-robin), Strava's
- * requests are counted per window in the simulator, and the database is read (chunk finish times).
+ * two days ago). The service is driven only over HTTP (status polls in a bounded round-robin, and a
+ * poll of each HISTORICAL sync as it reaches 10 / 50 / 90 % progress: the ETA checkpoints, as the
+ * app polling every 10 s would see them; the crossing is read from the orchestration rows every
+ * 100 ms), Strava's requests are counted per window in the simulator, and the database is read
+ * (progress, chunk finish times; never written).
  * Prints per-class completion, Jain's index, idle syncs, ETA error, quota utilisation and 429s; writes
  * bench/results/fairness.json; exits 1 when an issue 15 target is missed. ~9 min with the defaults.
  *

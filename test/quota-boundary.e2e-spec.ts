@@ -1,6 +1,7 @@
 import {
   QuotaRepository,
   boundaryGuardMs,
+  headroom,
   type BucketUse,
 } from '../src/modules/providers/quota/quota.repository.js';
 import { createTestApp, type TestApp } from './support/app.js';
@@ -32,6 +33,20 @@ describe('quota budgets at the window boundary', () => {
       windowMs: WINDOW,
     });
     expect(await quota.acquire([use('spent')], start + WINDOW)).toEqual({ ok: true }); // a new window
+  });
+
+  it('leaves 0.5 % of a large budget untaken, for a request the provider counts a window later', async () => {
+    const start = 3_000 * WINDOW;
+    expect([headroom(3), headroom(100), headroom(200), headroom(350), headroom(2_000)]).toEqual([
+      0, 1, 1, 2, 10,
+    ]);
+    const big = use('headroom', 400);
+    for (let i = 0; i < 398; i++) expect(await quota.acquire([big], start + 1_000)).toEqual({ ok: true });
+    expect(await quota.acquire([big], start + 2_000)).toEqual({
+      ok: false,
+      retryAt: new Date(start + WINDOW),
+      windowMs: WINDOW,
+    });
   });
 
   it('holds a request in the last 1 % of a window until the next begins, with budget left', async () => {

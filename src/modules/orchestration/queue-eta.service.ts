@@ -20,8 +20,12 @@ const REFRESH_MIN_MS = 250;
 const REFRESH_MAX_MS = 5_000;
 /** Fewer completions than this in the last whole window: no pace (the ETA falls back to the sync's own). */
 const MIN_COMPLETIONS = 5;
-/** Windows over which 7-day sync arrivals are averaged. */
-const ARRIVAL_WINDOWS = 8;
+/**
+ * Windows over which 7-day sync arrivals are averaged (4 h of Strava's; the lower of that and the
+ * last two windows' is taken, so a burst of connections weighs little while it lasts and nothing
+ * once it is over).
+ */
+const ARRIVAL_WINDOWS = 16;
 
 /**
  * An honest ETA under the fair queue (issue 15). Workers take the automatic 7-day chunks first, then
@@ -37,12 +41,12 @@ const ARRIVAL_WINDOWS = 8;
  * around the measured one (a position near a window's end may fall in either). A new sync's tags
  * start at the queue's head. New connections' 7-day syncs go first, so each later window has room
  * for the queue only after the 7-day chunks arriving per window (the lower of the averages over the
- * last eight windows and the last two). When all a sync has left are running, it ends when they do
+ * last sixteen windows and the last two). When all a sync has left are running, it ends when they do
  * (the last start plus what a chunk takes, measured over the same windows). The model is
  * queue-eta.model.ts.
  *
  * The snapshot (the queued chunks per tag and per sync: two aggregates over their partial index;
- * completions per window over the last three, 7-day syncs created over the last eight and the
+ * completions per window over the last three, 7-day syncs created over the last sixteen and the
  * running chunks: index ranges) is refreshed per process every 1/40 of a budget window (5 s at
  * most); a status request only reads it.
  */

@@ -23,6 +23,14 @@ const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 export const boundaryGuardMs = (windowMs: number): number => Math.min(1_000, windowMs / 100);
 
+/**
+ * Units of a window's budget never taken (0.5 % of it, rounded: 1 of Strava's 200 or 100, 10 of its
+ * 2,000 a day; none of a budget under 100): a request we counted in the last window that the
+ * provider counted in this one (a send delayed past the boundary guard on a loaded host) would
+ * otherwise meet a 429 with the window's last request.
+ */
+export const headroom = (limit: number): number => Math.round(limit / 200);
+
 export type AcquireOutcome = { ok: true } | { ok: false; retryAt: Date; windowMs: number };
 
 /** Quota budgets in PostgreSQL, so every worker draws on the same counters. */
@@ -32,8 +40,8 @@ export class QuotaRepository {
 
   /**
    * Takes one request from every bucket, all or nothing, in one transaction (rows locked in key
-   * order, so concurrent acquirers never deadlock). When a bucket is spent, or its window is about
-   * to turn (`boundaryGuardMs`), says when it frees up.
+   * order, so concurrent acquirers never deadlock). When a bucket is spent (but its `headroom`), or
+   * its window is about to turn (`boundaryGuardMs`), says when it frees up.
    */
   acquire(uses: BucketUse[], now = Date.now()): Promise<AcquireOutcome> {
     const sorted = [...uses].sort((a, b) => compareKeys(a.key, b.key));
@@ -77,7 +85,8 @@ export class QuotaRepository {
             row.blocked_until && row.blocked_until.getTime() > now ? row.blocked_until.getTime() : 0;
           const end = (index + 1) * u.windowMs;
           if (blocked) spent(blocked, u);
-          else if (used >= u.limit || end - now < boundaryGuardMs(u.windowMs)) spent(end, u);
+          else if (used >= u.limit - headroom(u.limit) || end - now < boundaryGuardMs(u.windowMs))
+            spent(end, u);
           return { u, index, used };
         });
         if (retryAt > 0) return { ok: false as const, retryAt: new Date(retryAt), windowMs };
