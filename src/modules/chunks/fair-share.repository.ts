@@ -7,7 +7,8 @@ import type { Kysely } from 'kysely';
 
 /**
  * A sync with queued HISTORICAL chunks: the lowest and highest of their tags, the weight of the one
- * holding the highest (see WEIGHT), and its creation.
+ * holding the highest (see WEIGHT: the lightest, as chunks are whole months from the range's start
+ * but the last), and its creation.
  */
 export interface QueuedSync {
   id: string;
@@ -108,7 +109,7 @@ export class FairShareRepository {
         SELECT q.id, q.lo, q.hi, q.w, o.created_at AS at
         FROM (
           SELECT orchestration_id AS id, min(fair_tag) AS lo, max(fair_tag) AS hi,
-            (array_agg(${WEIGHT} ORDER BY fair_tag DESC))[1] AS w
+            min(${WEIGHT}) AS w
           FROM chunks
           WHERE status = 'PENDING' AND job_id IS NOT NULL AND fair_tag IS NOT NULL
           GROUP BY orchestration_id
