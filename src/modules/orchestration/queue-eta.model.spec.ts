@@ -115,26 +115,24 @@ describe('queue model: position in the fair queue, windows of budget', () => {
     expect(secondsUntil(left, 61, 620_000)).toBe(40 + 0.6); // the first of the next: 1/100 of its 60-s burst
   });
 
-  it('averages over window capacities ±10 % where a chunk may fall in either of two windows', () => {
+  it('answers between two windows where a chunk may fall in either, with capacity ±10 %', () => {
     // 30 s into a 60-s window whose budget (100 chunks in its first 10 s) is spent
     const spent = snapshot({ doneNow: 100 });
     const now = 630_000;
     // well inside the next window: within a fraction of a second of what the measured capacity says
     expect(secondsUntil(spent, 50, now)).toBe(30 + 5);
-    expect(Math.abs(expectedSecondsUntil(spent, 50, now) - 35)).toBeLessThan(0.5);
-    // the 100th: at the end of the next window's burst with the measured capacity or more (40 s, a
-    // little less with more), in the window after it with 5 or 10 % less (~90.5 s): in between, the
-    // answer with the least squared relative error over the five
+    expect(Math.abs(expectedSecondsUntil(spent, 50, now) - 35)).toBeLessThan(1);
+    // the 100th: at the end of the next window's burst with 10 % more capacity (~39.5 s), in the
+    // window after it with 10 % less (~91 s): in between, as little wrong either way
     expect(secondsUntil(spent, 100, now)).toBe(30 + 10);
-    const outcomes = [-0.1, -0.05, 0, 0.05, 0.1].map((e) =>
-      secondsUntil({ ...spent, perWindow: 100 * (1 + e), burstMs: 10_000 * (1 + e) }, 100, now),
-    );
-    expect(outcomes.filter((r) => r > 60)).toHaveLength(2);
+    const at = (e: number) =>
+      secondsUntil({ ...spent, perWindow: 100 * (1 + e), burstMs: 10_000 * (1 + e) }, 100, now);
+    const [slow, fast] = [at(-0.1), at(0.1)];
+    expect(slow).toBeGreaterThan(90);
+    expect(fast).toBeLessThan(40);
     const edge = expectedSecondsUntil(spent, 100, now);
-    const sum = (f: (r: number) => number) => outcomes.reduce((n, r) => n + f(r), 0);
-    expect(edge).toBeCloseTo(sum((r) => 1 / r) / sum((r) => 1 / (r * r)), 5);
-    expect(edge).toBeGreaterThan(30 + 10 + 5);
-    expect(edge).toBeLessThan(30 + 30);
+    expect(edge).toBeCloseTo((2 * slow * fast) / (slow + fast), 5);
+    expect((edge - fast) / fast).toBeCloseTo((slow - edge) / slow, 5);
   });
 
   it('leaves room in each later window for the 7-day syncs arriving meanwhile', () => {

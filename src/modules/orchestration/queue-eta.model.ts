@@ -44,8 +44,8 @@ export interface QueueSnapshot {
   chunkMs: number;
 }
 
-/** The window capacities (relative to the measured one) the ETA averages over: ±10 %. */
-const CAPACITY_SPREAD = [-0.1, -0.05, 0, 0.05, 0.1];
+/** How far a window's capacity may be from the measured one (relative), for the ETA: ±10 %. */
+const CAPACITY_SPREAD = 0.1;
 
 /**
  * Every chunk the sync has left is running, and the window's budget has room for every running
@@ -141,24 +141,24 @@ export function createdBefore(snapshot: Pick<QueueSnapshot, 'created'>, createdA
 }
 
 /**
- * `secondsUntil` over window capacities CAPACITY_SPREAD around the measured one: what a window gets
- * through varies with the requests its chunks need (a chunk with nothing to write needs one, others
- * two or more), so a chunk near the end of a window's share may run at the end of its burst or at
- * the start of the next window's. The answer is the one with the least mean squared relative error
- * over those outcomes, Σ(1/r) / Σ(1/r²): between the two, nearer the likelier and the shorter (an
- * error on a short remainder weighs more); a position well inside a window is unchanged.
+ * `secondsUntil` for a window capacity CAPACITY_SPREAD below and above the measured one: what a
+ * window gets through varies with the requests its chunks need (a chunk with nothing new to write
+ * needs one, others two or more), so a chunk near the end of a window's share may run at the end
+ * of its burst or at the start of the next window's. The answer is the one whose relative error is
+ * least in the worse of the two, 2·r₋·r₊ / (r₋ + r₊): near a boundary it lies between the windows
+ * (a sync whose last chunk has one window or the next to go is told neither, and is at most
+ * (r₋ − r₊) / (r₋ + r₊) wrong); inside a window r₋ ≈ r₊ and it is unchanged.
  */
 export function expectedSecondsUntil(s: QueueSnapshot, position: number, now = Date.now()): number {
-  let inverse = 0;
-  let inverseSquare = 0;
-  for (const e of CAPACITY_SPREAD) {
+  const at = (e: number) =>
     // a window that gets through more chunks takes longer over them, at the same pace
-    const burstMs = Math.min(s.windowMs, s.burstMs * (1 + e));
-    const r = secondsUntil({ ...s, perWindow: s.perWindow * (1 + e), burstMs }, position, now);
-    inverse += 1 / r;
-    inverseSquare += 1 / (r * r);
-  }
-  return inverse / inverseSquare;
+    secondsUntil(
+      { ...s, perWindow: s.perWindow * (1 + e), burstMs: Math.min(s.windowMs, s.burstMs * (1 + e)) },
+      position,
+      now,
+    );
+  const [slow, fast] = [at(-CAPACITY_SPREAD), at(CAPACITY_SPREAD)];
+  return (2 * slow * fast) / (slow + fast);
 }
 
 /**

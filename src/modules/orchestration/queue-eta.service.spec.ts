@@ -71,14 +71,13 @@ describe('QueueEtaService: the snapshot and the answers it gives', () => {
     expect(seconds).toBeGreaterThan(0);
     // sync-1's last chunk is the 384th (3 seven-day chunks, 360 with lower tags, half the 40 sharing
     // its tag, itself): 100 still fit in this window (nothing done in it yet), then the 284th of the
-    // later windows of 100, in the third one's burst; with 5 or 10 % less capacity, in the fourth's.
-    // Asked half-way through the window: between 3 × ~232 s and 2 × ~316 s from now (see
-    // expectedSecondsUntil: Σ(1/r) / Σ(1/r²))
+    // later windows of 100, in the third one's burst (~232 s from half-way through this window);
+    // with 10 % less capacity in the fourth's (~322 s): the answer lies between (expectedSecondsUntil)
     const snap = (eta as unknown as { snapshot: QueueSnapshot }).snapshot;
     const remaining = eta.secondsRemaining(queued(19), snap.windowStart + 45_000)!;
     expect(remaining).toBeGreaterThan(3 * 90 - 45);
     expect(remaining).toBeLessThan(4 * 90 - 45);
-    expect(remaining).toBeCloseTo((3 / 232 + 2 / 316) / (3 / 232 ** 2 + 2 / 316 ** 2), -1);
+    expect(remaining).toBeCloseTo((2 * 322 * 231) / (322 + 231), -1);
     // a 3-chunk newcomer's last is the 126th: early in the next window's burst
     expect(seconds!).toBeLessThanOrEqual(90 + 9);
     expect(eta.secondsRemaining({ ...queued(19), status: 'PAUSED' })).toBeUndefined();
