@@ -8,17 +8,7 @@ import {
   secondsUntil,
   type QueueSnapshot,
 } from './queue-eta.model.js';
-
-const queued = (lastTag: number) => ({
-  id: 'sync-1',
-  kind: 'HISTORICAL' as const,
-  status: 'IN_PROGRESS' as const,
-  fair_last_tag: lastTag,
-  created_at: new Date(1_000),
-  total_chunks: 12,
-  completed_chunks: 10,
-  failed_chunks: 0,
-});
+import { queuedSync as queued } from '../../../test/support/queue-eta.js';
 
 const snapshot = (over: Partial<QueueSnapshot> = {}): QueueSnapshot => ({
   takenAt: 0,

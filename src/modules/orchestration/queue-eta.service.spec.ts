@@ -1,19 +1,10 @@
 import type { AppConfig } from '../../config/app-config.js';
 import type { FairShareRepository } from '../chunks/fair-share.repository.js';
 import { QueueEtaService, type QueueSnapshot } from './queue-eta.service.js';
+import { queuedSync as queued } from '../../../test/support/queue-eta.js';
 
 const config = { providers: { timeScale: 0.1 } } as AppConfig; // 90-s budget windows
 const WINDOW = 90_000;
-const queued = (lastTag: number) => ({
-  id: 'sync-1',
-  kind: 'HISTORICAL' as const,
-  status: 'IN_PROGRESS' as const,
-  fair_last_tag: lastTag,
-  created_at: new Date(1_000),
-  total_chunks: 12,
-  completed_chunks: 10,
-  failed_chunks: 0,
-});
 
 /**
  * A repository stub: tags 10..19 hold 40 queued chunks each (400), 3 queued 7-day chunks; the last two
