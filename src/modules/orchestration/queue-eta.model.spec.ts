@@ -3,6 +3,7 @@ import {
   createdBefore,
   expectedSecondsUntil,
   inFlight,
+  lastChunkPosition,
   queuedAhead,
   sameTagAhead,
   secondsUntil,
@@ -89,6 +90,7 @@ describe('queue model: position in the fair queue, windows of budget', () => {
     });
     const o = { id: 'B', fair_last_tag: 11, created_at: new Date(2) };
     expect(queuedAhead(s, o)).toBe(4 + 1);
+    expect(lastChunkPosition({ ...s, initial: 3, runningTotal: 2 }, o)).toBe(3 + 2 + 5 + 1); // B's own weighs 1
     expect(queuedAhead(s, { ...o, fair_last_tag: 12 })).toBe(8 + 4 * 0.25);
   });
 

@@ -89,6 +89,19 @@ export function queuedAhead(
 }
 
 /**
+ * The sync's last chunk is the n-th to finish from the snapshot's time: what finishes before it
+ * (finishingBefore, queuedAhead) and itself (its weight when it is queued, else 1).
+ */
+export function lastChunkPosition(
+  s: QueueSnapshot,
+  o: Pick<EtaFields, 'id' | 'fair_last_tag' | 'created_at'>,
+): number {
+  const own = s.sameAhead.get(o.id);
+  const weight = own?.tag === Number(o.fair_last_tag) ? own.weight : 1;
+  return finishingBefore(s, queuedAhead(s, o)) + weight;
+}
+
+/**
  * For each sync (ascending creation), the queued chunks of earlier syncs that share the tag of its
  * last queued chunk: a sync's queued chunks hold consecutive tags, so an earlier sync has one there
  * when its lowest and highest queued tags enclose it. One pass with a Fenwick tree over the tags.

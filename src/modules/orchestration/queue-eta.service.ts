@@ -6,7 +6,7 @@ import {
   expectedSecondsUntil,
   finishingBefore,
   inFlight,
-  queuedAhead,
+  lastChunkPosition,
   sameTagAhead,
   type EtaFields,
   type QueueSnapshot,
@@ -78,11 +78,7 @@ export class QueueEtaService {
     if (!snapshot || !this.backlogged(snapshot)) return undefined;
     const running = inFlight(snapshot, o, now);
     if (running !== undefined) return running;
-    const own = snapshot.sameAhead.get(o.id);
-    const position =
-      finishingBefore(snapshot, queuedAhead(snapshot, o)) +
-      (own?.tag === Number(o.fair_last_tag) ? own.weight : 1);
-    return expectedSecondsUntil(snapshot, position, now);
+    return expectedSecondsUntil(snapshot, lastChunkPosition(snapshot, o), now);
   }
 
   /**
