@@ -7,6 +7,7 @@ import * as m0005 from './0005_resilience.js';
 import * as m0006 from './0006_security.js';
 import * as m0007 from './0007_sync_records.js';
 import * as m0008 from './0008_fair_share.js';
+import * as m0009 from './0009_fault_isolation.js';
 
 /**
  * Every migration, in order. Files stay plain Kysely migrations against `Kysely<any>`; listing them
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0006_security': m0006,
   '0007_sync_records': m0007,
   '0008_fair_share': m0008,
+  '0009_fault_isolation': m0009,
 };

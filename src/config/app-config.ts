@@ -79,6 +79,8 @@ export class AppConfig {
     transientRetries: number;
     /** How long a chunk waits out a provider outage without using attempts. */
     outageMaxMs: number;
+    /** A record fault: tries in all before the record is FAILED, and the first retry's delay (tripling). */
+    recordFaults: { attempts: number; firstRetryMs: number };
     /** Strava's per-application limits, [15 min, day], overall and reads. */
     stravaLimits: { overall: [number, number]; read: [number, number] };
     /** Google Health API requests per minute: per user, per project. */
@@ -262,6 +264,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       requestTimeoutMs: env.PROVIDER_REQUEST_TIMEOUT_SECONDS * 1000,
       transientRetries: env.PROVIDER_RETRIES,
       outageMaxMs: env.PROVIDER_OUTAGE_MAX_SECONDS * 1000,
+      recordFaults: {
+        attempts: env.RECORD_FAULT_ATTEMPTS,
+        firstRetryMs: Math.round(env.RECORD_FAULT_RETRY_SECONDS * 1000),
+      },
       stravaLimits: {
         overall: [env.STRAVA_LIMIT_15MIN, env.STRAVA_LIMIT_DAILY],
         read: [env.STRAVA_READ_LIMIT_15MIN, env.STRAVA_READ_LIMIT_DAILY],

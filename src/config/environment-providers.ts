@@ -61,6 +61,27 @@ export class ProviderVariables extends ServiceVariables {
   @Max(7 * 86400)
   PROVIDER_OUTAGE_MAX_SECONDS = 21600;
 
+  /**
+   * A record fault (one record's request keeps failing with 5xx or timeouts while the provider
+   * answers other requests): the record is tried this many times in all before it is settled
+   * FAILED (PROVIDER_RECORD_ERROR), its chunk then failing (retry-failed re-runs it).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  RECORD_FAULT_ATTEMPTS = 4;
+
+  /**
+   * Real seconds before a record fault's first retry; each later retry waits three times longer
+   * (10, 30, 90 s by default: the record is settled within about 2.5 minutes of its first failure,
+   * whatever PROVIDER_TIME_SCALE is).
+   */
+  @Type(() => Number)
+  @Min(0.05)
+  @Max(600)
+  RECORD_FAULT_RETRY_SECONDS = 10;
+
   /** Strava's per-application limits (raised limits are still per application): overall per 15 min. */
   @Type(() => Number)
   @IsInt()

@@ -71,6 +71,14 @@ export interface ConnectionsTable {
   deleted_at: NullableTimestamp;
 }
 
+/** A sync's next chunk waits for a provider: an outage, or a spent quota (timestamps as ISO strings). */
+export interface SyncWaiting {
+  reason: 'PROVIDER_UNAVAILABLE' | 'PROVIDER_RATE_LIMITED';
+  provider: ProviderName;
+  since: string;
+  retryAt: string | null;
+}
+
 export interface OrchestrationsTable {
   id: Generated<string>;
   user_id: string;
@@ -101,6 +109,8 @@ export interface OrchestrationsTable {
   records_failed: Generated<number>;
   /** Why a PAUSED sync is paused: the user, or a revoked provider grant (null unless PAUSED). */
   pause_reason: PauseReason | null;
+  /** Why its next chunk waits for a provider, while it does (migration 0009). */
+  waiting: NullableJson<SyncWaiting>;
   /** The last fair-queue tag given to this sync's chunks (HISTORICAL; migration 0008). */
   fair_last_tag: ColumnType<number | null, number | null | undefined, number | null>;
 }
@@ -318,6 +328,9 @@ export interface SyncRecordTable {
   reason_message: string | null;
   destination_id: string | null;
   duplicate_of_id: string | null;
+  /** Failed tries of this record's own request in this round, and the first (migration 0009). */
+  fault_count: Generated<number>;
+  fault_since: NullableTimestamp;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

@@ -36,6 +36,36 @@ export class FatalSyncError extends ChunkError {
   readonly retryable = false;
 }
 
+/** The chunk's records that fail with record faults (one record's request failing while its provider answers others). */
+export const RECORD_FAULT_CODE = 'PROVIDER_RECORD_ERROR';
+
+/**
+ * Some of the chunk's records had record faults and wait for another try: the chunk runs again at
+ * `retryAt` from the page of the first of them, no attempt used (every other record is settled).
+ */
+export class RecordsDeferredError extends ChunkError {
+  readonly retryable = true;
+
+  constructor(
+    message: string,
+    readonly retryAt: Date,
+  ) {
+    super(RECORD_FAULT_CODE, message);
+  }
+}
+
+/**
+ * Records of the chunk were settled FAILED after their record-fault budget: the chunk ends FAILED
+ * at once (its other records are settled), and retry-failed re-runs it.
+ */
+export class ChunkRecordsFailedError extends ChunkError {
+  readonly retryable = true;
+
+  constructor(message: string) {
+    super(RECORD_FAULT_CODE, message);
+  }
+}
+
 /** ErrorInfo for any thrown value; unknown errors keep a generic message (no stack, no secrets). */
 export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof ChunkError) return error.toInfo();

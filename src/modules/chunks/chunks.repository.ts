@@ -155,7 +155,7 @@ export class ChunksRepository {
         WHERE id = ${chunkId} AND job_id = ${jobId} AND status = 'RUNNING'
         RETURNING idx
       )
-      UPDATE orchestrations o SET completed_chunks = completed_chunks + 1, updated_at = now()
+      UPDATE orchestrations o SET completed_chunks = completed_chunks + 1, waiting = NULL, updated_at = now()
       FROM c
       WHERE o.id = ${orchestrationId}
       RETURNING o.*, c.idx AS chunk_idx

@@ -4,6 +4,7 @@ import {
   applyDecorators,
   type CanActivate,
   type ExecutionContext,
+  type Type,
 } from '@nestjs/common';
 import type { AuthUser } from '../../common/auth/auth.types.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
@@ -42,9 +43,10 @@ export class RequiresProGuard implements CanActivate {
   }
 }
 
-export const RequiresPro = () =>
+/** Pro only; `before`: guards that answer first (a resource's ownership: 404 before 403). */
+export const RequiresPro = (...before: Array<Type<CanActivate>>) =>
   applyDecorators(
-    UseGuards(RequiresProGuard),
+    UseGuards(...before, RequiresProGuard),
     ApiErrors({
       PRO_REQUIRED:
         'the caller has no active Pro entitlement (`GET /v1/me/entitlement`); nothing is created, and the body has `upsell: { requiredTier: "PRO", feature: "HISTORICAL_SYNC" }` for the paywall',

@@ -164,6 +164,11 @@ export class HistoricalSyncService {
     return o;
   }
 
+  /** 404 NOT_FOUND unless the connection is the caller's (checked before the Pro check). */
+  async assertOwnedConnection(user: AuthUser, connectionId: string): Promise<void> {
+    await this.connection(user, connectionId);
+  }
+
   private async connection(user: AuthUser, connectionId: string): Promise<Connection> {
     const connection = await this.connections.findForUser(connectionId, user.userId);
     if (!connection) throw notFound('Connection');

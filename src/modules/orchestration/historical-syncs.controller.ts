@@ -11,6 +11,7 @@ import { EstimateDto } from './dto/estimate.dto.js';
 import { OrchestrationDto } from './dto/orchestration.dto.js';
 import { CreateHistoricalSyncDto, EstimateQueryDto } from './dto/range.dto.js';
 import { HistoricalSyncService } from './historical-sync.service.js';
+import { OwnedConnectionGuard } from './owned-connection.guard.js';
 
 @ApiTags('historical syncs')
 @Controller('v1/connections/:connectionId/historical-syncs')
@@ -18,7 +19,7 @@ export class HistoricalSyncsController {
   constructor(private readonly syncs: HistoricalSyncService) {}
 
   @Get('estimate')
-  @RequiresPro()
+  @RequiresPro(OwnedConnectionGuard)
   @ApiDoc({
     summary: 'Estimate chunks, API calls and duration of a range (FR-2)',
     description:
@@ -43,7 +44,7 @@ export class HistoricalSyncsController {
   }
 
   @Post()
-  @RequiresPro()
+  @RequiresPro(OwnedConnectionGuard)
   @ApiDoc({
     summary: 'Start a historical sync (Pro)',
     description:

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Chunk, Orchestration } from '../../database/schema.js';
-import type { ChunkDto, OrchestrationDto, OrchestrationStatusDto } from './dto/orchestration.dto.js';
+import type {
+  ChunkDto,
+  OrchestrationDto,
+  OrchestrationStatusDto,
+  WaitingDto,
+} from './dto/orchestration.dto.js';
 
 type StatusFields = Pick<
   Orchestration,
@@ -18,6 +23,7 @@ type StatusFields = Pick<
   | 'records_imported'
   | 'records_skipped'
   | 'records_failed'
+  | 'waiting'
 >;
 
 export function recordCounts(o: StatusFields) {
@@ -92,8 +98,16 @@ export function toStatusDto(o: StatusFields, now?: Date, queueSeconds?: number):
     estimatedSecondsRemaining: estimatedSecondsRemaining(o, now, queueSeconds),
     estimatedCompletionAt: estimatedCompletionAt(o, now, queueSeconds),
     records: recordCounts(o),
+    waiting: waitingOf(o),
     updatedAt: o.updated_at.toISOString(),
   };
+}
+
+/** Set only while the sync is active (a pause or an ending clears it too). */
+function waitingOf(o: Pick<Orchestration, 'status' | 'waiting'>): WaitingDto | null {
+  if (!o.waiting || !['PENDING', 'IN_PROGRESS'].includes(o.status)) return null;
+  const { reason, provider, since, retryAt } = o.waiting;
+  return { reason, provider, since, retryAt: retryAt ?? null };
 }
 
 export function toOrchestrationDto(o: Orchestration, now?: Date, queueSeconds?: number): OrchestrationDto {
@@ -114,6 +128,7 @@ export function toOrchestrationDto(o: Orchestration, now?: Date, queueSeconds?: 
     estimatedSecondsRemaining: estimatedSecondsRemaining(o, now, queueSeconds),
     estimatedCompletionAt: estimatedCompletionAt(o, now, queueSeconds),
     records: recordCounts(o),
+    waiting: waitingOf(o),
     duplicatePolicy: o.duplicate_policy,
     pauseReason: o.status === 'PAUSED' ? (o.pause_reason ?? 'USER') : null,
     lastError: o.last_error,

@@ -14,6 +14,7 @@ import { EngineMetrics } from './engine/engine.metrics.js';
 import { SweeperService } from './engine/sweeper.service.js';
 import { EstimateService } from './estimate.service.js';
 import { HistoricalSyncService } from './historical-sync.service.js';
+import { OwnedConnectionGuard } from './owned-connection.guard.js';
 import { OrchestrationCache } from './orchestration-cache.service.js';
 import { OrchestrationChangesRepository } from './orchestration-changes.repository.js';
 import { OrchestrationRepository } from './orchestration.repository.js';
@@ -40,6 +41,7 @@ import { RecordsService } from './records.service.js';
     OrchestrationCache,
     OrchestrationService,
     HistoricalSyncService,
+    OwnedConnectionGuard,
     EstimateService,
     QueueEtaService,
     CompletionService,
@@ -53,6 +55,7 @@ import { RecordsService } from './records.service.js';
   exports: [
     OrchestrationService,
     HistoricalSyncService,
+    OwnedConnectionGuard,
     OrchestrationRepository,
     SweeperService,
     ReauthService,

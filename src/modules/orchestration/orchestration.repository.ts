@@ -9,6 +9,7 @@ import type {
   OrchestrationCompletionsTable,
   OrchestrationStatus,
   PauseReason,
+  SyncWaiting,
 } from '../../database/schema.js';
 import type { Executor } from '../../database/transaction.js';
 
@@ -122,11 +123,65 @@ export class OrchestrationRepository {
       .set({
         completed_chunks: sql`completed_chunks + ${delta.completed ?? 0}`,
         failed_chunks: sql`failed_chunks + ${delta.failed ?? 0}`,
+        waiting: null, // a chunk ended: whatever it waited for answered
         updated_at: sql`now()`,
       })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
+  }
+
+  /**
+   * Its next chunk waits for a provider (an outage, a spent quota) until `retryAt`: `waiting` says
+   * so, keeping `since` while it waits for the same reason and provider. Active syncs only.
+   */
+  async setWaiting(
+    executor: Executor,
+    id: string,
+    waiting: { reason: SyncWaiting['reason']; provider: string; retryAt: Date | null },
+  ): Promise<void> {
+    const now = new Date().toISOString();
+    await executor
+      .updateTable('orchestrations')
+      .set({
+        waiting: sql`jsonb_build_object(
+          'reason', ${waiting.reason}::text,
+          'provider', ${waiting.provider}::text,
+          'since', CASE WHEN waiting->>'reason' = ${waiting.reason} AND waiting->>'provider' = ${waiting.provider}
+                        THEN waiting->'since' ELSE to_jsonb(${now}::text) END,
+          'retryAt', ${waiting.retryAt?.toISOString() ?? null}::text)`,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', id)
+      .where('status', 'in', ['PENDING', 'IN_PROGRESS'])
+      .execute();
+  }
+
+  /**
+   * The error of its most recently failed chunk, with how many failed: an ended sync's `lastError`
+   * when some chunks failed one by one.
+   */
+  async lastChunkError(executor: Executor, id: string): Promise<ErrorInfo | null> {
+    const row = await executor
+      .selectFrom('chunks')
+      .select(['idx', 'start_date', 'end_date', 'last_error'])
+      .select(sql<number>`count(*) OVER ()::int`.as('failed'))
+      .where('orchestration_id', '=', id)
+      .where('status', '=', 'FAILED')
+      .orderBy('finished_at', (ob) => ob.desc().nullsLast())
+      .orderBy('idx', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) return null;
+    const error = row.last_error ?? { code: 'CHUNK_FAILED', message: 'The chunk failed', retryable: true };
+    const chunks = row.failed === 1 ? '1 chunk' : `${row.failed} chunks`;
+    return {
+      ...error,
+      message: `${chunks} failed; the last, ${row.start_date} to ${row.end_date}: ${error.message}`.slice(
+        0,
+        1000,
+      ),
+    };
   }
 
   setCounters(executor: Executor, id: string, completed: number, failed: number): Promise<Orchestration> {
@@ -157,6 +212,7 @@ export class OrchestrationRepository {
       .set({
         status: to,
         pause_reason: to === 'PAUSED' ? (extra.pauseReason ?? 'USER') : null,
+        waiting: null,
         updated_at: sql`now()`,
         ...(extra.completed !== undefined ? { completed_at: extra.completed ? sql`now()` : null } : {}),
         ...(extra.lastError !== undefined

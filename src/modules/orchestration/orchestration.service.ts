@@ -25,6 +25,7 @@ import { CompletionService } from './engine/completion.service.js';
 import { EngineMetrics } from './engine/engine.metrics.js';
 import { OrchestrationCache } from './orchestration-cache.service.js';
 import { toChunkDto, toOrchestrationDto } from './orchestration.mapper.js';
+import { SyncRecordsRepository } from '../records/sync-records.repository.js';
 import { OrchestrationRepository } from './orchestration.repository.js';
 import {
   canTransition,
@@ -50,6 +51,7 @@ export class OrchestrationService {
     private readonly cache: OrchestrationCache,
     private readonly reauth: ReauthService,
     private readonly eta: QueueEtaService,
+    private readonly records: SyncRecordsRepository,
   ) {}
 
   /** One of the user's orchestrations, for the polled GET routes: from memory when it is unchanged. */
@@ -128,6 +130,11 @@ export class OrchestrationService {
     if (!canTransition('retryFailed', o.status)) return undefined;
     const reset = await this.chunks.resetToPending(trx, o.id, ['FAILED'], { ids: chunkIds });
     if (reset.length === 0) return { orchestration: o, chunks: 0 };
+    // their records that failed with record faults get a new budget of tries
+    await this.records.resetFaults(
+      trx,
+      reset.map((c) => c.id),
+    );
     await this.orchestrations.addToCounters(trx, o.id, { failed: -reset.length });
     const retried = (await this.orchestrations.transition(trx, o.id, [o.status], 'IN_PROGRESS', {
       completed: false,

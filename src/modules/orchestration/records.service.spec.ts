@@ -14,6 +14,8 @@ const row = (over: Partial<SyncRecordRow> = {}): SyncRecordRow => ({
   reason_message: null,
   destination_id: '987',
   duplicate_of_id: null,
+  fault_count: 0,
+  fault_since: null,
   created_at: new Date(),
   updated_at: new Date(),
   ...over,

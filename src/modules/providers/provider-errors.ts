@@ -36,7 +36,22 @@ export abstract class ProviderError extends ProviderFault {
   }
 }
 
-/** The provider is down, slow or garbled right now; the same request may well work later. */
+/**
+ * One request that kept failing (5xx, 408, timeouts, dropped connections, garbled answers) while
+ * the same provider answered the other requests it was sent (http/provider-health.ts): the request,
+ * not the provider, is the problem. A record's own request gets the record's fault budget.
+ */
+export interface RequestFault {
+  /** `GET /path` (no query: page tokens and filters say nothing to a person). */
+  request: string;
+  /** The last HTTP status, or null for a timeout or a dropped connection. */
+  status: number | null;
+}
+
+/**
+ * The provider is down, slow or garbled right now; the same request may well work later. With
+ * `requestFault` set, the provider answers everything else: the request itself keeps failing.
+ */
 export class ProviderUnavailableError extends ProviderError {
   readonly kind = 'transient';
   readonly code: string = 'PROVIDER_UNAVAILABLE';
@@ -47,6 +62,7 @@ export class ProviderUnavailableError extends ProviderError {
     endpoint: ProviderEndpointClass = 'api',
     /** When the provider said to come back (Retry-After on a 503), if it did. */
     override readonly retryAt?: Date,
+    readonly requestFault?: RequestFault,
   ) {
     super(provider, message, endpoint);
   }

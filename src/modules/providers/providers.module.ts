@@ -3,6 +3,7 @@ import { CHUNK_PROCESSOR } from '../chunks/chunk-processor.js';
 import { RecordStoreModule } from '../records/record-store.module.js';
 import { ProviderAccountsRepository } from './accounts/provider-accounts.repository.js';
 import { FitbitConnector } from './fitbit/fitbit.connector.js';
+import { ProviderHealth } from './http/provider-health.js';
 import { ProviderMetrics } from './http/provider-metrics.js';
 import { SyncLedgerRepository } from './ledger/sync-ledger.repository.js';
 import { ProviderRegistry } from './provider-registry.js';
@@ -22,6 +23,7 @@ import { TokenService } from './tokens/token.service.js';
     StravaConnector,
     ProviderRegistry,
     ProviderMetrics,
+    ProviderHealth,
     QuotaRepository,
     QuotaService,
     TokenService,

@@ -12,6 +12,9 @@ import type { Executor } from '../../database/transaction.js';
 
 export type SyncRecordRow = Selectable<SyncRecordTable>;
 
+/** The reason code of a record whose own request kept failing (a record fault). */
+const RECORD_FAULT = 'PROVIDER_RECORD_ERROR';
+
 /** A source record as the report first sees it (PENDING). */
 export interface SeenRecord {
   sourceRecordId: string;
@@ -125,6 +128,75 @@ export class SyncRecordsRepository {
       .where('status', '=', 'PENDING');
     if (scope.chunkId) query = query.where('chunk_id', '=', scope.chunkId);
     await query.execute();
+  }
+
+  /**
+   * One more failed try of a record's own request in this round (a record fault): PENDING again
+   * (a FAILED record of an earlier round is being retried) with the reason shown, the try counted.
+   */
+  async noteFault(
+    orchestrationId: string,
+    sourceRecordId: string,
+    reason: { code: string; message: string },
+  ): Promise<{ count: number; since: Date }> {
+    const row = await this.db
+      .updateTable('sync_record')
+      .set({
+        status: 'PENDING',
+        reason_code: reason.code,
+        reason_message: reason.message.slice(0, 1000),
+        fault_count: sql`fault_count + 1`,
+        fault_since: sql`coalesce(fault_since, now())`,
+        updated_at: sql`now()`,
+      })
+      .where('orchestration_id', '=', orchestrationId)
+      .where('source_record_id', '=', sourceRecordId)
+      .returning(['fault_count', 'fault_since'])
+      .executeTakeFirstOrThrow();
+    return { count: row.fault_count, since: row.fault_since! };
+  }
+
+  /**
+   * The chunk's records with record faults: those still waiting for a try (PENDING; with their
+   * tries and last failure) and those settled FAILED in this round.
+   */
+  async faults(chunkId: string): Promise<{
+    waiting: Array<{ count: number; lastAt: Date }>;
+    failed: Array<{ sourceRecordId: string; message: string }>;
+  }> {
+    const rows = await this.db
+      .selectFrom('sync_record')
+      .select(['source_record_id', 'status', 'fault_count', 'updated_at', 'reason_message'])
+      .where('chunk_id', '=', chunkId)
+      .where('fault_count', '>', 0)
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'PENDING'),
+          eb.and([eb('status', '=', 'FAILED'), eb('reason_code', '=', RECORD_FAULT)]),
+        ]),
+      )
+      .orderBy('sort_time')
+      .orderBy('source_record_id')
+      .execute();
+    return {
+      waiting: rows
+        .filter((r) => r.status === 'PENDING')
+        .map((r) => ({ count: r.fault_count, lastAt: r.updated_at })),
+      failed: rows
+        .filter((r) => r.status === 'FAILED')
+        .map((r) => ({ sourceRecordId: r.source_record_id, message: r.reason_message ?? '' })),
+    };
+  }
+
+  /** retry-failed: the records of these chunks start a new record-fault budget. */
+  async resetFaults(executor: Executor, chunkIds: string[]): Promise<void> {
+    if (chunkIds.length === 0) return;
+    await executor
+      .updateTable('sync_record')
+      .set({ fault_count: 0, fault_since: null })
+      .where('chunk_id', 'in', chunkIds)
+      .where('fault_count', '>', 0)
+      .execute();
   }
 
   /** A chunk's counts, as its recordsRead/recordsWritten/recordsSkipped: the report's rows. */

@@ -47,6 +47,35 @@ export class RecordCountsDto {
   failed!: number;
 }
 
+export class WaitingDto {
+  @ApiProperty({
+    example: 'PROVIDER_UNAVAILABLE',
+    enum: ['PROVIDER_UNAVAILABLE', 'PROVIDER_RATE_LIMITED'],
+    description:
+      'PROVIDER_UNAVAILABLE: the provider is down or not answering (an outage; no attempt is used while it lasts); PROVIDER_RATE_LIMITED: its quota is spent until retryAt',
+  })
+  reason!: 'PROVIDER_UNAVAILABLE' | 'PROVIDER_RATE_LIMITED';
+
+  @ApiProperty({ example: 'fitbit', enum: ['fitbit', 'strava'] })
+  provider!: string;
+
+  @ApiProperty({
+    example: '2026-12-07T09:12:03.000Z',
+    format: 'date-time',
+    description: 'Since when the sync has been waiting for this',
+  })
+  since!: string;
+
+  @ApiProperty({
+    example: '2026-12-07T09:14:40.000Z',
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the next try is due; null when unknown',
+  })
+  retryAt!: string | null;
+}
+
 export class OrchestrationStatusDto {
   @ApiProperty({ example: '6179a1ec-9d9c-45dc-ac8d-05a45ecce1fa', format: 'uuid' })
   orchestrationId!: string;
@@ -94,6 +123,20 @@ export class OrchestrationStatusDto {
       'Counts of the import report (GET .../records): read = imported + skipped + failed + pending',
   })
   records!: RecordCountsDto;
+
+  @ApiProperty({
+    example: {
+      reason: 'PROVIDER_UNAVAILABLE',
+      provider: 'fitbit',
+      since: '2026-12-07T09:12:03.000Z',
+      retryAt: '2026-12-07T09:14:40.000Z',
+    },
+    type: WaitingDto,
+    nullable: true,
+    description:
+      'Why the bar does not move: set while the sync’s next chunk waits for a provider (an outage, or a spent quota), so the app can say "Fitbit is not answering; we keep trying"; null otherwise',
+  })
+  waiting!: WaitingDto | null;
 
   @ApiProperty({ example: '2026-12-02T03:31:48.514Z', format: 'date-time' })
   updatedAt!: string;
@@ -143,7 +186,8 @@ export class OrchestrationDto extends OrchestrationStatusDto {
     example: null,
     type: ErrorInfoDto,
     nullable: true,
-    description: 'Why the sync failed as a whole (fatal errors)',
+    description:
+      'Why a FAILED or COMPLETED_WITH_ERRORS sync did not fully succeed: the fatal error, or the last failed chunk’s error with how many chunks failed (GET .../chunks?status=FAILED lists them); null otherwise',
   })
   lastError!: ErrorInfoDto | null;
 

@@ -170,6 +170,7 @@ export class ChunkEngine {
       await this.requeue(context, jobId, retryCount, startAfter, {
         error: outcome.error,
         giveBackAttempt: true,
+        waiting: { reason: 'PROVIDER_RATE_LIMITED', provider: outcome.provider, retryAt: startAfter },
       })
     ) {
       this.metrics.chunk('rescheduled');
@@ -199,10 +200,35 @@ export class ChunkEngine {
         error: outcome.error,
         giveBackAttempt: true,
         transientSince: since,
+        waiting: outcome.provider
+          ? { reason: 'PROVIDER_UNAVAILABLE', provider: outcome.provider, retryAt: new Date(at) }
+          : undefined,
       })
     )
       this.metrics.chunk('waited');
     return true;
+  }
+
+  /**
+   * Records of the chunk wait for another try after record faults (their provider answers
+   * everything else): a new job at the earliest one's next try, the attempt given back. Their own
+   * tries (RECORD_FAULT_ATTEMPTS) bound this; the sync is not waiting for a provider.
+   */
+  async defer(
+    context: ChunkContextRow,
+    jobId: string,
+    retryCount: number,
+    outcome: Extract<ChunkOutcome, { kind: 'defer' }>,
+  ): Promise<void> {
+    const startAfter = new Date(Math.max(outcome.retryAt.getTime(), Date.now()));
+    if (
+      await this.requeue(context, jobId, retryCount, startAfter, {
+        error: outcome.error,
+        giveBackAttempt: true,
+        transientSince: null,
+      })
+    )
+      this.metrics.chunk('record_fault');
   }
 
   /**
@@ -254,12 +280,20 @@ export class ChunkEngine {
     jobId: string,
     retryCount: number,
     startAfter: Date,
-    change: { error?: ErrorInfo; giveBackAttempt?: boolean; transientSince?: Date | null },
+    change: {
+      error?: ErrorInfo;
+      giveBackAttempt?: boolean;
+      transientSince?: Date | null;
+      /** What the sync's bar waits for meanwhile (the orchestration's `waiting`). */
+      waiting?: Parameters<OrchestrationRepository['setWaiting']>[2];
+    },
   ): Promise<boolean> {
     const newJobId = randomUUID();
+    const { waiting, ...release } = change;
     return this.transaction(async (trx) => {
-      const released = await this.chunks.release(trx, context.id, jobId, { ...change, newJobId });
+      const released = await this.chunks.release(trx, context.id, jobId, { ...release, newJobId });
       if (!released) return false;
+      if (waiting) await this.orchestrations.setWaiting(trx, context.orchestration_id, waiting);
       await this.queue.enqueue(trx, orchestrationRef(context), [{ ...context, job_id: newJobId }], {
         startAfter,
         retryLimit: Math.max(0, this.config.jobs.chunkRetryLimit - retryCount),

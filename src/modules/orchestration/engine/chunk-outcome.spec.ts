@@ -1,4 +1,10 @@
-import { FatalSyncError, PermanentChunkError, RetryableChunkError } from '../../chunks/chunk-errors.js';
+import {
+  ChunkRecordsFailedError,
+  FatalSyncError,
+  PermanentChunkError,
+  RecordsDeferredError,
+  RetryableChunkError,
+} from '../../chunks/chunk-errors.js';
 import {
   AmbiguousWriteError,
   ProviderAppCredentialsError,
@@ -24,6 +30,27 @@ describe('chunkOutcomeOf: what a failure means for the chunk', () => {
       'PROVIDER_UNAVAILABLE',
     ],
     ['an ambiguous write', new AmbiguousWriteError('strava', 'timed out'), 'wait', 'PROVIDER_UNAVAILABLE'],
+    [
+      'one request failing while the provider answers others (a list page)',
+      new ProviderUnavailableError('fitbit', 'HTTP 500', 'api', undefined, {
+        request: 'GET /x',
+        status: 500,
+      }),
+      'retry',
+      'PROVIDER_UNAVAILABLE',
+    ],
+    [
+      'records waiting for another try after record faults',
+      new RecordsDeferredError('1 record', at),
+      'defer',
+      'PROVIDER_RECORD_ERROR',
+    ],
+    [
+      'records failed for good with record faults',
+      new ChunkRecordsFailedError('record 7 failed'),
+      'permanent',
+      'PROVIDER_RECORD_ERROR',
+    ],
     [
       'our client credentials refused',
       new ProviderAppCredentialsError('strava', 'invalid_client', 'token'),

@@ -1,7 +1,17 @@
 import type { ErrorInfo } from '../../../database/schema.js';
 import { isDatabaseUnavailable, isRetryableTransactionError } from '../../../database/database-errors.js';
-import { FatalSyncError, PermanentChunkError, toErrorInfo } from '../../chunks/chunk-errors.js';
-import { ProviderError, type ProviderRateLimitedError } from '../../providers/provider-errors.js';
+import {
+  ChunkRecordsFailedError,
+  FatalSyncError,
+  PermanentChunkError,
+  RecordsDeferredError,
+  toErrorInfo,
+} from '../../chunks/chunk-errors.js';
+import {
+  ProviderError,
+  ProviderUnavailableError,
+  type ProviderRateLimitedError,
+} from '../../providers/provider-errors.js';
 
 /**
  * What a chunk run's failure means for the chunk: the one place that maps the provider error
@@ -10,14 +20,18 @@ import { ProviderError, type ProviderRateLimitedError } from '../../providers/pr
  * - `reschedule`: quota spent until `retryAt`; a new job then, no attempt used;
  * - `wait`: a transient fault (provider outage, our app credentials refused, the database away, a
  *   deadlock); a new job after a backoff, no attempt used, for as long as the outage bound allows;
+ * - `defer`: records of the chunk had record faults and wait for another try; a new job at
+ *   `retryAt`, no attempt used (the records' own budget bounds it);
  * - `reauth`: the user's grant is gone; the sync pauses (REAUTH_REQUIRED), the chunk stays PENDING;
  * - `fatal`: the whole sync cannot go on (no account, a permission the grant lacks): it ends FAILED;
  * - `permanent`: retrying cannot help; the chunk fails now (dead letter);
- * - `retry`: anything else; pg-boss retries with backoff and the attempt counts.
+ * - `retry`: anything else, and a request that keeps failing while its provider answers others
+ *   (not a record's: a list page); pg-boss retries with backoff and the attempt counts.
  */
 export type ChunkOutcome =
   | { kind: 'reschedule'; retryAt: Date; windowMs?: number; provider: string; error: ErrorInfo }
-  | { kind: 'wait'; retryAt?: Date; alert: boolean; error: ErrorInfo }
+  | { kind: 'wait'; retryAt?: Date; alert: boolean; provider?: string; error: ErrorInfo }
+  | { kind: 'defer'; retryAt: Date; error: ErrorInfo }
   | { kind: 'reauth'; provider: string; accountId?: string; error: ErrorInfo }
   | { kind: 'fatal'; error: ErrorInfo }
   | { kind: 'permanent'; error: ErrorInfo }
@@ -30,6 +44,11 @@ const info = (code: string, message: string, retryable = true): ErrorInfo => ({
 });
 
 export function chunkOutcomeOf(error: unknown): ChunkOutcome {
+  if (error instanceof RecordsDeferredError)
+    return { kind: 'defer', retryAt: error.retryAt, error: error.toInfo() };
+  if (error instanceof ChunkRecordsFailedError) return { kind: 'permanent', error: error.toInfo() };
+  if (error instanceof ProviderUnavailableError && error.requestFault)
+    return { kind: 'retry', error: info(error.code, error.message) };
   if (error instanceof ProviderError) {
     const e = info(error.code, error.message);
     switch (error.kind) {
@@ -42,9 +61,15 @@ export function chunkOutcomeOf(error: unknown): ChunkOutcome {
           error: e,
         };
       case 'transient':
-        return { kind: 'wait', retryAt: (error as { retryAt?: Date }).retryAt, alert: false, error: e };
+        return {
+          kind: 'wait',
+          retryAt: (error as { retryAt?: Date }).retryAt,
+          alert: false,
+          provider: error.provider,
+          error: e,
+        };
       case 'app_credentials':
-        return { kind: 'wait', alert: true, error: e };
+        return { kind: 'wait', alert: true, provider: error.provider, error: e };
       case 'grant_revoked':
         return {
           kind: 'reauth',

@@ -93,6 +93,8 @@ export class ChunkWorker {
     switch (outcome.kind) {
       case 'reschedule':
         return this.engine.reschedule(context, job.id, job.retryCount, outcome);
+      case 'defer':
+        return this.engine.defer(context, job.id, job.retryCount, outcome);
       case 'reauth':
         return this.engine.pauseForRevokedGrant(context, job.id, job.retryCount, outcome);
       case 'fatal':

@@ -33,8 +33,12 @@ export class CompletionService {
   async maybeFinalize(trx: Kysely<DB>, o: Orchestration): Promise<Orchestration | undefined> {
     if (!canTransition('complete', o.status)) return undefined;
     if (o.completed_chunks + o.failed_chunks < o.total_chunks) return undefined;
-    const done = await this.orchestrations.transition(trx, o.id, fromStatuses('complete'), finalStatus(o), {
+    const status = finalStatus(o);
+    // an unhappy ending says why: its last failed chunk's error (null once every chunk succeeded)
+    const lastError = status === 'COMPLETED' ? null : await this.orchestrations.lastChunkError(trx, o.id);
+    const done = await this.orchestrations.transition(trx, o.id, fromStatuses('complete'), status, {
       completed: true,
+      lastError,
     });
     return done && (await this.recordCompletion(trx, done));
   }

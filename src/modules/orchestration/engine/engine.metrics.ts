@@ -62,7 +62,15 @@ export class EngineMetrics {
 
   chunk(
     outcome:
-      'completed' | 'failed' | 'cancelled' | 'retried' | 'rescheduled' | 'waited' | 'paused' | 'deferred',
+      | 'completed'
+      | 'failed'
+      | 'cancelled'
+      | 'retried'
+      | 'rescheduled'
+      | 'waited'
+      | 'paused'
+      | 'deferred'
+      | 'record_fault',
     seconds?: number,
     count = 1,
   ): void {

@@ -50,8 +50,43 @@ export interface CanonicalSession {
   track?: TrackPoint[];
 }
 
-/** A source record: a session, or the reason it could not be turned into one. */
-export type SourceRecord = { id: string; session: CanonicalSession } | { id: string; invalid: string };
+/**
+ * A record whose own read kept failing (5xx, timeouts) while its provider answered the other
+ * requests: a record fault, retried on the record's budget, never the whole sync's.
+ */
+export interface FaultedRead {
+  provider: ProviderName;
+  /** `GET /path` of the failing request, and its last HTTP status (null: a timeout, a dropped connection). */
+  request: string;
+  status: number | null;
+  /** What the summary said, for the import report. */
+  start?: string;
+  kind?: ActivityKind;
+}
+
+/** A source record: a session, the reason it could not be turned into one, or a read that keeps failing. */
+export type SourceRecord =
+  | { id: string; session: CanonicalSession }
+  | { id: string; invalid: string }
+  | { id: string; fault: FaultedRead };
+
+/**
+ * The summary-only record (no detail read) turned into a faulted read, when the error is a record
+ * fault (ProviderUnavailableError with `requestFault`); undefined for any other error.
+ */
+export function faultedRead(
+  summary: SourceRecord,
+  error: unknown,
+  provider: ProviderName,
+): SourceRecord | undefined {
+  const fault = (error as { requestFault?: { request: string; status: number | null } }).requestFault;
+  if (!fault || (error as { kind?: string }).kind !== 'transient') return undefined;
+  const session = 'session' in summary ? summary.session : undefined;
+  return {
+    id: summary.id,
+    fault: { provider, ...fault, start: session?.start, kind: session?.kind },
+  };
+}
 
 /** Local wall-clock time of an instant at an offset, as 'YYYY-MM-DDTHH:mm:ss'. */
 export function localTime(instant: string, offsetSeconds: number): string {

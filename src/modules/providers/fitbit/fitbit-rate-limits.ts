@@ -11,6 +11,8 @@ import type { QuotaService } from '../quota/quota.service.js';
  */
 export class FitbitRateLimits implements ProviderApiSpec {
   readonly provider = 'fitbit' as const;
+  /** The identity: answered for any Google Health scope. */
+  readonly probe = { method: 'GET', path: '/v4/users/me/identity', kind: 'read', idempotent: true } as const;
 
   constructor(
     private readonly config: AppConfig,

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config.js';
 import { PermanentChunkError } from '../../chunks/chunk-errors.js';
 import { addDays } from '../../../common/civil-date.js';
-import type { CanonicalSession, SourceRecord } from '../canonical/canonical-session.js';
+import { faultedRead, type CanonicalSession, type SourceRecord } from '../canonical/canonical-session.js';
 import { ProviderHttpClient } from '../http/provider-http.client.js';
+import { ProviderHealth } from '../http/provider-health.js';
 import { ProviderMetrics } from '../http/provider-metrics.js';
 import { ProviderUnavailableError } from '../provider-errors.js';
 import {
@@ -57,11 +58,19 @@ export class FitbitConnector implements ProviderConnector {
     tokens: TokenService,
     quota: QuotaService,
     metrics: ProviderMetrics,
+    health: ProviderHealth,
   ) {
-    this.http = new ProviderHttpClient(new FitbitRateLimits(config, quota), tokens, quota, metrics, {
-      timeoutMs: config.providers.requestTimeoutMs,
-      transientRetries: config.providers.transientRetries,
-    });
+    this.http = new ProviderHttpClient(
+      new FitbitRateLimits(config, quota),
+      tokens,
+      quota,
+      metrics,
+      {
+        timeoutMs: config.providers.requestTimeoutMs,
+        transientRetries: config.providers.transientRetries,
+      },
+      health,
+    );
   }
 
   /** Google's OAuth supports PKCE (S256) for web-server clients too. */
@@ -140,8 +149,15 @@ export class FitbitConnector implements ProviderConnector {
       );
     const records: SourceRecord[] = [];
     for (const point of page.body.dataPoints ?? []) {
-      const tcx = hasGps(point) ? await this.exportTcx(account, point, signal) : undefined;
-      records.push(fromGooglePoint(point, tcx ?? undefined));
+      try {
+        const tcx = hasGps(point) ? await this.exportTcx(account, point, signal) : undefined;
+        records.push(fromGooglePoint(point, tcx ?? undefined));
+      } catch (error) {
+        // this exercise's export keeps failing while Google answers the rest: the record's fault
+        const faulted = faultedRead(fromGooglePoint(point, undefined), error, this.provider);
+        if (!faulted) throw error;
+        records.push(faulted);
+      }
     }
     return { records, next: page.body.nextPageToken || null };
   }
@@ -175,7 +191,14 @@ export class FitbitConnector implements ProviderConnector {
   ): Promise<WriteResult> {
     const res = await this.http.request(
       account,
-      { method: 'POST', path: EXERCISE, json: toGooglePoint(session, key), kind: 'write', idempotent: true },
+      {
+        method: 'POST',
+        path: EXERCISE,
+        json: toGooglePoint(session, key),
+        kind: 'write',
+        idempotent: true,
+        recordKey: key,
+      },
       options.signal,
     );
     if (res.status === 200) return { destinationId: key, duplicate: false };

@@ -8,11 +8,13 @@ import {
   ProviderPermissionDeniedError,
   ProviderRateLimitedError,
   ProviderUnavailableError,
+  type RequestFault,
 } from '../provider-errors.js';
 import type { BucketUse } from '../quota/quota.repository.js';
 import type { QuotaService } from '../quota/quota.service.js';
 import type { TokenService } from '../tokens/token.service.js';
 import type { ProviderMetrics } from './provider-metrics.js';
+import type { ProviderHealth } from './provider-health.js';
 import { sleep } from '../../../common/sleep.js';
 
 export interface ApiRequest {
@@ -26,6 +28,8 @@ export interface ApiRequest {
   /** Safe to send again after an ambiguous failure (GETs; writes with an idempotency key). */
   idempotent: boolean;
   responseType?: 'json' | 'text';
+  /** The record a write concerns (its idempotency key): tells one record's writes apart for the health rule. */
+  recordKey?: string;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -44,6 +48,11 @@ export interface ProviderApiSpec {
   /** The provider's usage headers; `sentAt`: when the request left (its unit's window). */
   observe(response: Response, buckets: BucketUse[], sentAt: number): Promise<void>;
   retryAt(response: Response, buckets: BucketUse[]): Date;
+  /**
+   * A cheap read that shows whether the provider answers at all, sent when a request has failed
+   * every try and nothing else was sent to the provider lately (provider-health.ts: 'unknown').
+   */
+  probe?: ApiRequest;
 }
 
 export interface HttpOptions {
@@ -74,6 +83,7 @@ export class ProviderHttpClient {
     private readonly quota: QuotaService,
     private readonly metrics: ProviderMetrics,
     private readonly options: HttpOptions,
+    private readonly health: ProviderHealth,
   ) {
     this.logger = new Logger(`${spec.provider}-http`);
   }
@@ -82,11 +92,19 @@ export class ProviderHttpClient {
     account: AccountRef,
     req: ApiRequest,
     signal?: AbortSignal,
+    probing = false,
   ): Promise<ApiResponse<T>> {
     const buckets = this.spec.buckets(account, req.kind);
+    const key = healthKey(req);
     let refreshes = 0;
     let lastProblem = '';
+    let lastStatus: number | null = null;
     let retryAfter: Date | undefined;
+    let failingSince: number | undefined;
+    const seen = (answered: boolean) => {
+      if (!answered) failingSince ??= Date.now();
+      this.health.record(this.spec.provider, endpointOf(req), key, answered);
+    };
     for (let attempt = 0; attempt <= this.options.transientRetries; attempt++) {
       if (attempt > 0) await backoff(attempt, signal);
       // the token first (a refresh may take a while), then the budget: the request leaves at once,
@@ -111,11 +129,15 @@ export class ProviderHttpClient {
       } catch (error) {
         if (signal?.aborted) throw error;
         lastProblem = `${req.method} ${req.path}: ${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message}`;
+        lastStatus = null;
         this.metrics.request(this.spec.provider, 'network_error');
-        if (!req.idempotent) throw this.ambiguous(lastProblem);
+        seen(false);
+        if (!req.idempotent)
+          throw await this.ambiguous(account, req, lastProblem, null, failingSince, probing, signal);
         continue;
       }
       this.metrics.request(this.spec.provider, String(response.status));
+      seen(!TRANSIENT_STATUS.has(response.status));
       // bookkeeping of the provider's quota headers never fails the request it accompanies
       await this.spec
         .observe(response, buckets, sentAt)
@@ -164,14 +186,35 @@ export class ProviderHttpClient {
       if (TRANSIENT_STATUS.has(response.status)) {
         await response.body?.cancel();
         lastProblem = `${req.method} ${req.path}: HTTP ${response.status}`;
+        lastStatus = response.status;
         retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-        if (!req.idempotent) throw this.ambiguous(lastProblem);
+        if (!req.idempotent)
+          throw await this.ambiguous(
+            account,
+            req,
+            lastProblem,
+            response.status,
+            failingSince,
+            probing,
+            signal,
+          );
         continue;
       }
       const text = await response.text().catch(() => undefined);
       if (text === undefined) {
         lastProblem = `${req.method} ${req.path}: the answer was cut off`;
-        if (!req.idempotent) throw this.ambiguous(lastProblem);
+        lastStatus = response.status;
+        seen(false);
+        if (!req.idempotent)
+          throw await this.ambiguous(
+            account,
+            req,
+            lastProblem,
+            response.status,
+            failingSince,
+            probing,
+            signal,
+          );
         continue;
       }
       if (req.responseType === 'text')
@@ -184,16 +227,64 @@ export class ProviderHttpClient {
         };
       } catch {
         lastProblem = `${req.method} ${req.path}: malformed JSON (HTTP ${response.status})`;
+        lastStatus = response.status;
         this.metrics.request(this.spec.provider, 'malformed');
-        if (!req.idempotent || response.status >= 300) throw this.ambiguous(lastProblem);
+        seen(false);
+        if (!req.idempotent || response.status >= 300)
+          throw await this.ambiguous(
+            account,
+            req,
+            lastProblem,
+            response.status,
+            failingSince,
+            probing,
+            signal,
+          );
       }
     }
-    this.logger.warn(`giving up after ${this.options.transientRetries + 1} attempts: ${lastProblem}`);
-    throw new ProviderUnavailableError(this.spec.provider, lastProblem, 'api', retryAfter);
+    const fault = await this.requestFault(account, req, lastStatus, failingSince, probing, signal);
+    this.logger.warn(
+      `giving up after ${this.options.transientRetries + 1} attempts: ${lastProblem}${fault ? ' (the provider answers other requests)' : ''}`,
+    );
+    throw new ProviderUnavailableError(this.spec.provider, lastProblem, 'api', retryAfter, fault);
   }
 
-  private ambiguous(problem: string): AmbiguousWriteError {
-    return new AmbiguousWriteError(this.spec.provider, problem);
+  private async ambiguous(
+    account: AccountRef,
+    req: ApiRequest,
+    problem: string,
+    status: number | null,
+    failingSince: number | undefined,
+    probing: boolean,
+    signal?: AbortSignal,
+  ): Promise<AmbiguousWriteError> {
+    const fault = await this.requestFault(account, req, status, failingSince, probing, signal);
+    return new AmbiguousWriteError(this.spec.provider, problem, 'api', undefined, fault);
+  }
+
+  /**
+   * Outage or bad request (provider-health.ts): the fault of this request alone when the provider
+   * answered most other requests while this one was failing; with no other request to judge by,
+   * one probe decides.
+   */
+  private async requestFault(
+    account: AccountRef,
+    req: ApiRequest,
+    status: number | null,
+    failingSince: number | undefined,
+    probing: boolean,
+    signal?: AbortSignal,
+  ): Promise<RequestFault | undefined> {
+    if (probing) return undefined;
+    const key = healthKey(req);
+    const endpoint = endpointOf(req);
+    const since = failingSince ?? Date.now();
+    let verdict = this.health.verdict(this.spec.provider, endpoint, key, since);
+    if (verdict === 'unknown' && this.spec.probe && !signal?.aborted) {
+      await this.request(account, this.spec.probe, signal, true).catch(() => undefined);
+      verdict = this.health.verdict(this.spec.provider, endpoint, key, since);
+    }
+    return verdict === 'up' ? { request: `${req.method} ${req.path}`, status } : undefined;
   }
 
   private url(req: ApiRequest): string {
@@ -202,6 +293,25 @@ export class ProviderHttpClient {
       if (v !== undefined) url.searchParams.set(k, String(v));
     return url.toString();
   }
+}
+
+/** One distinct request, for the health rule: method, path, query and the record it writes. */
+function healthKey(req: ApiRequest): string {
+  const query = Object.entries(req.query ?? {})
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join('&');
+  return `${req.method} ${req.path}?${query}#${req.recordKey ?? ''}`;
+}
+
+/** The endpoint a request calls: its method and route, ids (segments with a digit, not `v4`) left out. */
+function endpointOf(req: ApiRequest): string {
+  const route = req.path
+    .split('/')
+    .map((segment) => (/\d/.test(segment) && !/^v\d+$/.test(segment) ? ':id' : segment))
+    .join('/');
+  return `${req.method} ${route}`;
 }
 
 /**

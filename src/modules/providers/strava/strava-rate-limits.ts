@@ -13,6 +13,8 @@ import type { QuotaService } from '../quota/quota.service.js';
  */
 export class StravaRateLimits implements ProviderApiSpec {
   readonly provider = 'strava' as const;
+  /** The athlete: one read, answered whatever the account holds. */
+  readonly probe = { method: 'GET', path: '/athlete', kind: 'read', idempotent: true } as const;
 
   constructor(
     private readonly config: AppConfig,

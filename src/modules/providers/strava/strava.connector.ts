@@ -3,9 +3,10 @@ import { AppConfig } from '../../../config/app-config.js';
 import { startOfCivilDate } from '../../../common/time-zone.js';
 import { PermanentChunkError } from '../../chunks/chunk-errors.js';
 import { addDays } from '../../../common/civil-date.js';
-import type { CanonicalSession, SourceRecord } from '../canonical/canonical-session.js';
+import { faultedRead, type CanonicalSession, type SourceRecord } from '../canonical/canonical-session.js';
 import { ProviderHttpClient } from '../http/provider-http.client.js';
 import { ProviderUnavailableError } from '../provider-errors.js';
+import { ProviderHealth } from '../http/provider-health.js';
 import { ProviderMetrics } from '../http/provider-metrics.js';
 import type {
   AccountRef,
@@ -53,11 +54,19 @@ export class StravaConnector implements ProviderConnector {
     tokens: TokenService,
     quota: QuotaService,
     metrics: ProviderMetrics,
+    health: ProviderHealth,
   ) {
-    this.http = new ProviderHttpClient(new StravaRateLimits(config, quota), tokens, quota, metrics, {
-      timeoutMs: config.providers.requestTimeoutMs,
-      transientRetries: config.providers.transientRetries,
-    });
+    this.http = new ProviderHttpClient(
+      new StravaRateLimits(config, quota),
+      tokens,
+      quota,
+      metrics,
+      {
+        timeoutMs: config.providers.requestTimeoutMs,
+        transientRetries: config.providers.transientRetries,
+      },
+      health,
+    );
     this.writer = new StravaWriter(this.http, config);
   }
 
@@ -118,8 +127,15 @@ export class StravaConnector implements ProviderConnector {
     const activities = await this.activityPage(account, after, before, page, signal);
     const records: SourceRecord[] = [];
     for (const activity of activities) {
-      const streams = hasTrack(activity) ? await this.streams(account, activity.id, signal) : undefined;
-      records.push(fromStravaActivity(activity, streams));
+      try {
+        const streams = hasTrack(activity) ? await this.streams(account, activity.id, signal) : undefined;
+        records.push(fromStravaActivity(activity, streams));
+      } catch (error) {
+        // this activity's streams keep failing while Strava answers the rest: the record's fault
+        const faulted = faultedRead(fromStravaActivity(activity, undefined), error, this.provider);
+        if (!faulted) throw error;
+        records.push(faulted);
+      }
     }
     // a short page is the last one; a full page may be followed by an empty one
     return { records, next: activities.length === PER_PAGE ? { page: page + 1 } : null };

@@ -57,7 +57,7 @@ export class StravaWriter {
     // the external_id makes a repeated upload a "duplicate", so sending it again is safe
     const created = await this.http.request(
       account,
-      { method: 'POST', path: '/uploads', form, kind: 'write', idempotent: true },
+      { method: 'POST', path: '/uploads', form, kind: 'write', idempotent: true, recordKey: key },
       signal,
     );
     if (created.status !== 201 && created.status !== 200)
@@ -105,6 +105,7 @@ export class StravaWriter {
             json: toManualActivity(session, key),
             kind: 'write',
             idempotent: false,
+            recordKey: key,
           },
           options.signal,
         );

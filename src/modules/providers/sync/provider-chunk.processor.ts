@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Connection } from '../../../database/schema.js';
-import { FatalSyncError } from '../../chunks/chunk-errors.js';
+import { AppConfig } from '../../../config/app-config.js';
+import { ChunkRecordsFailedError, FatalSyncError, RecordsDeferredError } from '../../chunks/chunk-errors.js';
 import type {
   ChunkCounts,
   ChunkRunContext,
@@ -12,9 +13,13 @@ import type { AccountRef } from '../provider-connector.js';
 import { ProviderRegistry } from '../provider-registry.js';
 import { RecordImporter } from './record-importer.js';
 
-/** A chunk's position, saved after every page (its counts come from the import report). */
+/**
+ * A chunk's position, saved after every page (its counts come from the import report), and where
+ * the first page with a record waiting after a record fault began (the next run starts there).
+ */
 interface ChunkState {
   page: unknown;
+  rewind?: unknown;
 }
 
 /**
@@ -30,6 +35,7 @@ export class ProviderChunkProcessor implements ChunkProcessor {
     private readonly registry: ProviderRegistry,
     private readonly accounts: ProviderAccountsRepository,
     private readonly importer: RecordImporter,
+    private readonly config: AppConfig,
   ) {}
 
   async firstDataDate(connection: Connection): Promise<string | null> {
@@ -57,12 +63,17 @@ export class ProviderChunkProcessor implements ChunkProcessor {
       destination: this.registry.get(work.destination),
       to,
       signal: context.signal,
+      recordFaultAttempts: this.config.providers.recordFaults.attempts,
     });
     const saved = work.cursor as Partial<ChunkState> | null;
     const state: ChunkState = { page: saved?.page ?? null };
+    if (saved && 'rewind' in saved) state.rewind = saved.rewind;
     for (;;) {
+      const at = state.page;
       const page = await source.readPage(from, range, state.page, context.signal);
+      const waitingBefore = run.waiting;
       await run.importPage(page.records);
+      if (!('rewind' in state) && run.waiting > waitingBefore) state.rewind = at;
       state.page = page.next ?? null;
       // the chunk's counts are the import report's rows: skips (duplicates, earlier syncs) are never "written"
       const report = await this.importer.counts(work.chunkId);
@@ -72,8 +83,40 @@ export class ProviderChunkProcessor implements ChunkProcessor {
         recordsSkipped: report.skipped,
       };
       await context.saveProgress({ cursor: state, ...counts });
-      if (state.page === null) return counts;
+      if (state.page === null) return this.settleFaults(work.chunkId, state, counts, context);
     }
+  }
+
+  /**
+   * After the last page: records waiting after a record fault send the chunk round again (from the
+   * first page that had one, at the earliest record's next try); records that spent their tries
+   * fail the chunk, naming the first. Otherwise the chunk is done.
+   */
+  private async settleFaults(
+    chunkId: string,
+    state: ChunkState,
+    counts: ChunkCounts,
+    context: ChunkRunContext,
+  ): Promise<ChunkCounts> {
+    const { waiting, failed } = await this.importer.faults(chunkId);
+    if (waiting.length > 0) {
+      const { firstRetryMs } = this.config.providers.recordFaults;
+      const next = Math.min(...waiting.map((w) => w.lastAt.getTime() + firstRetryMs * 3 ** (w.count - 1)));
+      await context.saveProgress({ cursor: { page: state.rewind ?? null }, ...counts });
+      throw new RecordsDeferredError(
+        `${waiting.length} record${waiting.length === 1 ? '' : 's'} failed at the provider while it answered others; trying again`,
+        new Date(Math.max(next, Date.now())),
+      );
+    }
+    if (failed.length > 0) {
+      const [first] = failed;
+      const more =
+        failed.length > 1 ? ` (and ${failed.length - 1} more record${failed.length > 2 ? 's' : ''})` : '';
+      throw new ChunkRecordsFailedError(
+        `Source record ${first.sourceRecordId} failed: ${first.message}${more}`,
+      );
+    }
+    return counts;
   }
 
   private async account(id: string | null): Promise<AccountRef> {

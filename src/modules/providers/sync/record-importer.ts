@@ -2,14 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { startOfCivilDate } from '../../../common/time-zone.js';
 import { addDays } from '../../../common/civil-date.js';
 import type { DuplicatePolicy, ProviderName } from '../../../database/schema.js';
-import { ChunkError } from '../../chunks/chunk-errors.js';
-import { ProviderError } from '../provider-errors.js';
+import { ChunkError, RECORD_FAULT_CODE } from '../../chunks/chunk-errors.js';
+import { ProviderError, ProviderUnavailableError } from '../provider-errors.js';
 import {
   SyncRecordsRepository,
   type SeenRecord,
   type SyncRecordRow,
 } from '../../records/sync-records.repository.js';
-import type { CanonicalSession, SourceRecord } from '../canonical/canonical-session.js';
+import type { CanonicalSession, FaultedRead, SourceRecord } from '../canonical/canonical-session.js';
 import { validateSession } from '../canonical/validate-session.js';
 import {
   assignMatches,
@@ -31,6 +31,8 @@ export interface ChunkImportInput {
   destination: ProviderConnector;
   to: AccountRef;
   signal: AbortSignal;
+  /** Tries of a record fault before the record is settled FAILED (RECORD_FAULT_ATTEMPTS). */
+  recordFaultAttempts: number;
 }
 
 type Valid = { record: SourceRecord; session: CanonicalSession; key: string; recovering: boolean };
@@ -47,6 +49,8 @@ export class ChunkImport {
   private readonly taken = new Set<string>();
   /** Destination ids this run wrote, with the source record each came from. */
   private readonly written = new Map<string, string>();
+  /** Records this run left waiting for another try after a record fault. */
+  waiting = 0;
 
   constructor(
     private readonly input: ChunkImportInput,
@@ -73,6 +77,10 @@ export class ChunkImport {
       const key = keys.get(record.id)!;
       const entry = ledger.get(key);
       if (await this.alreadySettled(record.id, row, entry?.status)) continue;
+      if ('fault' in record) {
+        await this.recordFault(record.id, record.fault, 'reading it');
+        continue;
+      }
       const problems = 'invalid' in record ? [record.invalid] : validateSession(record.session);
       if (problems.length > 0) {
         const reason = `invalid source record: ${problems.join('; ')}`;
@@ -135,7 +143,36 @@ export class ChunkImport {
       if (row.duplicate_of_id) this.taken.add(row.duplicate_of_id);
       return true;
     }
-    return false;
+    // failed for good with a record fault in this round: it stays FAILED until retry-failed
+    return row.status === 'FAILED' && row.reason_code === RECORD_FAULT_CODE && row.fault_count > 0;
+  }
+
+  /**
+   * A record fault: this record's own request failed every try while its provider answered the
+   * rest. The try is counted; the record waits for the chunk's next run (RecordsDeferredError), or,
+   * its tries spent, is settled FAILED. The chunk's other records go on either way.
+   */
+  private async recordFault(id: string, fault: FaultedRead, doing: string): Promise<void> {
+    const answer =
+      fault.status === null ? 'no answer (a timeout or a dropped connection)' : `HTTP ${fault.status}`;
+    const message = `${fault.provider} answered ${answer} to ${fault.request} when ${doing}, while answering other requests`;
+    const { count, since } = await this.records.noteFault(this.input.scope.orchestrationId, id, {
+      code: RECORD_FAULT_CODE,
+      message: `${message}; trying again`,
+    });
+    if (count < this.input.recordFaultAttempts) {
+      this.waiting++;
+      this.logger.warn(`source record ${id}: ${message} (try ${count} of ${this.input.recordFaultAttempts})`);
+      return;
+    }
+    this.logger.warn(`source record ${id} failed: ${message}, ${count} tries`);
+    await this.settle(id, {
+      status: 'FAILED',
+      reason: {
+        code: RECORD_FAULT_CODE,
+        message: `${message}: ${count} tries since ${since.toISOString()}`,
+      },
+    });
   }
 
   private async skipDuplicate(item: Valid, match: Match): Promise<string> {
@@ -205,6 +242,12 @@ export class ChunkImport {
         await this.ledger.markSkipped(scope, id, item.key, error.reason);
         return null;
       }
+      if (error instanceof ProviderUnavailableError && error.requestFault && !signal.aborted) {
+        // its write keeps failing while the destination answers the rest; the ledger stays CLAIMED,
+        // so the next try looks for an earlier write before writing (never twice)
+        await this.recordFault(id, { provider: destination.provider, ...error.requestFault }, 'writing it');
+        return null;
+      }
       // an error the chunk fails on is this record's failure (until a retry); a transient fault, a
       // rate-limit wait, a revoked grant (the sync pauses) or a stop leaves it PENDING
       const failed =
@@ -249,13 +292,14 @@ export class ChunkImport {
 function seen(record: SourceRecord, chunkStart: Date): SeenRecord {
   if ('invalid' in record)
     return { sourceRecordId: record.id, sortTime: chunkStart, startTime: null, sportType: null };
-  const start = new Date(record.session.start);
+  const summary = 'fault' in record ? record.fault : record.session;
+  const start = new Date(summary.start ?? Number.NaN);
   const valid = Number.isFinite(start.getTime());
   return {
     sourceRecordId: record.id,
     sortTime: valid ? start : chunkStart,
     startTime: valid ? start : null,
-    sportType: record.session.kind,
+    sportType: summary.kind ?? null,
   };
 }
 
@@ -282,5 +326,10 @@ export class RecordImporter {
 
   counts(chunkId: string) {
     return this.records.chunkCounts(chunkId);
+  }
+
+  /** The chunk's records with record faults: waiting for a try, and failed for good in this round. */
+  faults(chunkId: string) {
+    return this.records.faults(chunkId);
   }
 }

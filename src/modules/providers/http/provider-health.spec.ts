@@ -1,0 +1,60 @@
+import { HEALTH_WINDOW_MS, ProviderHealth, verdict } from './provider-health.js';
+
+describe('outage or bad record: the rule', () => {
+  const e = (seen: number, answered: number) => ({ seen, answered });
+  it.each([
+    // [case, same endpoint's evidence, the provider's, verdict]
+    ['nothing else sent lately', e(0, 0), e(0, 0), 'unknown'],
+    ['every other export answered: this record is the problem', e(9, 9), e(12, 12), 'up'],
+    ['most other exports answered (a flaky provider)', e(10, 7), e(14, 11), 'up'],
+    ['every other upload failed too: the upload endpoint is down', e(5, 0), e(8, 3), 'down'],
+    ['half of the other requests failed: down (ties are outages)', e(4, 2), e(4, 2), 'down'],
+    ['no other export lately, but the list answered', e(0, 0), e(1, 1), 'up'],
+    ['no other export lately, and the list failed', e(0, 0), e(2, 0), 'down'],
+    ['one other export answered outweighs a failing list', e(1, 1), e(2, 1), 'up'],
+  ] as const)('%s -> %s', (_name, endpoint, provider, expected) => {
+    expect(verdict(endpoint, provider)).toBe(expected);
+  });
+});
+
+describe('ProviderHealth: the evidence it keeps', () => {
+  const t0 = 1_000_000;
+
+  it('judges a request by the others of its endpoint, each by its latest outcome', () => {
+    const health = new ProviderHealth();
+    health.record('fitbit', 'GET /list', 'page1', true, t0);
+    for (let i = 0; i < 3; i++) health.record('fitbit', 'GET /export', `ok${i}`, true, t0);
+    // the poisoned export failed many times: one request, one vote, and not its own judge
+    for (let i = 0; i < 10; i++) health.record('fitbit', 'GET /export', 'poison', false, t0 + i);
+    expect(health.verdict('fitbit', 'GET /export', 'poison', t0, t0 + 20)).toBe('up');
+    // another record judged while the poisoned one fails: 3 of 4 answered
+    expect(health.verdict('fitbit', 'GET /export', 'other', t0, t0 + 20)).toBe('up');
+  });
+
+  it('calls a whole outage down, and forgets evidence older than the window', () => {
+    const health = new ProviderHealth();
+    for (let i = 0; i < 4; i++) health.record('strava', 'POST /uploads', `u${i}`, true, t0);
+    for (let i = 0; i < 4; i++) health.record('strava', 'POST /uploads', `u${i}`, false, t0 + 1000);
+    expect(health.verdict('strava', 'POST /uploads', 'u9', t0, t0 + 2000)).toBe('down');
+    const late = t0 + 1000 + HEALTH_WINDOW_MS + 1;
+    expect(health.verdict('strava', 'POST /uploads', 'u9', t0, late)).toBe('unknown');
+  });
+
+  it('counts only what happened since the judged request began failing (answers from before an outage do not count)', () => {
+    const health = new ProviderHealth();
+    for (let i = 0; i < 5; i++) health.record('fitbit', 'GET /export', `before${i}`, true, t0);
+    health.record('fitbit', 'GET /list', 'page', false, t0 + 500);
+    expect(health.verdict('fitbit', 'GET /list', 'page', t0 + 500, t0 + 900)).toBe('unknown');
+    health.record('fitbit', 'GET /export', 'during', false, t0 + 700);
+    expect(health.verdict('fitbit', 'GET /list', 'page', t0 + 500, t0 + 900)).toBe('down');
+  });
+
+  it('keeps providers apart and falls back to the provider when the endpoint has no other request', () => {
+    const health = new ProviderHealth();
+    health.record('strava', 'GET /athlete/activities', 'list', true, t0);
+    health.record('fitbit', 'GET /list', 'list', false, t0);
+    expect(health.verdict('strava', 'POST /uploads', 'only-upload', t0, t0)).toBe('up');
+    expect(health.verdict('fitbit', 'POST /dataPoints', 'only-write', t0, t0)).toBe('down');
+    expect(health.verdict('google', 'GET /x', 'k', t0, t0)).toBe('unknown');
+  });
+});

@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+/** How far back the evidence reaches at most (real ms). */
+export const HEALTH_WINDOW_MS = 60_000;
+/** At most this many distinct requests are remembered per provider endpoint. */
+const MAX_KEYS = 256;
+
+/** What this process last saw of one distinct request. */
+interface Outcome {
+  at: number;
+  answered: boolean;
+}
+
+/** The evidence about a provider, other than the request being judged. */
+export interface HealthEvidence {
+  /** Distinct other requests seen in the window. */
+  seen: number;
+  /** Of those, how many the provider last answered (anything but 5xx, 408, a timeout, a dropped connection). */
+  answered: number;
+}
+
+export type HealthVerdict = 'down' | 'up' | 'unknown';
+
+/**
+ * The outage-or-bad-record rule, as a pure function. The evidence is what the provider did with
+ * each other distinct request this process sent it while the judged request was failing (its latest
+ * outcome since the judged request's first failure, at most a minute back), first among requests
+ * of the same endpoint (method and route: every upload, every TCX export), else among all its
+ * endpoints. The provider (or that endpoint of it) is **down** when most of them failed too, **up**
+ * when most were answered (the failing request is then the problem: a record fault), and
+ * **unknown** without any other request to judge by (the caller may probe). Each distinct request
+ * counts once, by its latest outcome, so a record retried many times weighs as much as one
+ * healthy page.
+ */
+export function verdict(endpoint: HealthEvidence, provider: HealthEvidence): HealthVerdict {
+  const evidence = endpoint.seen > 0 ? endpoint : provider;
+  if (evidence.seen === 0) return 'unknown';
+  return evidence.answered * 2 > evidence.seen ? 'up' : 'down';
+}
+
+/**
+ * A circuit breaker per provider and endpoint, fed by every API request this process sends: what
+ * the provider last did with each distinct request (method, path, query and the record it
+ * concerns). The HTTP client asks it, when a request has failed all its
+ * in-request tries, whether the provider is down (the chunk waits out the outage, no attempt used)
+ * or answers everything else (a record fault: the record's own budget). Per process: each API or
+ * worker replica judges by what it sent, which for a worker is the traffic of the chunks it runs.
+ */
+@Injectable()
+export class ProviderHealth {
+  /** provider -> endpoint -> request key -> latest outcome (oldest first). */
+  private readonly outcomes = new Map<string, Map<string, Map<string, Outcome>>>();
+
+  record(provider: string, endpoint: string, key: string, answered: boolean, now = Date.now()): void {
+    let endpoints = this.outcomes.get(provider);
+    if (!endpoints) this.outcomes.set(provider, (endpoints = new Map()));
+    let byKey = endpoints.get(endpoint);
+    if (!byKey) endpoints.set(endpoint, (byKey = new Map()));
+    byKey.delete(key); // re-inserted last: the map stays ordered oldest first
+    byKey.set(key, { at: now, answered });
+    while (byKey.size > MAX_KEYS) byKey.delete(byKey.keys().next().value!);
+  }
+
+  /** `since`: the judged request's first failure; only what happened from then on counts. */
+  verdict(
+    provider: string,
+    endpoint: string,
+    exceptKey: string,
+    since: number,
+    now = Date.now(),
+  ): HealthVerdict {
+    const endpoints = this.outcomes.get(provider) ?? new Map<string, Map<string, Outcome>>();
+    const from = Math.max(since, now - HEALTH_WINDOW_MS);
+    const all: HealthEvidence = { seen: 0, answered: 0 };
+    let own: HealthEvidence = { seen: 0, answered: 0 };
+    for (const [name, byKey] of endpoints) {
+      const evidence = count(byKey, exceptKey, from);
+      all.seen += evidence.seen;
+      all.answered += evidence.answered;
+      if (name === endpoint) own = evidence;
+    }
+    return verdict(own, all);
+  }
+
+  /** Forgets everything (tests). */
+  reset(): void {
+    this.outcomes.clear();
+  }
+}
+
+function count(byKey: Map<string, Outcome>, exceptKey: string, from: number): HealthEvidence {
+  let seen = 0;
+  let answered = 0;
+  for (const [key, outcome] of byKey) {
+    if (key === exceptKey || outcome.at < from) continue;
+    seen++;
+    if (outcome.answered) answered++;
+  }
+  return { seen, answered };
+}

@@ -1,0 +1,175 @@
+import request from 'supertest';
+import {
+  chunksOf,
+  connectedFitbitToStrava,
+  expectNoDuplicates,
+  finished,
+  putJson,
+  simAccount,
+  startProviderStack,
+  startSync,
+  stravaActivities,
+  type ProviderStack,
+} from '../support/providers.js';
+import { eventually } from '../support/app.js';
+
+/**
+ * Fault isolation (issue 25): one record whose request the provider keeps failing costs its chunk,
+ * never the sync's timeline; a provider that is down still waits without using attempts.
+ */
+describe('record faults and outages', () => {
+  let stack: ProviderStack;
+
+  beforeAll(async () => {
+    stack = await startProviderStack({
+      env: {
+        RECORD_FAULT_ATTEMPTS: '3',
+        RECORD_FAULT_RETRY_SECONDS: '0.3',
+        PROVIDER_RETRIES: '1',
+        CHUNK_USER_CONCURRENCY: '2',
+        STRAVA_UPLOAD_FIRST_POLL_MS: '150',
+        STRAVA_UPLOAD_POLL_MS: '50',
+      },
+      sim: { uploadProcessingMs: 100 },
+    });
+  });
+  afterAll(() => stack.close());
+
+  const as = (user: string) => ({ Authorization: `Bearer ${stack.t.token(user)}` });
+  const report = async (user: string, id: string) =>
+    (
+      await request(stack.t.http)
+        .get(`/v1/orchestrations/${id}/records`)
+        .query({ limit: 100 })
+        .set(as(user))
+        .expect(200)
+    ).body.items as Array<Record<string, any>>;
+  const notices = async (user: string, id: string, code: string) =>
+    (
+      (await request(stack.t.http).get('/v1/notifications').set(as(user)).expect(200)).body.items as Array<
+        Record<string, any>
+      >
+    ).filter((n) => n.orchestrationId === id && n.code === code);
+  const plant = (account: string, point: unknown) =>
+    fetch(`${stack.sims.google.url}/_sim/accounts/${account}/raw`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(point),
+    });
+
+  it('a workout whose export Google keeps failing fails its record and chunk, not the sync; retry-failed imports it once', async () => {
+    const { t } = stack;
+    const connection = await connectedFitbitToStrava(stack, 'pr', 150);
+    await request(t.http)
+      .post('/v1/devices')
+      .set(as('pr'))
+      .send({ platform: 'android', token: 'pr-phone' })
+      .expect(201);
+    // an October exercise with GPS whose TCX export answers 500 every time (no metrics summary)
+    const points = (await simAccount(stack.sims.google, 'pr-fitbit')).dataPoints as Array<
+      Record<string, any>
+    >;
+    const original = points.find(
+      (p) =>
+        p.exercise.interval.startTime >= '2026-10-05' &&
+        p.exercise.interval.startTime < '2026-10-25' &&
+        p.exercise.exerciseMetadata?.hasGps === true &&
+        p.exercise.metricsSummary,
+    )!;
+    expect(original).toBeDefined();
+    const recordId = String(original.name).split('/').at(-1)!;
+    const { metricsSummary: _dropped, ...broken } = original.exercise;
+    expect((await plant('pr-fitbit', { ...original, exercise: broken })).status).toBe(201);
+
+    const id = await startSync(t, 'pr', connection.id, {
+      preset: 'CUSTOM',
+      startDate: '2026-09-01',
+      endDate: '2026-11-30',
+    });
+    const done = await finished(t, 'pr', id, 120_000);
+    expect(done).toMatchObject({
+      status: 'COMPLETED_WITH_ERRORS',
+      totalChunks: 3,
+      completedChunks: 2,
+      failedChunks: 1,
+      waiting: null,
+    });
+    expect(done.lastError).toMatchObject({ code: 'PROVIDER_RECORD_ERROR' });
+    expect(done.lastError.message).toContain(recordId);
+
+    const failedChunk = (await chunksOf(t, 'pr', id)).find((c) => c.status === 'FAILED')!;
+    expect(failedChunk.chunkStartDate).toBe('2026-10-01');
+    expect(failedChunk.lastError).toMatchObject({ code: 'PROVIDER_RECORD_ERROR', retryable: true });
+    expect(failedChunk.lastError.message).toContain(`Source record ${recordId}`);
+
+    const rows = await report('pr', id);
+    const row = rows.find((r) => r.sourceRecordId === recordId)!;
+    expect(row).toMatchObject({ status: 'FAILED', reason: { code: 'PROVIDER_RECORD_ERROR' } });
+    expect(row.reason.message).toMatch(/fitbit answered HTTP 500 to GET \S+:exportExerciseTcx/);
+    // the chunk's other records went on
+    const others = rows.filter((r) => r.chunkId === failedChunk.chunkId && r.sourceRecordId !== recordId);
+    expect(others.length).toBeGreaterThan(0);
+    expect(others.every((r) => r.status === 'IMPORTED')).toBe(true);
+    expect(await notices('pr', id, 'N-06')).toHaveLength(1);
+
+    // Google answers again: retry-failed re-runs the chunk and imports the record, once
+    expect((await plant('pr-fitbit', original)).status).toBe(201);
+    await request(t.http)
+      .post(`/v1/orchestrations/${id}/retry-failed`)
+      .set(as('pr'))
+      .set('Idempotency-Key', 'pr-retry')
+      .expect(202);
+    const again = await finished(t, 'pr', id, 120_000);
+    expect(again).toMatchObject({
+      status: 'COMPLETED',
+      failedChunks: 0,
+      completedChunks: 3,
+      lastError: null,
+    });
+    const retried = (await report('pr', id)).find((r) => r.sourceRecordId === recordId)!;
+    expect(retried).toMatchObject({ status: 'IMPORTED', reason: null });
+    const landed = await stravaActivities(stack, 'pr-strava');
+    expectNoDuplicates(landed);
+    expect(landed.filter((a) => String(a.id) === retried.destination.recordId)).toHaveLength(1);
+    expect(rows.filter((r) => r.status === 'IMPORTED').length + 1).toBe(
+      landed.filter((a) => a.start_date >= '2026-08-31' && a.start_date < '2026-12-01').length,
+    );
+    expect(await notices('pr', id, 'N-05')).toHaveLength(1);
+    expect(await notices('pr', id, 'N-06')).toHaveLength(1);
+  }, 240_000);
+
+  it('a whole-provider outage waits without using attempts, says so in `waiting`, and completes when it ends', async () => {
+    const { t, sims } = stack;
+    const connection = await connectedFitbitToStrava(stack, 'ow', 60);
+    await putJson(`${sims.google.url}/_sim/faults`, { '*': { errorRate: 1, errorStatus: 503 } });
+    try {
+      const id = await startSync(t, 'ow', connection.id, {
+        preset: 'CUSTOM',
+        startDate: '2026-10-01',
+        endDate: '2026-10-31',
+      });
+      const status = await eventually(
+        async () => {
+          const res = await request(t.http).get(`/v1/orchestrations/${id}/status`).set(as('ow')).expect(200);
+          return res.body.waiting ? res.body : undefined;
+        },
+        60_000,
+        'the sync to say it waits for Fitbit',
+      );
+      expect(status.waiting).toMatchObject({ reason: 'PROVIDER_UNAVAILABLE', provider: 'fitbit' });
+      expect(Date.parse(status.waiting.since)).toBeLessThanOrEqual(Date.now());
+      expect(status.status).toMatch(/PENDING|IN_PROGRESS/);
+      await new Promise((r) => setTimeout(r, 8_000)); // several waits go by
+      const [chunk] = await chunksOf(t, 'ow', id);
+      expect(chunk).toMatchObject({ status: expect.stringMatching(/PENDING|RUNNING/) });
+      expect(chunk.attempts).toBeLessThanOrEqual(1);
+      expect(chunk.lastError).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+      await fetch(`${sims.google.url}/_sim/faults`, { method: 'DELETE' });
+      const done = await finished(t, 'ow', id, 120_000);
+      expect(done).toMatchObject({ status: 'COMPLETED', failedChunks: 0, waiting: null, lastError: null });
+      expect((await report('ow', id)).every((r) => r.status === 'IMPORTED')).toBe(true);
+    } finally {
+      await fetch(`${sims.google.url}/_sim/faults`, { method: 'DELETE' });
+    }
+  }, 240_000);
+});
