@@ -151,6 +151,38 @@ describe('historical syncs: entitlements, creation, idempotency, reads', () => {
       ]).toEqual(before);
     });
 
+    it("answers 404 for another user's connection whatever the caller's tier (ownership before entitlement)", async () => {
+      const theirs = await createConnection(t, 'gina');
+      await grantPro(t, 'hugo');
+      for (const caller of ['ivan', 'hugo']) {
+        // ivan is FREE, hugo PRO: neither learns anything about gina's connection
+        const post = await request(t.http)
+          .post(`/v1/connections/${theirs.id}/historical-syncs`)
+          .set(auth(caller))
+          .set('Idempotency-Key', `${caller}-theirs`)
+          .send({ range: { preset: 'LAST_YEAR' } })
+          .expect(404);
+        expect(post.body).toMatchObject({ code: 'NOT_FOUND' });
+        await request(t.http)
+          .get(`/v1/connections/${theirs.id}/historical-syncs/estimate`)
+          .query({ preset: 'LAST_YEAR' })
+          .set(auth(caller))
+          .expect(404);
+        await request(t.http)
+          .get('/v1/connections/not-a-uuid/historical-syncs/estimate')
+          .query({ preset: 'LAST_YEAR' })
+          .set(auth(caller))
+          .expect(404);
+      }
+      // the FREE caller's own connection still gets the upsell
+      const own = await createConnection(t, 'ivan');
+      await request(t.http)
+        .get(`/v1/connections/${own.id}/historical-syncs/estimate`)
+        .query({ preset: 'LAST_YEAR' })
+        .set(auth('ivan'))
+        .expect(403);
+    });
+
     it('creates exactly one orchestration and 12 jobs from 20 concurrent identical requests', async () => {
       await grantPro(t, 'carol');
       const connection = await createConnection(t, 'carol');
@@ -348,10 +380,11 @@ describe('historical syncs: entitlements, creation, idempotency, reads', () => {
         .set(auth('jane'))
         .expect(422);
       expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['startDate', 'endDate']);
+      // another user's connection: 404 before any Pro check (a FREE caller learns nothing either)
       await request(t.http)
         .get(`/v1/connections/${connection.id}/historical-syncs/estimate?preset=LAST_YEAR`)
         .set(auth('nobody-free'))
-        .expect(403);
+        .expect(404);
     });
   });
 
@@ -383,6 +416,7 @@ describe('historical syncs: entitlements, creation, idempotency, reads', () => {
           'status',
           'totalChunks',
           'updatedAt',
+          'waiting',
         ].sort(),
       );
       expect(res.body).toMatchObject({
