@@ -1,7 +1,9 @@
 import request from 'supertest';
 import {
   chunksOf,
+  connect,
   connectedFitbitToStrava,
+  createSimAccount,
   expectNoDuplicates,
   finished,
   putJson,
@@ -12,6 +14,7 @@ import {
   type ProviderStack,
 } from '../support/providers.js';
 import { eventually } from '../support/app.js';
+import { recordKey } from '../../src/modules/providers/ledger/sync-ledger.repository.js';
 
 /**
  * Fault isolation (issue 25): one record whose request the provider keeps failing costs its chunk,
@@ -136,6 +139,118 @@ describe('record faults and outages', () => {
     );
     expect(await notices('pr', id, 'N-05')).toHaveLength(1);
     expect(await notices('pr', id, 'N-06')).toHaveLength(1);
+  }, 240_000);
+
+  it('an upload Strava keeps failing fails its record and chunk; once Strava takes it, retry-failed writes it once', async () => {
+    const { t, sims } = stack;
+    const connection = await connectedFitbitToStrava(stack, 'pw', 150);
+    const points = (await simAccount(sims.google, 'pw-fitbit')).dataPoints as Array<Record<string, any>>;
+    const poisoned = points.find(
+      (p) =>
+        p.exercise.interval.startTime >= '2026-10-05' &&
+        p.exercise.interval.startTime < '2026-10-25' &&
+        p.exercise.exerciseMetadata?.hasGps === true,
+    )!;
+    const recordId = String(poisoned.name).split('/').at(-1)!;
+    const key = recordKey(
+      { provider: 'strava', externalUserId: connection.destination.externalUserId },
+      { provider: 'fitbit', id: recordId },
+    );
+    await putJson(`${sims.strava.url}/_sim/faults`, { 'uploads.create': { poison: [`${key}.fit`] } });
+    try {
+      const id = await startSync(t, 'pw', connection.id, {
+        preset: 'CUSTOM',
+        startDate: '2026-09-01',
+        endDate: '2026-11-30',
+      });
+      const done = await finished(t, 'pw', id, 120_000);
+      expect(done).toMatchObject({ status: 'COMPLETED_WITH_ERRORS', completedChunks: 2, failedChunks: 1 });
+      expect(done.lastError).toMatchObject({ code: 'PROVIDER_RECORD_ERROR' });
+      const row = (await report('pw', id)).find((r) => r.sourceRecordId === recordId)!;
+      expect(row).toMatchObject({ status: 'FAILED', reason: { code: 'PROVIDER_RECORD_ERROR' } });
+      expect(row.reason.message).toMatch(/strava answered HTTP 500 to POST \/uploads when writing it/);
+      const rows = await report('pw', id);
+      expect(rows.filter((r) => r.status === 'FAILED')).toHaveLength(1);
+      expect(rows.filter((r) => r.status === 'PENDING')).toHaveLength(0);
+    } finally {
+      await fetch(`${sims.strava.url}/_sim/faults`, { method: 'DELETE' });
+    }
+    const [orchestration] = (
+      await request(t.http).get('/v1/orchestrations').query({ status: 'COMPLETED_WITH_ERRORS' }).set(as('pw'))
+    ).body.items as Array<Record<string, any>>;
+    await request(t.http)
+      .post(`/v1/orchestrations/${orchestration.orchestrationId}/retry-failed`)
+      .set(as('pw'))
+      .set('Idempotency-Key', 'pw-retry')
+      .expect(202);
+    const again = await finished(t, 'pw', orchestration.orchestrationId, 120_000);
+    expect(again).toMatchObject({ status: 'COMPLETED', failedChunks: 0, lastError: null });
+    const landed = await stravaActivities(stack, 'pw-strava');
+    expectNoDuplicates(landed);
+    expect(landed.filter((a) => a.external_id === `${key}.fit`)).toHaveLength(1);
+  }, 240_000);
+
+  it('Strava to Fitbit: a read and a write that keep failing in one chunk fail both records and that chunk only', async () => {
+    const { t, sims } = stack;
+    await createSimAccount(sims, 'strava', {
+      id: 'sf-strava',
+      seed: 'sf',
+      historyDays: 150,
+      timezone: 'Europe/Berlin',
+    });
+    await createSimAccount(sims, 'fitbit', {
+      id: 'sf-fitbit',
+      seed: 'sf-fitbit',
+      historyDays: 0,
+      timezone: 'Europe/Berlin',
+    });
+    const connection = await connect(t, 'sf', {
+      source: 'strava',
+      sourceLogin: 'sf-strava',
+      destination: 'fitbit',
+      destinationLogin: 'sf-fitbit',
+    });
+    await finished(t, 'sf', connection.initialSync.orchestrationId);
+    const october = (
+      (await simAccount(sims.strava, 'sf-strava')).activities as Array<Record<string, any>>
+    ).filter((a) => a.start_date_local >= '2026-10-03' && a.start_date_local < '2026-10-28');
+    const tracked = october.filter((a) => a.map?.summary_polyline);
+    expect(tracked.length).toBeGreaterThanOrEqual(1);
+    const unreadable = String(tracked[0].id);
+    const unwritable = String(october.find((a) => String(a.id) !== unreadable)!.id);
+    const key = recordKey(
+      { provider: 'fitbit', externalUserId: connection.destination.externalUserId },
+      { provider: 'strava', id: unwritable },
+    );
+    await putJson(`${sims.strava.url}/_sim/faults`, { 'streams.get': { poison: [unreadable] } });
+    await putJson(`${sims.google.url}/_sim/faults`, {
+      'dataPoints.create': { poison: [key], poisonStatus: 503 },
+    });
+    try {
+      const id = await startSync(t, 'sf', connection.id, {
+        preset: 'CUSTOM',
+        startDate: '2026-09-01',
+        endDate: '2026-11-30',
+      });
+      const done = await finished(t, 'sf', id, 120_000);
+      expect(done).toMatchObject({ status: 'COMPLETED_WITH_ERRORS', completedChunks: 2, failedChunks: 1 });
+      const rows = await report('sf', id);
+      const failed = rows.filter((r) => r.status === 'FAILED');
+      expect(failed.map((r) => r.sourceRecordId).sort()).toEqual([unreadable, unwritable].sort());
+      expect(failed.every((r) => r.reason.code === 'PROVIDER_RECORD_ERROR')).toBe(true);
+      expect(failed.find((r) => r.sourceRecordId === unreadable)!.reason.message).toMatch(
+        /strava answered HTTP 500 to GET \/activities\/\d+\/streams when reading it/,
+      );
+      expect(failed.find((r) => r.sourceRecordId === unwritable)!.reason.message).toMatch(
+        /fitbit answered HTTP 503 to POST \S+dataPoints when writing it/,
+      );
+      expect(rows.filter((r) => r.status === 'PENDING')).toHaveLength(0);
+      const chunk = (await chunksOf(t, 'sf', id)).find((c) => c.status === 'FAILED')!;
+      expect(chunk.lastError.message).toContain('and 1 more record');
+    } finally {
+      await fetch(`${sims.strava.url}/_sim/faults`, { method: 'DELETE' });
+      await fetch(`${sims.google.url}/_sim/faults`, { method: 'DELETE' });
+    }
   }, 240_000);
 
   it('a whole-provider outage waits without using attempts, says so in `waiting`, and completes when it ends', async () => {
