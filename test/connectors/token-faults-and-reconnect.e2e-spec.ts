@@ -52,7 +52,7 @@ describe('token endpoint faults and reconnecting the same accounts', () => {
     const stravaTokens = async (): Promise<Record<string, number>> =>
       (await (await fetch(`${sims.strava.url}/_sim/requests`)).json())['oauth.token'] ?? {};
     const refreshesBefore = await stravaTokens();
-    // the refresh holds the account row while Strava answers (slowly); its connection dies meanwhile
+    // the refresh holds its account's advisory lock while Strava answers (slowly); that connection dies
     await putJson(`${sims.strava.url}/_sim/faults`, { 'oauth.token': { latencyMs: 1500 } });
     await fetch(`${sims.strava.url}/_sim/accounts/rot-strava/expire-tokens`, { method: 'POST' });
     const id = await startSync(t, 'rot', connection.id, {
@@ -63,9 +63,11 @@ describe('token endpoint faults and reconnecting the same accounts', () => {
     const killed = await eventually(
       async () => {
         const { rows } = await sql<{ pid: number }>`
-          SELECT pg_terminate_backend(pid) AS ok, pid FROM pg_stat_activity
-          WHERE datname = current_database() AND state = 'idle in transaction'
-            AND query ILIKE '%from "provider_accounts"%for update%'
+          SELECT pg_terminate_backend(l.pid) AS ok, l.pid FROM pg_locks l
+          JOIN provider_accounts a ON ((l.classid::bigint << 32) | l.objid::bigint)
+            = hashtextextended('token-refresh:' || a.id, 0)
+          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
         `.execute(t.db);
         return rows.length > 0 ? rows.length : undefined;
       },

@@ -20,7 +20,7 @@ export class ProviderAccountsRepository {
     return executor.selectFrom('provider_accounts').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** Locks the account row: one token refresh at a time per account, across every worker. */
+  /** Locks the account row, for a short check-then-write transaction (never around a provider call). */
   lock(executor: Executor, id: string): Promise<ProviderAccount | undefined> {
     return executor
       .selectFrom('provider_accounts')
@@ -63,36 +63,73 @@ export class ProviderAccountsRepository {
   }
 
   /**
-   * A refreshed grant: new access token, the rotated refresh token if there is one; `reactivate`
-   * also clears a REVOKED status (set by a refresh that raced ours with the refresh token we rotated).
+   * Runs `fn` holding the account's token-refresh lock: a session advisory lock on a pooled
+   * connection of its own, so no transaction or row lock stays open while the token endpoint is
+   * asked, and a process that dies (or loses that connection) releases it with the connection.
+   * `fn` gets that connection (so a lock holder needs no second one from the pool); `{ held: false }`,
+   * without running `fn`, when another session holds the lock.
+   */
+  withRefreshLock<T>(
+    id: string,
+    fn: (executor: Executor) => Promise<T>,
+  ): Promise<{ held: true; value: T } | { held: false }> {
+    const key = sql`hashtextextended(${`token-refresh:${id}`}, 0)`;
+    return this.db.connection().execute(async (conn) => {
+      const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${key}) AS locked`.execute(
+        conn,
+      );
+      if (!rows[0].locked) return { held: false as const };
+      try {
+        return { held: true as const, value: await fn(conn) };
+      } finally {
+        // a dead connection took the lock with it; the pool does not hand a broken client out again
+        await sql`SELECT pg_advisory_unlock(${key})`.execute(conn).catch(() => undefined);
+      }
+    });
+  }
+
+  /**
+   * A refreshed grant, in one statement (its own short transaction unless `executor` is one): new
+   * access token, the rotated refresh token if there is one, and ACTIVE again (a refresh that raced
+   * ours with the refresh token we rotated may have taken the provider's invalid_grant for a
+   * revocation). Only over the grant it was refreshed from (`version`): false when another grant
+   * was saved since (a reconnect), which wins.
    */
   async saveRefreshed(
-    executor: Executor,
     id: string,
     tokens: SealedTokens,
-    reactivate = false,
-  ): Promise<void> {
-    await executor
+    version: number,
+    executor: Executor = this.db,
+  ): Promise<boolean> {
+    const saved = await executor
       .updateTable('provider_accounts')
       .set({
         access_token: tokens.accessToken,
         ...(tokens.refreshToken ? { refresh_token: tokens.refreshToken } : {}),
         access_token_expires_at: tokens.expiresAt,
         token_version: sql`token_version + 1`,
-        ...(reactivate ? { status: 'ACTIVE' as const, revoked_at: null } : {}),
+        status: 'ACTIVE',
+        revoked_at: null,
         updated_at: new Date(),
       })
       .where('id', '=', id)
-      .execute();
+      .where('token_version', '=', version)
+      .executeTakeFirst();
+    return saved.numUpdatedRows > 0n;
   }
 
-  /** The grant is gone: REVOKED since now (kept as it was if already revoked). */
-  async markRevoked(id: string, executor: Executor = this.db): Promise<void> {
-    await executor
+  /**
+   * The grant is gone: REVOKED since now (kept as it was if already revoked). With `version`, only
+   * if that grant is still the stored one. True when this call revoked it.
+   */
+  async markRevoked(id: string, version?: number, executor: Executor = this.db): Promise<boolean> {
+    let query = executor
       .updateTable('provider_accounts')
       .set({ status: 'REVOKED', revoked_at: sql`coalesce(revoked_at, now())`, updated_at: new Date() })
       .where('id', '=', id)
-      .where('status', '<>', 'REVOKED')
-      .execute();
+      .where('status', '<>', 'REVOKED');
+    if (version !== undefined) query = query.where('token_version', '=', version);
+    const revoked = await query.executeTakeFirst();
+    return revoked.numUpdatedRows > 0n;
   }
 }

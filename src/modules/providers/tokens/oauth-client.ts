@@ -11,6 +11,17 @@ import {
 /** Why the token call is made: a code rejected at connect time is not a revoked grant. */
 export type TokenPurpose = 'exchange' | 'refresh';
 
+/**
+ * A token request the provider may have answered without our reading the answer: it timed out or
+ * its connection dropped once sent, or a 2xx came back unreadable. Transient for the caller; but a
+ * provider that rotates refresh tokens (Strava) may have retired the one we sent, and the successor
+ * it issued is lost: the next refresh can then only get invalid_grant.
+ */
+export class TokenAnswerLostError extends ProviderUnavailableError {}
+
+/** Connection errors that mean the request never left (nothing can have been issued). */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /** How long to wait after a 429 that names no time. */
 const DEFAULT_TOKEN_RETRY_MS = 30_000;
 
@@ -20,7 +31,9 @@ const DEFAULT_TOKEN_RETRY_MS = 30_000;
  * - `invalid_grant` -> the user's grant is gone (refresh) or the code was refused (exchange);
  * - `invalid_client` / `unauthorized_client` -> our own app credentials: an outage for everyone;
  * - 429 -> rate limited until Retry-After; 408, 5xx, network errors, timeouts and garbled bodies
- *   -> transient. Neither ever touches a user's grant;
+ *   -> transient. Neither ever touches a user's grant. A request that may have been answered
+ *   without our reading the answer (timed out or dropped once sent, or a 2xx we could not read) is
+ *   a TokenAnswerLostError: a provider that rotates refresh tokens may have retired the one we sent;
  * - any other 4xx at exchange -> the code was refused; at refresh -> transient (not the user's fault).
  */
 export async function postTokenEndpoint(
@@ -40,7 +53,10 @@ export async function postTokenEndpoint(
     });
   } catch (error) {
     const what = (error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message;
-    throw new ProviderUnavailableError(provider, `token endpoint unreachable: ${what}`, 'token');
+    const code = ((error as Error).cause as { code?: string } | undefined)?.code;
+    if (code && NEVER_SENT.has(code))
+      throw new ProviderUnavailableError(provider, `token endpoint unreachable: ${what}`, 'token');
+    throw new TokenAnswerLostError(provider, `token endpoint unreachable: ${what}`, 'token');
   }
   const text = await res.text().catch(() => undefined);
   let body: Record<string, unknown> = {};
@@ -48,15 +64,11 @@ export async function postTokenEndpoint(
     body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   } catch {
     if (res.ok)
-      throw new ProviderUnavailableError(provider, 'token endpoint answered with a malformed body', 'token');
+      throw new TokenAnswerLostError(provider, 'token endpoint answered with a malformed body', 'token');
   }
   if (res.ok) {
     if (typeof body.access_token !== 'string')
-      throw new ProviderUnavailableError(
-        provider,
-        'token endpoint answered without an access token',
-        'token',
-      );
+      throw new TokenAnswerLostError(provider, 'token endpoint answered without an access token', 'token');
     return body;
   }
   const retryAt = parseRetryAfter(res.headers.get('retry-after'));

@@ -4,6 +4,7 @@ import { sleep } from '../../../common/sleep.js';
 import { AppConfig } from '../../../config/app-config.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB, ProviderAccount, ProviderName } from '../../../database/schema.js';
+import type { Executor } from '../../../database/transaction.js';
 import { FatalSyncError } from '../../chunks/chunk-errors.js';
 import { ProviderAccountsRepository, type SealedTokens } from '../accounts/provider-accounts.repository.js';
 import type { TokenGrant } from '../provider-connector.js';
@@ -11,8 +12,10 @@ import {
   ProviderAppCredentialsError,
   ProviderGrantRevokedError,
   ProviderRateLimitedError,
+  ProviderUnavailableError,
 } from '../provider-errors.js';
 import { refreshGrant } from './grants.js';
+import { TokenAnswerLostError } from './oauth-client.js';
 import { TokenCipher } from './token-cipher.js';
 
 /**
@@ -20,20 +23,55 @@ import { TokenCipher } from './token-cipher.js';
  * never leaves with a token about to lapse.
  */
 const REFRESH_MARGIN_MS = 30_000;
+/**
+ * A refresh request is given at least this long: abandoning one the provider may still answer is
+ * how a rotated refresh token gets lost (see TokenAnswerLostError), and token endpoints are quick.
+ */
+const REFRESH_TIMEOUT_MIN_MS = 30_000;
+/** How long a grant the provider issued, whose save failed, is kept in memory and offered again. */
+const KEEP_ISSUED_MS = 5 * 60_000;
+/**
+ * An invalid_grant waits this long before it marks the account REVOKED: the refresh token we sent
+ * may have been rotated by a refresh whose save is being retried (its database connection died,
+ * and our refresh lock with it); that save lands within a second of the database answering.
+ */
+const REVOKE_CONFIRM_MS = 2_000;
+
+/** Test-only fault injection: every hook is off unless a test sets it. */
+export interface TokenFaultHooks {
+  /** Runs when the provider has issued a grant, before it is saved; a throw is a failed save. */
+  afterIssued?: (accountId: string, provider: ProviderName) => void | Promise<void>;
+}
+
+/** A grant the provider issued, and the stored grant (`version`) it was refreshed from. */
+interface Issued {
+  grant: TokenGrant;
+  version: number;
+  provider: ProviderName;
+}
 
 /**
- * Provider tokens: encrypted at rest (AES-256-GCM), refreshed before expiry and after a 401, with
- * a rotated refresh token saved in the same transaction, and one refresh in flight per account
- * across all workers (the account row is locked while refreshing; whoever waited then finds the
- * new token). A revoked grant marks the account REVOKED (ProviderGrantRevokedError): the engine
- * pauses the account's syncs until the user reconnects.
+ * Provider tokens: encrypted at rest (AES-256-GCM), refreshed before expiry and after a 401, one
+ * refresh in flight per account across all workers (a session advisory lock; no transaction or row
+ * lock is held while the token endpoint answers), and the new grant saved the moment it arrives,
+ * in one short statement. A grant whose save fails (the database away) is kept in memory and
+ * offered again: with rotation (Strava) it is the account's only one. A revoked grant marks the
+ * account REVOKED (ProviderGrantRevokedError): the engine pauses the account's syncs until the
+ * user reconnects.
  */
 @Injectable()
 export class TokenService {
   private readonly logger = new Logger(TokenService.name);
   private readonly cipher: TokenCipher;
+  private readonly refreshTimeoutMs: number;
   /** A token endpoint that answered 429 is not asked again (by this process) before its reset. */
   private readonly tokenEndpointBlockedUntil = new Map<ProviderName, ProviderRateLimitedError>();
+  /** Per account: the save of a grant the provider issued whose first save failed. */
+  private readonly unsaved = new Map<string, Promise<string>>();
+  /** Per account: when a refresh's answer was lost (the provider may have rotated unseen). */
+  private readonly answerLost = new Map<string, Date>();
+  /** Test-only fault injection (off by default). */
+  readonly faults: TokenFaultHooks = {};
 
   constructor(
     @InjectDb() private readonly db: Kysely<DB>,
@@ -41,6 +79,7 @@ export class TokenService {
     private readonly config: AppConfig,
   ) {
     this.cipher = new TokenCipher(config.tokenEncryptionKey);
+    this.refreshTimeoutMs = Math.max(config.providers.requestTimeoutMs, REFRESH_TIMEOUT_MIN_MS);
   }
 
   seal(grant: TokenGrant): SealedTokens {
@@ -54,13 +93,14 @@ export class TokenService {
 
   /** A usable access token; `failedToken` is one the provider just answered 401 to. */
   async accessToken(accountId: string, failedToken?: string): Promise<string> {
+    const kept = await this.keptToken(accountId, failedToken);
+    if (kept) return kept;
     const account = await this.accounts.find(accountId);
-    if (!account)
-      throw new FatalSyncError('PROVIDER_ACCOUNT_MISSING', 'The provider account of this connection is gone');
+    if (!account) throw missing();
     if (account.status === 'REVOKED') throw revoked(account.provider, accountId);
     const current = this.cipher.open(account.access_token);
     if (current !== failedToken && fresh(account)) return current;
-    return this.refresh(accountId, failedToken);
+    return this.refresh(accountId, account.provider, failedToken);
   }
 
   /**
@@ -72,7 +112,7 @@ export class TokenService {
       const account = await this.accounts.lock(trx, accountId);
       if (!account || account.status === 'REVOKED') return;
       if (this.cipher.open(account.access_token) !== failedToken) return;
-      await this.accounts.markRevoked(accountId, trx);
+      await this.accounts.markRevoked(accountId, undefined, trx);
       this.logger.warn(
         `the ${account.provider} grant of account ${accountId} is gone: its API refuses fresh tokens`,
       );
@@ -80,111 +120,174 @@ export class TokenService {
   }
 
   /**
-   * One refresh per account at a time across every worker: the account row stays locked while the
-   * token endpoint is asked, and a rotated refresh token is saved in that same transaction. Only
-   * an `invalid_grant` answer marks the account REVOKED (committed even though the refresh failed);
-   * a 429, 5xx, timeout or a rejection of our own client credentials leaves the grant alone.
+   * One refresh per account at a time across every worker: whoever holds the account's refresh
+   * lock asks the token endpoint; the others poll until its new token is stored (or give up with
+   * a transient error once a refresh would have timed out).
    */
-  private async refresh(accountId: string, failedToken?: string): Promise<string> {
-    let outcome: { token: string } | { revoked: ProviderGrantRevokedError };
-    // a grant the provider issued: with rotation, the refresh token we sent no longer works
-    let issued: { grant: TokenGrant; used: string } | undefined;
-    try {
-      outcome = await this.db.transaction().execute(async (trx) => {
-        const account = (await this.accounts.lock(trx, accountId))!;
-        const current = this.cipher.open(account.access_token);
-        if (account.status === 'REVOKED') return { revoked: revoked(account.provider, accountId) };
-        if (current !== failedToken && fresh(account)) return { token: current }; // another worker refreshed it meanwhile
-        if (!account.refresh_token) {
-          await this.accounts.markRevoked(accountId, trx);
-          return { revoked: revoked(account.provider, accountId) };
-        }
-        const blocked = this.tokenEndpointBlockedUntil.get(account.provider);
-        if (blocked && blocked.retryAt.getTime() > Date.now()) throw blocked;
-        try {
-          const used = this.cipher.open(account.refresh_token);
-          const grant = await refreshGrant(
-            account.provider,
-            this.config.providers[account.provider],
-            used,
-            this.config.providers.requestTimeoutMs,
-          );
-          issued = { grant, used };
-          await this.accounts.saveRefreshed(trx, accountId, this.seal(grant));
-          this.logger.debug(`refreshed the ${account.provider} token of account ${accountId}`);
-          return { token: grant.accessToken };
-        } catch (error) {
-          if (error instanceof ProviderRateLimitedError) {
-            // spread the waiters over a second past the reset instead of all retrying into it
-            const at = new Date(error.retryAt.getTime() + Math.floor(Math.random() * 1000));
-            this.tokenEndpointBlockedUntil.set(
-              account.provider,
-              new ProviderRateLimitedError(account.provider, at, error.message, 'token'),
-            );
-          }
-          if (!(error instanceof ProviderGrantRevokedError)) throw error;
-          await this.accounts.markRevoked(accountId, trx);
-          this.logger.warn(`the ${account.provider} grant of account ${accountId} is gone: ${error.message}`);
-          return {
-            revoked: new ProviderGrantRevokedError(account.provider, error.message, 'token', accountId),
-          };
-        }
-      });
-    } catch (error) {
-      if (issued) return this.keepIssued(accountId, issued, error);
-      if (error instanceof ProviderAppCredentialsError)
-        this.logger.error(`${error.message}; every ${error.provider} sync waits until it is fixed`);
-      throw error;
+  private async refresh(accountId: string, provider: ProviderName, failedToken?: string): Promise<string> {
+    const deadline = Date.now() + this.refreshTimeoutMs + 5_000;
+    for (let wait = 50; ; wait = Math.min(wait * 2, 500)) {
+      const kept = await this.keptToken(accountId, failedToken);
+      if (kept) return kept;
+      const lock = await this.accounts.withRefreshLock(accountId, (conn) =>
+        this.refreshLocked(conn, accountId, failedToken),
+      );
+      if (lock.held) return lock.value;
+      const account = await this.accounts.find(accountId);
+      if (!account) throw missing();
+      if (account.status === 'REVOKED') throw revoked(account.provider, accountId);
+      const current = this.cipher.open(account.access_token);
+      if (current !== failedToken && fresh(account)) return current; // the other refresh is done
+      if (Date.now() + wait > deadline)
+        throw new ProviderUnavailableError(
+          provider,
+          `another refresh of account ${accountId} is slow`,
+          'token',
+        );
+      await sleep(wait + Math.floor(Math.random() * wait));
     }
-    if ('revoked' in outcome) throw outcome.revoked;
-    return outcome.token;
   }
 
   /**
-   * The provider issued a grant but saving it failed (the database went away mid-transaction, or
-   * the commit did). With rotation the refresh token we sent is dead, so this grant is the
-   * account's only one: offer it to the database again, with backoff, for up to a minute. A save
-   * finding the account REVOKED since (another worker refreshed with the rotated token meanwhile
-   * and took the provider's invalid_grant for a revocation) makes it ACTIVE again; the sweeper then
-   * resumes its paused syncs. A grant saved by someone else since (a reconnect) wins over ours.
+   * Under the account's refresh lock, on its connection: re-reads the account (another worker may
+   * have refreshed it just before), asks the token endpoint and saves what it issued at once (if
+   * that connection died meanwhile, keepIssued saves it through the pool). Only an invalid_grant
+   * marks the account REVOKED; a 429, 5xx, timeout or a rejection of our own client credentials
+   * leaves the grant alone.
    */
-  private async keepIssued(
-    accountId: string,
-    issued: { grant: TokenGrant; used: string },
-    cause: unknown,
-  ): Promise<string> {
-    this.logger.warn(`the refreshed token of account ${accountId} was not saved; retrying the save`);
+  private async refreshLocked(conn: Executor, accountId: string, failedToken?: string): Promise<string> {
+    const account = await this.accounts.find(accountId, conn);
+    if (!account) throw missing();
+    if (account.status === 'REVOKED') throw revoked(account.provider, accountId);
+    const current = this.cipher.open(account.access_token);
+    if (current !== failedToken && fresh(account)) return current; // another worker refreshed it meanwhile
+    if (!account.refresh_token) {
+      await this.accounts.markRevoked(accountId, account.token_version, conn);
+      throw revoked(account.provider, accountId);
+    }
+    const blocked = this.tokenEndpointBlockedUntil.get(account.provider);
+    if (blocked && blocked.retryAt.getTime() > Date.now()) throw blocked;
+    let grant: TokenGrant;
+    try {
+      grant = await refreshGrant(
+        account.provider,
+        this.config.providers[account.provider],
+        this.cipher.open(account.refresh_token),
+        this.refreshTimeoutMs,
+      );
+    } catch (error) {
+      return this.refreshFailed(conn, account, error);
+    }
+    this.answerLost.delete(accountId);
+    const issued: Issued = { grant, version: account.token_version, provider: account.provider };
+    try {
+      await this.faults.afterIssued?.(accountId, account.provider);
+      if (!(await this.accounts.saveRefreshed(accountId, this.seal(grant), issued.version, conn)))
+        return await this.storedToken(accountId, conn); // a grant saved meanwhile (a reconnect) wins
+      this.logger.debug(`refreshed the ${account.provider} token of account ${accountId}`);
+      return grant.accessToken;
+    } catch (error) {
+      if (error instanceof ProviderGrantRevokedError) throw error;
+      return this.keepIssued(accountId, issued, error);
+    }
+  }
+
+  /** What a failed refresh means; throws, or answers a token a racing save stored meanwhile. */
+  private async refreshFailed(conn: Executor, account: ProviderAccount, error: unknown): Promise<string> {
+    const { provider, id } = account;
+    if (error instanceof ProviderRateLimitedError) {
+      // spread the waiters over a second past the reset instead of all retrying into it
+      const at = new Date(error.retryAt.getTime() + Math.floor(Math.random() * 1000));
+      this.tokenEndpointBlockedUntil.set(
+        provider,
+        new ProviderRateLimitedError(provider, at, error.message, 'token'),
+      );
+    }
+    if (error instanceof ProviderAppCredentialsError)
+      this.logger.error(`${error.message}; every ${provider} sync waits until it is fixed`);
+    if (error instanceof TokenAnswerLostError) {
+      this.answerLost.set(id, new Date());
+      this.logger.warn(
+        `the ${provider} token refresh of account ${id} got no readable answer (${error.message}); ` +
+          'if the provider rotated the refresh token meanwhile, the grant is lost',
+      );
+    }
+    if (!(error instanceof ProviderGrantRevokedError)) throw error;
+    // the refresh token we sent may have been rotated by a refresh whose save is being retried
+    await sleep(REVOKE_CONFIRM_MS);
+    if (!(await this.accounts.markRevoked(id, account.token_version, conn)))
+      return this.storedToken(id, conn);
+    const lost = this.answerLost.get(id);
+    this.logger.warn(
+      `the ${provider} grant of account ${id} is gone: ${error.message}` +
+        (lost
+          ? ` (a refresh at ${lost.toISOString()} lost its answer: likely its rotation, not the user)`
+          : ''),
+    );
+    this.answerLost.delete(id);
+    throw new ProviderGrantRevokedError(provider, error.message, 'token', id);
+  }
+
+  /** The stored access token, or the revocation the account is in. */
+  private async storedToken(accountId: string, executor?: Executor): Promise<string> {
+    const account = await this.accounts.find(accountId, executor);
+    if (!account) throw missing();
+    if (account.status === 'REVOKED') throw revoked(account.provider, accountId);
+    return this.cipher.open(account.access_token);
+  }
+
+  /** The token of a grant this process holds unsaved (once saved), unless it is `failedToken`. */
+  private async keptToken(accountId: string, failedToken?: string): Promise<string | undefined> {
+    const saving = this.unsaved.get(accountId);
+    if (!saving) return undefined;
+    const token = await saving;
+    return token === failedToken ? undefined : token;
+  }
+
+  /**
+   * The provider issued a grant but saving it failed (the database is away, or the commit was
+   * lost). With rotation the refresh token we sent is dead, so this grant is the account's only
+   * one: it stays in memory and is offered to the database again, with backoff, for minutes; every
+   * caller for the account meanwhile waits for it. The save only lands over the grant it was
+   * refreshed from, and makes the account ACTIVE again if a refresh that raced ours with the dead
+   * refresh token marked it REVOKED (the sweeper then resumes its paused syncs); a grant saved by
+   * someone else since (a reconnect) wins over ours.
+   */
+  private keepIssued(accountId: string, issued: Issued, cause: unknown): Promise<string> {
+    let saving = this.unsaved.get(accountId);
+    if (!saving) {
+      saving = this.saveAgain(accountId, issued, cause).finally(() => this.unsaved.delete(accountId));
+      this.unsaved.set(accountId, saving);
+    }
+    return saving;
+  }
+
+  private async saveAgain(accountId: string, issued: Issued, cause: unknown): Promise<string> {
+    const { provider } = issued;
+    this.logger.warn(
+      `the refreshed ${provider} token of account ${accountId} was not saved (${String(cause)}); retrying the save`,
+    );
     const deadline = Date.now() + KEEP_ISSUED_MS;
-    for (let wait = 200; ; wait = Math.min(wait * 2, 2_000)) {
+    for (let wait = 100; ; wait = Math.min(wait * 2, 1_000)) {
+      await sleep(wait);
       try {
-        return await this.db.transaction().execute(async (trx) => {
-          const account = await this.accounts.lock(trx, accountId);
-          if (!account) throw new FatalSyncError('PROVIDER_ACCOUNT_MISSING', 'The provider account is gone');
-          const stored = account.refresh_token ? this.cipher.open(account.refresh_token) : undefined;
-          const ours = issued.grant.refreshToken ?? issued.used;
-          if (stored !== issued.used && stored !== ours) {
-            if (account.status === 'REVOKED') throw revoked(account.provider, accountId);
-            return this.cipher.open(account.access_token); // a newer grant was saved meanwhile
-          }
-          await this.accounts.saveRefreshed(trx, accountId, this.seal(issued.grant), true);
-          this.logger.log(`saved the refreshed ${account.provider} token of account ${accountId} on a retry`);
-          return issued.grant.accessToken;
-        });
+        if (!(await this.accounts.saveRefreshed(accountId, this.seal(issued.grant), issued.version)))
+          return await this.storedToken(accountId); // saved by us already (lost commit ack), or a reconnect
+        this.logger.log(`saved the refreshed ${provider} token of account ${accountId} on a retry`);
+        return issued.grant.accessToken;
       } catch (error) {
         const settled = error instanceof ProviderGrantRevokedError || error instanceof FatalSyncError;
-        if (settled || Date.now() + wait > deadline) {
-          if (!settled)
-            this.logger.error(`a refreshed token of account ${accountId} could not be saved: it is lost`);
-          throw settled ? error : cause;
+        if (settled) throw error;
+        if (Date.now() + wait > deadline) {
+          this.logger.error(
+            `a refreshed ${provider} token of account ${accountId} could not be saved: it is lost`,
+          );
+          throw cause;
         }
-        await sleep(wait);
       }
     }
   }
 }
-
-/** How long a grant the provider issued, whose save failed, is offered to the database again. */
-const KEEP_ISSUED_MS = 60_000;
 
 function fresh(account: ProviderAccount): boolean {
   const expiresAt = account.access_token_expires_at?.getTime();
@@ -192,6 +295,9 @@ function fresh(account: ProviderAccount): boolean {
   const lifetime = expiresAt - account.updated_at.getTime();
   return expiresAt - Date.now() > Math.min(REFRESH_MARGIN_MS, lifetime / 4);
 }
+
+const missing = () =>
+  new FatalSyncError('PROVIDER_ACCOUNT_MISSING', 'The provider account of this connection is gone');
 
 const revoked = (provider: ProviderName, accountId: string) =>
   new ProviderGrantRevokedError(
