@@ -3,7 +3,7 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { grantPro } from '../support/fixtures.js';
+import { createConnection, grantPro } from '../support/fixtures.js';
 import { TestConnector } from '../support/test-connector.js';
 
 const REDIRECT = 'http://127.0.0.1:8765/oauth/callback';
@@ -73,6 +73,9 @@ describe('security: input that cannot crash anything, content types, explicit ad
       connector: new TestConnector(),
     });
     await grantPro(t, 'root'); // the historical-sync route checks the entitlement before the body
+    // ... and, before that, that the connection is the caller's (404 otherwise): root's own
+    const own = await createConnection(t, 'root');
+    BODIES[1].path = `/v1/connections/${own.id}/historical-syncs`;
   });
   afterAll(() => t.close());
   beforeEach(() => errors.mockClear());
@@ -92,7 +95,7 @@ describe('security: input that cannot crash anything, content types, explicit ad
     // the same bomb nested under a legitimate field is refused the same way
     const nested = `{"range":${'['.repeat(5000)}${']'.repeat(5000)}}`;
     await request(t.http)
-      .post(`/v1/connections/${randomUUID()}/historical-syncs`)
+      .post(BODIES[1].path)
       .set(admin())
       .set('Idempotency-Key', 'k')
       .set('Content-Type', 'application/json')
