@@ -96,3 +96,40 @@ export async function plantInvalidRecord(
   if (template.exercise.exerciseMetadata) template.exercise.exerciseMetadata.hasGps = false;
   return control(base, 'POST', `/accounts/${account}/raw`, template);
 }
+
+/** The endpoints that read one source record, and those that write one, at each simulator. */
+export const RECORD_READS = ['dataPoints.get', 'activities.get', 'streams.get'];
+export const RECORD_WRITES = ['dataPoints.create', 'activities.create', 'uploads.create'];
+
+/**
+ * Record poisoning at `rate` on every per-record read and write endpoint of the simulator (see
+ * `poisonRate` in src/simulators/common/faults.ts): the same records fail with 500 every time.
+ */
+export async function poisonRecords(base: string, provider: 'google' | 'strava', rate: number) {
+  const endpoints =
+    provider === 'google'
+      ? ['dataPoints.get', 'dataPoints.create']
+      : ['activities.get', 'streams.get', 'activities.create', 'uploads.create'];
+  await control(
+    base,
+    'PUT',
+    '/faults',
+    Object.fromEntries(endpoints.map((e) => [e, { poisonRate: rate, poisonStatus: 500 }])),
+  );
+}
+
+export interface PoisonHit {
+  endpoint: string;
+  key: string;
+  account?: string;
+  status: number;
+  count: number;
+}
+
+/** The poisoned records the simulator answered since the request counts were last reset. */
+export const poisonHits = async (base: string): Promise<PoisonHit[]> =>
+  (await control(base, 'GET', '/requests/poisoned')).hits;
+
+/** Everything a simulated account holds (`/_sim/accounts/:id`). */
+export const accountContents = (base: string, account: string) =>
+  control(base, 'GET', `/accounts/${account}`);

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
  * environment variable of the same name (CHAOS_USERS=8), else the default.
  */
 const SPEC = {
-  users: ['CHAOS_USERS', 20, 'users, each with one connection and one LAST_YEAR sync'],
+  users: ['CHAOS_USERS', 20, 'mixed: users, each with one connection and one LAST_YEAR sync'],
   'reverse-users': ['CHAOS_REVERSE_USERS', 3, 'of them, Strava -> Fitbit (the others Fitbit -> Strava)'],
   'fault-seconds': ['CHAOS_FAULT_SECONDS', 150, 'length of the fault phase'],
   'settle-seconds': ['CHAOS_SETTLE_SECONDS', 300, 'longest wait, faults off, for every sync to end'],
@@ -25,12 +25,47 @@ const SPEC = {
   'invalid-records': ['CHAOS_INVALID_RECORDS', 3, 'invalid source records planted'],
   'poll-interval-ms': ['CHAOS_POLL_INTERVAL_MS', 250, 'time between two status polls (one sync each)'],
   seed: ['CHAOS_SEED', 13, 'seed of the random choices (which worker, which users)'],
+  'bad-users': ['CHAOS_BAD_USERS', 8, 'bad-records: users (fewer, so that `all` fits in ~20 min)'],
+  'bad-reverse-users': ['CHAOS_BAD_REVERSE_USERS', 2, 'bad-records: of them, Strava -> Fitbit'],
+  'poison-rate': ['CHAOS_POISON_RATE', 0.02, 'bad-records: share of records whose read / write always fails'],
+  'bad-seconds': ['CHAOS_BAD_SECONDS', 600, 'bad-records: each sync must end within this of its start'],
+  'kill-users': ['CHAOS_KILL_USERS', 6, 'worker-kills: users'],
+  'kill-reverse-users': ['CHAOS_KILL_REVERSE_USERS', 1, 'worker-kills: of them, Strava -> Fitbit'],
+  'kill-seconds': [
+    'CHAOS_KILL_SECONDS',
+    60,
+    'worker-kills: how long the only worker is killed 1-2 s after each start',
+  ],
+  'kill-settle-seconds': [
+    'CHAOS_KILL_SETTLE_SECONDS',
+    120,
+    'worker-kills: every sync must be COMPLETED within this of the last kill',
+  ],
 } as const;
+
+/**
+ * The scenarios (`--scenario` / CHAOS_SCENARIO): `mixed` (issue 13: every fault at once),
+ * `bad-records` (issue 25: 1 in 50 records fails every time, nothing else), `worker-kills` (the only
+ * worker killed 1-2 s after each start for a minute); `all` (the default) runs the three one after
+ * another, each on its own fresh cluster and database, in ~15-20 minutes on 2 cores.
+ */
+export const SCENARIOS = ['mixed', 'bad-records', 'worker-kills'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+function scenarios(value: string): Scenario[] {
+  if (value === 'all') return [...SCENARIOS];
+  const list = value.split(',').map((s) => s.trim());
+  for (const s of list)
+    if (!(SCENARIOS as readonly string[]).includes(s))
+      throw new Error(`--scenario / CHAOS_SCENARIO must be all or one of ${SCENARIOS.join(', ')} (got ${s})`);
+  return list as Scenario[];
+}
 
 export function options() {
   const { values } = parseArgs({
     options: {
       ...Object.fromEntries(Object.keys(SPEC).map((k) => [k, { type: 'string' as const }])),
+      scenario: { type: 'string' },
       'log-dir': { type: 'string' },
       keep: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -38,6 +73,9 @@ export function options() {
   });
   if (values.help) {
     console.log('npm run bench:chaos -- [--flag value ...]   (or the CHAOS_* variable)');
+    console.log(
+      `  --scenario NAME            CHAOS_SCENARIO                        all  all, or ${SCENARIOS.join(' | ')} (comma-separated)`,
+    );
     for (const [flag, [env, fallback, text]] of Object.entries(SPEC))
       console.log(`  --${flag.padEnd(24)} ${env.padEnd(30)} ${String(fallback).padStart(7)}  ${text}`);
     console.log(
@@ -56,7 +94,10 @@ export function options() {
     return value;
   };
   const users = Math.max(2, Math.round(n('users')));
+  const badUsers = Math.max(1, Math.round(n('bad-users')));
+  const killUsers = Math.max(1, Math.round(n('kill-users')));
   return {
+    scenarios: scenarios(String(values.scenario ?? process.env.CHAOS_SCENARIO ?? 'all')),
     users,
     reverseUsers: Math.min(users - 1, Math.round(n('reverse-users'))),
     faultSeconds: n('fault-seconds'),
@@ -73,6 +114,14 @@ export function options() {
     invalidRecords: Math.round(n('invalid-records')),
     pollIntervalMs: Math.max(20, n('poll-interval-ms')),
     seed: n('seed'),
+    badUsers,
+    badReverseUsers: Math.min(badUsers - 1, Math.round(n('bad-reverse-users'))),
+    poisonRate: Math.min(1, n('poison-rate')),
+    badSeconds: n('bad-seconds'),
+    killUsers,
+    killReverseUsers: Math.min(killUsers - 1, Math.round(n('kill-reverse-users'))),
+    killSeconds: n('kill-seconds'),
+    killSettleSeconds: n('kill-settle-seconds'),
     /** A sparse athlete (1-2 sessions a week, ~80 a year) keeps Strava's daily quota within the run. */
     sessionsPerWeek: [1, 2] as [number, number],
     logDir: (values['log-dir'] as string | undefined) ?? process.env.CHAOS_LOG_DIR,

@@ -19,6 +19,8 @@ export interface User {
   source: Side;
   destination: Side;
   connectionId: string;
+  /** The automatic 7-day sync the connection started. */
+  initialSyncId?: string;
   syncId?: string;
 }
 

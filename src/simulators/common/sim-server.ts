@@ -2,13 +2,20 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { AccountOptions } from '../data/account.js';
-import { Faults, type ErrorBody, type FaultConfig } from './faults.js';
+import { Faults, faultsSeed, type ErrorBody, type FaultConfig, type RecordKey } from './faults.js';
 import { OAuthStore } from './oauth-store.js';
 import { RequestStats } from './request-stats.js';
-import { Rng, hashSeed } from './rng.js';
+import { Rng } from './rng.js';
 import { defaultSettings, type SimSettings } from './settings.js';
 
 export type Handler = (req: Request, res: Response, next: NextFunction) => unknown;
+
+/** An API endpoint's name (the key of `PUT /_sim/faults`), and how to tell which record a request is about. */
+export interface EndpointSpec {
+  name: string;
+  /** The record a request reads or writes, for `poisonRate` / `poison` (none: poison does not apply). */
+  recordKey?: RecordKey;
+}
 
 /**
  * What both simulators share: an Express app on its own HTTP server, OAuth state, fault injection,
@@ -30,7 +37,7 @@ export abstract class SimServer {
   ) {
     this.settings = defaultSettings(settings);
     this.oauth = new OAuthStore(provider === 'google' ? 'ya29.' : 'st_');
-    this.faults = new Faults(new Rng(hashSeed('faults', provider)));
+    this.faults = new Faults(new Rng(faultsSeed(provider)), faultsSeed(provider));
     this.app = express();
     this.app.disable('x-powered-by');
     this.app.set('etag', false);
@@ -44,12 +51,17 @@ export abstract class SimServer {
   abstract accountIds(): string[];
   /** Stores a record exactly as given, unvalidated: how tests plant malformed provider data. */
   abstract insertRaw(accountId: string, record: Record<string, unknown>): unknown;
+  /** The simulated account an authenticated request is for (after the endpoint's auth handler). */
+  protected abstract accountOf(res: Response): string | undefined;
 
   /**
    * Counting, base latency, and fault injection for one API endpoint, in that order. Handlers find
-   * the endpoint's name in `res.locals.endpoint`.
+   * the endpoint's name in `res.locals.endpoint`. The fault injection runs right before the last
+   * handler (after authentication, quotas and body parsers such as multer), so `recordKey` sees the
+   * parsed request.
    */
-  protected endpoint(name: string, ...handlers: Handler[]): Handler[] {
+  protected endpoint(spec: string | EndpointSpec, ...handlers: Handler[]): Handler[] {
+    const { name, recordKey } = typeof spec === 'string' ? { name: spec, recordKey: undefined } : spec;
     const latency: Handler = (_req, res, next) => {
       res.locals.endpoint = name;
       return this.settings.baseLatencyMs > 0 ? setTimeout(next, this.settings.baseLatencyMs) : next();
@@ -65,7 +77,7 @@ export abstract class SimServer {
       this.stats.middleware(name),
       latency,
       ...wrapped.slice(0, -1),
-      this.faults.middleware(name, this.errorBody),
+      this.faults.middleware(name, this.errorBody, recordKey, (res) => this.accountOf(res)),
       wrapped.at(-1)!,
     ];
   }
@@ -117,6 +129,10 @@ export abstract class SimServer {
     router.get('/faults', (_req, res) => void res.json(this.faults.list()));
     router.put('/faults', (req, res) => {
       const body = req.body as Record<string, FaultConfig>;
+      for (const [endpoint, config] of Object.entries(body)) {
+        const problem = poisonProblem(config);
+        if (problem) return void res.status(400).json({ error: `${endpoint}: ${problem}` });
+      }
       for (const [endpoint, config] of Object.entries(body)) this.faults.set(endpoint, config);
       res.json(this.faults.list());
     });
@@ -125,8 +141,10 @@ export abstract class SimServer {
       res.status(204).end();
     });
     router.get('/requests', (_req, res) => void res.json(this.stats.snapshot()));
+    router.get('/requests/poisoned', (_req, res) => void res.json({ hits: this.faults.poisonHits() }));
     router.delete('/requests', (_req, res) => {
       this.stats.reset();
+      this.faults.resetHits();
       res.status(204).end();
     });
     router.post('/clients', (req, res) => {
@@ -168,4 +186,19 @@ export abstract class SimServer {
     );
     return router;
   }
+}
+
+/** What is wrong with a fault config's poison fields, if anything. */
+function poisonProblem(config: FaultConfig): string | undefined {
+  const { poisonRate, poison, poisonStatus } = config ?? {};
+  if (poisonRate !== undefined && !(typeof poisonRate === 'number' && poisonRate >= 0 && poisonRate <= 1))
+    return 'poisonRate must be a number from 0 to 1';
+  if (poison !== undefined && !(Array.isArray(poison) && poison.every((k) => typeof k === 'string')))
+    return 'poison must be an array of record keys (strings)';
+  if (
+    poisonStatus !== undefined &&
+    !(Number.isInteger(poisonStatus) && poisonStatus >= 400 && poisonStatus <= 599)
+  )
+    return 'poisonStatus must be an HTTP status from 400 to 599';
+  return undefined;
 }

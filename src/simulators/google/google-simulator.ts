@@ -62,6 +62,12 @@ interface AuthedLocals {
 }
 
 const PER_USER_PER_MINUTE = 300;
+
+/** The id a create request chooses for its data point (the last segment of `name`), if any. */
+function clientPointId(body: unknown): string | undefined {
+  const name = (body as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' ? name.split('/').at(-1) || undefined : undefined;
+}
 const PER_PROJECT_PER_MINUTE = 120_000;
 
 /**
@@ -103,14 +109,22 @@ export class GoogleHealthSimulator extends SimServer {
     this.app.post(
       `${user}/dataTypes/:type/dataPoints`,
       json,
-      ...this.endpoint('dataPoints.create', this.auth([SCOPES.write]), this.quota(), (req, res) =>
-        this.create(req, res),
+      ...this.endpoint(
+        // the client-chosen id (last segment of `name`); a server-assigned one is no record key
+        { name: 'dataPoints.create', recordKey: (req) => clientPointId(req.body) },
+        this.auth([SCOPES.write]),
+        this.quota(),
+        (req, res) => this.create(req, res),
       ),
     );
     this.app.get(
       `${user}/dataTypes/:type/dataPoints/:id`,
-      ...this.endpoint('dataPoints.get', this.auth([SCOPES.read]), this.quota(), (req, res) =>
-        this.get(req, res),
+      ...this.endpoint(
+        // the data point id, for the point and its `:exportExerciseTcx` alike
+        { name: 'dataPoints.get', recordKey: (req) => String(req.params.id).split(':')[0] },
+        this.auth([SCOPES.read]),
+        this.quota(),
+        (req, res) => this.get(req, res),
       ),
     );
   }
@@ -138,6 +152,10 @@ export class GoogleHealthSimulator extends SimServer {
 
   accountIds(): string[] {
     return [...this.accounts.keys()];
+  }
+
+  protected accountOf(res: Response): string | undefined {
+    return (res.locals.sim as AuthedLocals | undefined)?.account.data.id;
   }
 
   insertRaw(accountId: string, record: Record<string, unknown>) {

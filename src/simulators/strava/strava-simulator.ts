@@ -41,6 +41,16 @@ export const stravaError = (status: number, detail?: { resource: string; field: 
   return { message: message[status] ?? 'Error', errors: errors ? [errors] : [] };
 };
 
+/** The first of `fields` the request's body (form or JSON) carries as a non-empty value, as a string. */
+function formField(req: Request, ...fields: string[]): string | undefined {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  for (const field of fields) {
+    const value = body[field];
+    if (value !== undefined && value !== null && value !== '') return String(value);
+  }
+  return undefined;
+}
+
 const COUNTRIES: Record<string, string> = {
   Berlin: 'Germany',
   'New York': 'United States',
@@ -113,28 +123,46 @@ export class StravaSimulator extends SimServer {
     );
     this.app.get(
       `${api}/activities/:id`,
-      ...this.endpoint('activities.get', this.auth('activity:read_all'), this.limit(true), (req, res) =>
-        this.get(req, res),
+      ...this.endpoint(
+        { name: 'activities.get', recordKey: (req) => String(req.params.id) },
+        this.auth('activity:read_all'),
+        this.limit(true),
+        (req, res) => this.get(req, res),
       ),
     );
     this.app.get(
       `${api}/activities/:id/streams`,
-      ...this.endpoint('streams.get', this.auth('activity:read_all'), this.limit(true), (req, res) =>
-        this.streams(req, res),
+      ...this.endpoint(
+        { name: 'streams.get', recordKey: (req) => String(req.params.id) },
+        this.auth('activity:read_all'),
+        this.limit(true),
+        (req, res) => this.streams(req, res),
       ),
     );
     this.app.post(
       `${api}/activities`,
       form,
       json,
-      ...this.endpoint('activities.create', this.auth('activity:write'), this.limit(false), (req, res) =>
-        this.createActivity(req, res),
+      ...this.endpoint(
+        // a manual activity's identity: its external_id when sent, else its local start time
+        { name: 'activities.create', recordKey: (req) => formField(req, 'external_id', 'start_date_local') },
+        this.auth('activity:write'),
+        this.limit(false),
+        (req, res) => this.createActivity(req, res),
       ),
     );
     this.app.post(
       `${api}/uploads`,
-      ...this.endpoint('uploads.create', this.auth('activity:write'), this.limit(false), file, (req, res) =>
-        this.upload(req, res),
+      ...this.endpoint(
+        // the external_id form field (multer has parsed the form by then), else the file's name as Strava uses it
+        {
+          name: 'uploads.create',
+          recordKey: (req) => formField(req, 'external_id') ?? (req.file?.originalname || undefined),
+        },
+        this.auth('activity:write'),
+        this.limit(false),
+        file,
+        (req, res) => this.upload(req, res),
       ),
     );
     this.app.get(
@@ -163,6 +191,10 @@ export class StravaSimulator extends SimServer {
 
   accountIds(): string[] {
     return [...this.athletes.keys()];
+  }
+
+  protected accountOf(res: Response): string | undefined {
+    return (res.locals.sim as Locals | undefined)?.athlete.data.id;
   }
 
   /** A summary activity exactly as given (`id` and `start_date` at least); it has no streams. */

@@ -72,7 +72,9 @@ const MAX_REFRESHES_PER_REQUEST = 2;
  * the provider error taxonomy (provider-errors.ts): 429 -> ProviderRateLimitedError (Retry-After or
  * the budget's reset), a 401 right after a refresh -> ProviderGrantRevokedError, 403 ->
  * ProviderPermissionDeniedError, persistent 408/5xx/network trouble -> ProviderUnavailableError
- * (AmbiguousWriteError for a write that may have landed). Other 4xx are returned to the caller.
+ * (AmbiguousWriteError for a write that may have landed), with `requestFault` set when the provider
+ * answers other requests meanwhile (provider-health.ts: this request, not the provider, is the
+ * problem). Other 4xx are returned to the caller.
  */
 export class ProviderHttpClient {
   private readonly logger: Logger;
