@@ -11,7 +11,9 @@ describe('outage or bad record: the rule', () => {
     ['half of the other requests failed: down (ties are outages)', e(4, 2), e(4, 2), 'down'],
     ['no other export lately, but the list answered', e(0, 0), e(1, 1), 'up'],
     ['no other export lately, and the list failed', e(0, 0), e(2, 0), 'down'],
-    ['one other export answered outweighs a failing list', e(1, 1), e(2, 1), 'up'],
+    ['two other exports answered outweigh a failing list', e(2, 2), e(3, 2), 'up'],
+    ['one other upload failing (another bad record) does not make the endpoint down', e(1, 0), e(4, 3), 'up'],
+    ['one other upload, answered, while the provider mostly fails: down', e(1, 1), e(5, 1), 'down'],
   ] as const)('%s -> %s', (_name, endpoint, provider, expected) => {
     expect(verdict(endpoint, provider)).toBe(expected);
   });

@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 /** How far back the evidence reaches at most (real ms). */
 export const HEALTH_WINDOW_MS = 60_000;
+/**
+ * Other requests of the same endpoint needed to judge by that endpoint alone; with fewer (one other
+ * poisoned upload failing at the same moment), the provider's requests as a whole decide.
+ */
+export const MIN_ENDPOINT_EVIDENCE = 2;
 /** At most this many distinct requests are remembered per provider endpoint. */
 const MAX_KEYS = 256;
 
@@ -24,15 +29,15 @@ export type HealthVerdict = 'down' | 'up' | 'unknown';
  * The outage-or-bad-record rule, as a pure function. The evidence is what the provider did with
  * each other distinct request this process sent it while the judged request was failing (its latest
  * outcome since the judged request's first failure, at most a minute back), first among requests
- * of the same endpoint (method and route: every upload, every TCX export), else among all its
- * endpoints. The provider (or that endpoint of it) is **down** when most of them failed too, **up**
+ * of the same endpoint (method and route: every upload, every TCX export) when there are at least
+ * two, else among all its endpoints. The provider (or that endpoint of it) is **down** when most of them failed too, **up**
  * when most were answered (the failing request is then the problem: a record fault), and
  * **unknown** without any other request to judge by (the caller may probe). Each distinct request
  * counts once, by its latest outcome, so a record retried many times weighs as much as one
  * healthy page.
  */
 export function verdict(endpoint: HealthEvidence, provider: HealthEvidence): HealthVerdict {
-  const evidence = endpoint.seen > 0 ? endpoint : provider;
+  const evidence = endpoint.seen >= MIN_ENDPOINT_EVIDENCE ? endpoint : provider;
   if (evidence.seen === 0) return 'unknown';
   return evidence.answered * 2 > evidence.seen ? 'up' : 'down';
 }
