@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     });
     config = config.withDatabaseUrl(embedded.url);
     log.info(
-      { port: config.database.embeddedPort, dataDir: `${config.dataDir}/postgres` },
+      { port: config.database.embeddedPort, dataDir: embedded.databaseDir },
       `Embedded PostgreSQL running on 127.0.0.1:${config.database.embeddedPort}; connect with: ${embedded.psql}`,
     );
   }

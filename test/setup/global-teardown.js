@@ -25,6 +25,8 @@ export default async function globalTeardown() {
   if (started) {
     await started.embedded.stop();
     rmSync(started.dataDir, { recursive: true, force: true });
+    // as root, a cluster the postgres user could not keep in dataDir lives elsewhere (ROOT_CLUSTER_HOME)
+    rmSync(started.embedded.databaseDir, { recursive: true, force: true });
   }
   const temp = globalThis.__SYNCWELL_TMPDIR__;
   if (temp) {
