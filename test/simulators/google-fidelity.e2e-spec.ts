@@ -47,7 +47,7 @@ describe('Google Health simulator fidelity', () => {
     expect(await res.text()).toMatch(/invalid_request.*scope/);
   });
 
-  it('answers a code exchange without redirect_uri, or with another, redirect_uri_mismatch (was: accepted / invalid_grant)', async () => {
+  it('answers a code exchange without redirect_uri invalid_request, with another redirect_uri_mismatch (was: accepted / invalid_grant)', async () => {
     const { code } = await authorize(sims.endpoints.fitbit.authorizeUrl, {
       scope: GOOGLE_SCOPES,
       login_hint: 'fidelity',
@@ -58,7 +58,7 @@ describe('Google Health simulator fidelity', () => {
     });
     expect(missing).toEqual({
       status: 400,
-      body: { error: 'redirect_uri_mismatch', error_description: 'Bad Request' },
+      body: { error: 'invalid_request', error_description: 'Missing required parameter: redirect_uri' },
     });
     const other = await exchange(sims.endpoints.fitbit.tokenUrl, {
       grant_type: 'authorization_code',

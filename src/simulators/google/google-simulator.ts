@@ -268,7 +268,12 @@ export class GoogleHealthSimulator extends SimServer {
         : scaledMs(this.settings, 3600);
     let issued;
     if (body.grant_type === 'authorization_code') {
-      // Google checks the redirect URI before the code: absent or different is redirect_uri_mismatch
+      // RFC 6749 §4.1.3: the authorization request carried a redirect_uri, so the exchange must too
+      if (!body.redirect_uri)
+        return void res
+          .status(400)
+          .json({ error: 'invalid_request', error_description: 'Missing required parameter: redirect_uri' });
+      // Google checks the redirect URI before the code: a different one is redirect_uri_mismatch
       const issuedFor = body.code ? this.oauth.codeRedirectUri(body.code) : undefined;
       if (issuedFor !== undefined && body.redirect_uri !== issuedFor)
         return void res
