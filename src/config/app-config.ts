@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { localSecret } from '../common/local-secret.js';
+import { localSecret } from './local-secret.js';
 import { EnvironmentVariables } from './environment.js';
 
 export type RoleName = 'all' | 'api' | 'worker';

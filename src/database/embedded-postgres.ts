@@ -16,8 +16,8 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import pg from 'pg';
-import { localSecret } from '../common/local-secret.js';
-import { PortInUseError } from '../common/ports.js';
+import { localSecret } from '../config/local-secret.js';
+import { PortInUseError } from '../config/ports.js';
 
 export interface EmbeddedLogger {
   log(message: string): void;

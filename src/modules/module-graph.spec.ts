@@ -4,11 +4,18 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 /**
  * The drift guard for "who may call whom" (ARCHITECTURE.md): arrows between the rooms of src/ only run
  * downward. A room is a folder of src/modules/ (`modules/orchestration`) or a top-level folder of src/
- * (`common`, `jobs`, …). Every relative import and re-export of non-spec code counts, type-only ones too.
+ * (`common`, `jobs`, `cli`, `simulators`, …; the files directly in src/ are the room `(src)`). Every
+ * relative import and re-export of non-spec code counts, type-only ones too.
  */
 const SRC = resolve(import.meta.dirname, '..');
-/** Rooms below every feature module: they import none. */
-const BASE_ROOMS = ['common', 'config', 'database', 'jobs'];
+const MIGRATIONS = resolve(SRC, '..', 'migrations');
+/**
+ * The base rooms, top to bottom: below every feature module, each importing only the ones after it
+ * (`jobs` and `common` may import `database` and `config`; `database` only `config`; `config` none).
+ */
+const BASE_ROOMS = ['jobs', 'common', 'database', 'config'];
+/** The entry points: they start the service, its CLIs or the simulators; nothing in modules/ imports them. */
+const ENTRY_ROOMS = ['(src)', 'cli', 'simulators'];
 
 interface Edge {
   from: string;
@@ -85,9 +92,36 @@ describe('the import graph of src/', () => {
     expect(cycles(modules).map(describeCycle)).toEqual([]);
   });
 
-  it('has no import from common/, config/, database/ or jobs/ into a feature module', () => {
-    const upward = edges.filter((e) => BASE_ROOMS.includes(e.from) && e.to.startsWith('modules/'));
+  it('has no import from common/, config/, database/ or jobs/ into a feature module or an entry point', () => {
+    const upward = edges.filter((e) => BASE_ROOMS.includes(e.from) && !BASE_ROOMS.includes(e.to));
     expect(upward.map((e) => e.example)).toEqual([]);
+  });
+
+  it('orders the base rooms: jobs -> common -> database -> config, each importing only those after it', () => {
+    const base = edges.filter((e) => BASE_ROOMS.includes(e.from) && BASE_ROOMS.includes(e.to));
+    expect(base).toContainEqual(expect.objectContaining({ from: 'common', to: 'database' }));
+    expect(base).toContainEqual(expect.objectContaining({ from: 'database', to: 'config' }));
+    const upward = base.filter((e) => BASE_ROOMS.indexOf(e.to) < BASE_ROOMS.indexOf(e.from));
+    expect(upward.map((e) => `${e.from} -> ${e.to}: ${e.example}`)).toEqual([]);
+  });
+
+  it('has no feature module importing an entry point (src/*.ts, cli/, simulators/)', () => {
+    const up = edges.filter((e) => e.from.startsWith('modules/') && ENTRY_ROOMS.includes(e.to));
+    expect(up.map((e) => e.example)).toEqual([]);
+  });
+});
+
+describe('the migrations', () => {
+  it('import no app code (only each other and packages)', () => {
+    const files = readdirSync(MIGRATIONS).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
+    expect(files.length).toBeGreaterThan(1);
+    const outside = files.flatMap((f) =>
+      [...readFileSync(join(MIGRATIONS, f), 'utf8').matchAll(SPECIFIER)]
+        .map(([, specifier]) => specifier)
+        .filter((specifier) => !specifier.startsWith('./'))
+        .map((specifier) => `migrations/${f} imports ${specifier}`),
+    );
+    expect(outside).toEqual([]);
   });
 });
 

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { CompiledQuery, type Kysely } from 'kysely';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppConfig } from '../../config/app-config.js';
-import { InjectDb } from '../../database/database.tokens.js';
-import type { DB } from '../../database/schema.js';
+import { RateLimitRepository, type StoreQuery } from './rate-limit.repository.js';
 
 export type RateLimitScope = 'user' | 'ip';
 
@@ -22,7 +20,7 @@ const TABLE = 'rate_limits';
 /**
  * Per-user and per-IP request budgets (fixed windows), counted in PostgreSQL by
  * rate-limiter-flexible's PostgreSQL limiter, so every API replica shares one count. The library
- * runs its statements through the service's Kysely pool. When the database cannot be reached, an
+ * runs its statements through `RateLimitRepository` (the service's Kysely pool). When the database cannot be reached, an
  * in-process limiter with the same budget takes over (the library's insurance limiter), so a
  * database outage neither lifts the limits nor turns every request into an error.
  */
@@ -32,16 +30,11 @@ export class RateLimitService {
   private readonly limiters: Partial<Record<RateLimitScope, RateLimiterPostgres>> = {};
 
   constructor(
-    @InjectDb() db: Kysely<DB>,
+    repository: RateLimitRepository,
     private readonly config: AppConfig,
   ) {
     if (!config.rateLimit.enabled) return;
-    const storeClient = {
-      query: async (q: { text: string; values?: unknown[] }) => {
-        const result = await db.executeQuery(CompiledQuery.raw(q.text, q.values ?? []));
-        return { rows: result.rows, rowCount: result.rows.length };
-      },
-    };
+    const storeClient = { query: (q: StoreQuery) => repository.query(q) };
     for (const scope of ['user', 'ip'] as const) {
       const { points, windowSeconds } = config.rateLimit[scope];
       this.limiters[scope] = new RateLimiterPostgres({

@@ -5,7 +5,6 @@ import type { AuthUser } from '../../common/auth/auth.types.js';
 import { CurrentUser } from '../../common/auth/current-user.decorator.js';
 import { ApiDoc } from '../../common/http/api-problems.decorator.js';
 import { UserIdPipe } from '../../common/http/user-id.pipe.js';
-import { AuditLogRepository } from '../audit/audit-log.repository.js';
 import { EntitlementDto, SetEntitlementDto } from './dto/entitlement.dto.js';
 import { EntitlementsService, type EffectiveEntitlement } from './entitlements.service.js';
 
@@ -17,10 +16,7 @@ const toDto = (e: EffectiveEntitlement): EntitlementDto => ({
 @ApiTags('entitlements')
 @Controller('v1')
 export class EntitlementsController {
-  constructor(
-    private readonly entitlements: EntitlementsService,
-    private readonly audit: AuditLogRepository,
-  ) {}
+  constructor(private readonly entitlements: EntitlementsService) {}
 
   @Put('admin/users/:userId/entitlement')
   @AdminOnly()
@@ -35,21 +31,13 @@ export class EntitlementsController {
         'an unknown `tier`, an `expiresAt` that is not an RFC 3339 timestamp, or an invalid `userId`',
     },
   })
+  @ApiOkResponse({ type: EntitlementDto, description: 'The user’s effective tier after the change' })
   async set(
     @CurrentUser() admin: AuthUser,
     @Param('userId', UserIdPipe) userId: string,
     @Body() body: SetEntitlementDto,
   ): Promise<EntitlementDto> {
-    const result = toDto(
-      await this.entitlements.set(userId, body.tier, body.expiresAt ? new Date(body.expiresAt) : null),
-    );
-    await this.audit.write({
-      adminId: admin.userId,
-      action: 'entitlement.set',
-      target: userId,
-      details: { tier: body.tier, expiresAt: body.expiresAt ?? null },
-    });
-    return result;
+    return toDto(await this.entitlements.setByAdmin(admin.userId, userId, body.tier, body.expiresAt));
   }
 
   @Get('me/entitlement')

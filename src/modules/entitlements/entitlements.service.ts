@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { InjectDb } from '../../database/database.tokens.js';
 import type { DB, Tier } from '../../database/schema.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
+import { AuditLogRepository } from '../audit/audit-log.repository.js';
 import { EntitlementsRepository } from './entitlements.repository.js';
 
 export interface EffectiveEntitlement {
@@ -17,6 +18,7 @@ export class EntitlementsService {
     @InjectDb() private readonly db: Kysely<DB>,
     private readonly repository: EntitlementsRepository,
     private readonly analytics: AnalyticsService,
+    private readonly audit: AuditLogRepository,
   ) {}
 
   /** Users never written are FREE; a PRO whose expiresAt has passed is FREE. */
@@ -45,5 +47,25 @@ export class EntitlementsService {
       }
     });
     return this.effective(userId);
+  }
+
+  /**
+   * An admin's (the billing system's) {@link set}, then its entry in the audit log (with `expiresAt`
+   * as the request gave it: an RFC 3339 timestamp).
+   */
+  async setByAdmin(
+    adminId: string,
+    userId: string,
+    tier: Tier,
+    expiresAt?: string,
+  ): Promise<EffectiveEntitlement> {
+    const result = await this.set(userId, tier, expiresAt ? new Date(expiresAt) : null);
+    await this.audit.write({
+      adminId,
+      action: 'entitlement.set',
+      target: userId,
+      details: { tier, expiresAt: expiresAt ?? null },
+    });
+    return result;
   }
 }

@@ -30,4 +30,9 @@ export class DevicesService {
       return this.repository.upsertDevice(userId, platform, token, trx);
     });
   }
+
+  /** Unregisters one of the user's devices; false when it has none with this id. */
+  unregister(userId: string, id: string): Promise<boolean> {
+    return this.repository.deleteDevice(id, userId);
+  }
 }

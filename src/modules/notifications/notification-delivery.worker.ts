@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Job } from 'pg-boss';
+import type { Job } from '../../jobs/job.types.js';
 import { JobName, type NotificationJobData } from '../../jobs/job-names.js';
 import { OnJob } from '../../jobs/on-job.decorator.js';
 import { NotificationsService } from './notifications.service.js';

@@ -13,7 +13,6 @@ import {
   RegisterDeviceDto,
 } from './dto/notification.dto.js';
 import { DevicesService } from './devices.service.js';
-import { NotificationsRepository } from './notifications.repository.js';
 import { NotificationsService } from './notifications.service.js';
 
 @ApiTags('notifications')
@@ -21,7 +20,6 @@ import { NotificationsService } from './notifications.service.js';
 export class NotificationsController {
   constructor(
     private readonly notifications: NotificationsService,
-    private readonly repository: NotificationsRepository,
     private readonly devices: DevicesService,
   ) {}
 
@@ -62,7 +60,7 @@ export class NotificationsController {
     @CurrentUser() user: AuthUser,
     @Param('id', new ResourceIdPipe('Device')) id: string,
   ): Promise<void> {
-    if (!(await this.repository.deleteDevice(id, user.userId))) throw notFound('Device');
+    if (!(await this.devices.unregister(user.userId, id))) throw notFound('Device');
   }
 
   @Get('notifications')

@@ -11,6 +11,7 @@ import { ChunkEngine } from './engine/chunk-engine.service.js';
 import { ChunkWorker } from './engine/chunk.worker.js';
 import { CompletionService } from './engine/completion.service.js';
 import { EngineMetrics } from './engine/engine.metrics.js';
+import { SweepLockRepository } from './engine/sweep-lock.repository.js';
 import { SweeperService } from './engine/sweeper.service.js';
 import { EstimateService } from './estimate.service.js';
 import { HistoricalSyncService } from './historical-sync.service.js';
@@ -48,6 +49,7 @@ import { RecordsService } from './records.service.js';
     ChunkEngine,
     ChunkWorker,
     SweeperService,
+    SweepLockRepository,
     EngineMetrics,
     ReauthService,
     RecordsService,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Job, JobWithMetadata } from 'pg-boss';
+import type { Job, JobWithMetadata } from '../../../jobs/job.types.js';
 import type { ErrorInfo, ProviderName } from '../../../database/schema.js';
 import { DeadLetterError } from '../../../jobs/job-errors.js';
 import { JobName, type ChunkJobData } from '../../../jobs/job-names.js';

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { AppConfig } from '../../../config/app-config.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB } from '../../../database/schema.js';
@@ -13,8 +13,9 @@ import { ReauthService } from '../reauth.service.js';
 import { ChunkEngine } from './chunk-engine.service.js';
 import { CompletionService } from './completion.service.js';
 import { EngineMetrics } from './engine.metrics.js';
+import { SweepLockRepository } from './sweep-lock.repository.js';
 
-export const SWEEP_LOCK_KEY = 4_201_766_311;
+export { SWEEP_LOCK_KEY } from './sweep-lock.repository.js';
 
 /** Runs of one chunk that ended without an outcome (process killed) before it is failed. */
 const MAX_CHUNK_RUNS = 25;
@@ -54,6 +55,7 @@ export class SweeperService implements OnApplicationBootstrap {
     private readonly idempotency: IdempotencyRepository,
     private readonly metrics: EngineMetrics,
     private readonly reauth: ReauthService,
+    private readonly lock: SweepLockRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -70,17 +72,8 @@ export class SweeperService implements OnApplicationBootstrap {
     if (this.running) return undefined;
     this.running = true;
     try {
-      return await this.db.connection().execute(async (conn) => {
-        const { rows } = await sql<{
-          locked: boolean;
-        }>`SELECT pg_try_advisory_lock(${SWEEP_LOCK_KEY}) AS locked`.execute(conn);
-        if (!rows[0].locked) return undefined;
-        try {
-          return await this.sweep();
-        } finally {
-          await sql`SELECT pg_advisory_unlock(${SWEEP_LOCK_KEY})`.execute(conn);
-        }
-      });
+      const locked = await this.lock.withSweepLock(() => this.sweep());
+      return locked.held ? locked.value : undefined;
     } finally {
       this.running = false;
     }
