@@ -6,7 +6,7 @@ import { loadDotEnv } from './config/dotenv.js';
 import { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { isDatabaseUnavailable } from './database/database-errors.js';
 import { migrateToLatest } from './database/migrator.js';
-import { assertPortFree, isAddressInUse, PortInUseError } from './common/ports.js';
+import { assertPortFree, isAddressInUse, PortInUseError } from './config/ports.js';
 import { findRunningSimulators, startSimulators, type RunningSimulators } from './simulators/simulators.js';
 import { setTimeout as wait } from 'node:timers/promises';
 

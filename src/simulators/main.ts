@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isAddressInUse, PortInUseError } from '../common/ports.js';
+import { isAddressInUse, PortInUseError } from '../config/ports.js';
 import { startSimulators } from './simulators.js';
 
 const USAGE = `Usage: npm run simulators -- [options]
