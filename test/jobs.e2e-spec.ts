@@ -66,6 +66,8 @@ describe('jobs module (pg-boss)', () => {
       retryLimit: 5,
       retryBackoff: true,
       heartbeatSeconds: 10,
+      // a long backlog is normal (the fair queue): pg-boss warns only past CHUNK_QUEUE_WARNING_SIZE
+      warningQueueSize: 250_000,
     });
     expect(await t.app.get(JobsService).getQueue(JobName.ChunkDeadLetter)).not.toBeNull();
   });

@@ -58,6 +58,8 @@ export class AppConfig {
     chunkRetryDelayMaxSeconds: number;
     chunkHeartbeatSeconds: number;
     chunkExpireSeconds: number;
+    /** Queued chunks past which pg-boss warns of a backlog. */
+    chunkQueueWarningSize: number;
   };
   readonly sweep!: { intervalSeconds: number; graceSeconds: number };
   readonly idempotencyTtlHours!: number;
@@ -247,6 +249,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       chunkRetryDelaySeconds: env.CHUNK_RETRY_DELAY_SECONDS,
       chunkRetryDelayMaxSeconds: env.CHUNK_RETRY_DELAY_MAX_SECONDS,
       chunkHeartbeatSeconds: env.CHUNK_HEARTBEAT_SECONDS,
+      chunkQueueWarningSize: env.CHUNK_QUEUE_WARNING_SIZE,
       chunkExpireSeconds: env.CHUNK_EXPIRE_SECONDS,
     },
     sweep: { intervalSeconds: env.SWEEP_INTERVAL_SECONDS, graceSeconds: env.SWEEP_GRACE_SECONDS },

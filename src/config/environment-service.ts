@@ -119,6 +119,17 @@ export class ServiceVariables {
   @Max(3600)
   CHUNK_HEARTBEAT_SECONDS = 10;
 
+  /**
+   * Queued chunks past which pg-boss warns of a backlog (every few seconds). A long backlog is this
+   * product's normal state (the fair queue exists for it, and `syncwell_queue_depth` shows it): warn
+   * only at what an operator should act on, about 20,000 one-year syncs queued,
+   * 250,000 chunks, by default.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  CHUNK_QUEUE_WARNING_SIZE = 250_000;
+
   @Type(() => Number)
   @IsInt()
   @Min(30)

@@ -41,6 +41,8 @@ export function queueDefinitions(config: AppConfig): QueueDefinition[] {
         heartbeatSeconds: jobs.chunkHeartbeatSeconds,
         deleteAfterSeconds: WEEK,
         deadLetter: JobName.ChunkDeadLetter,
+        // a long backlog is normal here (the fair queue); warn only at what an operator acts on
+        warningQueueSize: jobs.chunkQueueWarningSize,
       },
       work: {
         ...polling,
