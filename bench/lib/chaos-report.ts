@@ -42,9 +42,11 @@ export function report(input: {
 }): boolean {
   const { run, figures: f, destinations: d, exits } = input;
   const outageEnd = run.pg.readyAt ? run.pg.readyAt + 5000 : Number.POSITIVE_INFINITY;
-  const inOutage = (at: number) => run.pg.stopAt > 0 && at >= run.pg.stopAt && at <= outageEnd;
-  const outside5xx = run.polls.filter((p) => p.status >= 500 && !inOutage(p.at));
-  const during = run.polls.filter((p) => inOutage(p.at));
+  // a poll in flight when PostgreSQL stopped (sent before, answered after) met the outage too
+  const inOutage = (p: { at: number; doneAt: number }) =>
+    run.pg.stopAt > 0 && p.doneAt >= run.pg.stopAt && p.at <= outageEnd;
+  const outside5xx = run.polls.filter((p) => p.status >= 500 && !inOutage(p));
+  const during = run.polls.filter((p) => inOutage(p));
   // a process (re)started just as the database went down fails its start-up (migrations) and is
   // restarted by the supervisor once the database is back: reported, not a process dying with its database
   const startupFailures = exits.filter((e) => !e.injected && !e.wasLive && e.databaseDown);
@@ -60,7 +62,7 @@ export function report(input: {
   const polls = {
     total: run.polls.length,
     answered5xxOutsideOutage: outside5xx.length,
-    byStatusOutsideOutage: tally(run.polls.filter((p) => !inOutage(p.at)).map((p) => p.status)),
+    byStatusOutsideOutage: tally(run.polls.filter((p) => !inOutage(p)).map((p) => p.status)),
     byStatusDuringOutage: tally(during.map((p) => p.status)),
     duringOutage503WithRetryAfter: during.filter((p) => p.status === 503 && p.retryAfter).length,
   };

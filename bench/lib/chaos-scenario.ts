@@ -33,7 +33,8 @@ export interface RunRecord {
   settledAt: number;
   pg: { stopAt: number; startedAt: number; readyAt: number; progressAt: number };
   revocation: Record<string, unknown>;
-  polls: Array<{ at: number; status: number; retryAfter: boolean }>;
+  /** `at`: when the poll was sent; `doneAt`: when its answer came. */
+  polls: Array<{ at: number; doneAt: number; status: number; retryAfter: boolean }>;
   events: Array<{ at: number; event: string }>;
 }
 
@@ -63,7 +64,12 @@ export class ChaosScenario {
       const u = this.pick(users);
       const at = Date.now();
       const res = await u.api('GET', `/v1/orchestrations/${u.syncId}/status`).catch(() => undefined);
-      this.run.polls.push({ at, status: res?.status ?? 0, retryAfter: !!res?.headers.get('retry-after') });
+      this.run.polls.push({
+        at,
+        doneAt: Date.now(),
+        status: res?.status ?? 0,
+        retryAfter: !!res?.headers.get('retry-after'),
+      });
       await sleep(this.o.pollIntervalMs);
     }
   }
