@@ -23,7 +23,7 @@ function reasonCodesInCode(): Set<string> {
     for (const match of text.matchAll(/reason\s*[:=]\s*[^{;]*\{\s*code:\s*'([A-Z_]+)'/g))
       codes.add(match[1]!);
     for (const match of text.matchAll(/\{\s*code:\s*'([A-Z_]+)',\s*message:/g)) {
-      if (file.endsWith('record-importer.ts')) codes.add(match[1]!);
+      if (file.endsWith('chunk-import.ts')) codes.add(match[1]!);
     }
   }
   // the record-fault code is a constant

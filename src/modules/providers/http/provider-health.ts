@@ -50,6 +50,33 @@ export function verdict(endpoint: HealthEvidence, provider: HealthEvidence): Hea
  * or answers everything else (a record fault: the record's own budget). Per process: each API or
  * worker replica judges by what it sent, which for a worker is the traffic of the chunks it runs.
  */
+/** What names a request for the health rule (a subset of the HTTP client's ApiRequest). */
+export interface HealthRequest {
+  method: string;
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  recordKey?: string;
+}
+
+/** One distinct request, for the health rule: method, path, query and the record it writes. */
+export function healthKey(req: HealthRequest): string {
+  const query = Object.entries(req.query ?? {})
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join('&');
+  return `${req.method} ${req.path}?${query}#${req.recordKey ?? ''}`;
+}
+
+/** The endpoint a request calls: its method and route, ids (segments with a digit, not `v4`) left out. */
+export function endpointOf(req: HealthRequest): string {
+  const route = req.path
+    .split('/')
+    .map((segment) => (/\d/.test(segment) && !/^v\d+$/.test(segment) ? ':id' : segment))
+    .join('/');
+  return `${req.method} ${route}`;
+}
+
 @Injectable()
 export class ProviderHealth {
   /** provider -> endpoint -> request key -> latest outcome (oldest first). */

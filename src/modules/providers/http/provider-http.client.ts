@@ -14,7 +14,7 @@ import type { BucketUse } from '../quota/quota.repository.js';
 import type { QuotaService } from '../quota/quota.service.js';
 import type { TokenService } from '../tokens/token.service.js';
 import type { ProviderMetrics } from './provider-metrics.js';
-import type { ProviderHealth } from './provider-health.js';
+import { endpointOf, healthKey, type ProviderHealth } from './provider-health.js';
 import { sleep } from '../../../common/sleep.js';
 
 export interface ApiRequest {
@@ -295,25 +295,6 @@ export class ProviderHttpClient {
       if (v !== undefined) url.searchParams.set(k, String(v));
     return url.toString();
   }
-}
-
-/** One distinct request, for the health rule: method, path, query and the record it writes. */
-function healthKey(req: ApiRequest): string {
-  const query = Object.entries(req.query ?? {})
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join('&');
-  return `${req.method} ${req.path}?${query}#${req.recordKey ?? ''}`;
-}
-
-/** The endpoint a request calls: its method and route, ids (segments with a digit, not `v4`) left out. */
-function endpointOf(req: ApiRequest): string {
-  const route = req.path
-    .split('/')
-    .map((segment) => (/\d/.test(segment) && !/^v\d+$/.test(segment) ? ':id' : segment))
-    .join('/');
-  return `${req.method} ${route}`;
 }
 
 /**

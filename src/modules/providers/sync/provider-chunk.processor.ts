@@ -25,7 +25,7 @@ interface ChunkState {
 /**
  * The `ChunkProcessor` built on the providers' `ProviderConnector`s (source and destination from
  * the registry): read the source's range page by page and hand each page to the record importer
- * (record-importer.ts), which validates, matches against what the destination already holds, and writes each record exactly once: a ledger claim before the write, the
+ * (chunk-import.ts), which validates, matches against what the destination already holds, and writes each record exactly once: a ledger claim before the write, the
  * destination id after it, and the same idempotency key on every attempt, so a crash between the
  * two leaves the provider's duplicate answer to settle it.
  */
