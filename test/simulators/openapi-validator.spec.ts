@@ -29,11 +29,17 @@ describe('OpenApiValidator (Strava reference)', () => {
       }),
     ).toEqual([
       'getActivityById.id: expected an integer',
+      'getActivityById.name: null',
       'getActivityById.sport_type: Jogging is not in the enum',
       'getActivityById.start_date: not an RFC 3339 date-time',
-      'getActivityById.name: null',
       'getActivityById.start_latlng: more than 2 items',
     ]);
+    expect(strava.validateResponse('getActivityById', 200, { id: 1, start_latlng: [1] })).toEqual([
+      'getActivityById.start_latlng: fewer than 2 items',
+    ]);
+    expect(
+      strava.validateResponse('getActivityById', 200, { id: 1, start_latlng: [], gear_id: null }),
+    ).toEqual([]);
     expect(strava.validateResponse('createUpload', 500, { message: 7 })).toEqual([
       'createUpload.message: expected a string',
     ]);

@@ -12,7 +12,9 @@ import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { KYSELY } from '../../src/database/database.tokens.js';
 import type { DB } from '../../src/database/schema.js';
 import { CHUNK_PROCESSOR, type ChunkProcessor } from '../../src/modules/chunks/chunk-processor.js';
+import request from 'supertest';
 import { createTestDatabase, dropTestDatabase } from './database.js';
+import { validateResponsesOf } from './openapi-responses.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -55,7 +57,9 @@ export interface TestApp {
 
 /**
  * The real application (real PostgreSQL, real pg-boss) on a fresh database, optionally with the
- * chunk connector replaced. Call `close()` in afterAll.
+ * chunk connector replaced. Call `close()` in afterAll. Every supertest request to `http` checks its
+ * answer against the app's own /docs/openapi.json (test/support/openapi-responses.ts): an answer the
+ * document does not describe fails the request.
  */
 export async function createTestApp(
   options: {
@@ -72,9 +76,12 @@ export async function createTestApp(
   const moduleRef = await builder.compile();
   const app = configureApp(moduleRef.createNestApplication<NestExpressApplication>(APP_OPTIONS), config);
   await app.init();
+  const http = app.getHttpServer();
+  const document = await request(http).get('/docs/openapi.json').expect(200);
+  validateResponsesOf(http, document.body);
   return {
     app,
-    http: app.getHttpServer(),
+    http,
     db: app.get<Kysely<DB>>(KYSELY),
     config,
     databaseUrl,

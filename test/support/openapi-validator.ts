@@ -1,18 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { OpenApiSchemas, type OpenApiSchema } from './openapi-schemas.js';
 
-export interface OpenApiSchema {
-  type?: string;
-  format?: string;
-  $ref?: string;
-  allOf?: OpenApiSchema[];
-  items?: OpenApiSchema;
-  properties?: Record<string, OpenApiSchema>;
-  required?: string[];
-  enum?: unknown[];
-  nullable?: boolean;
-  minItems?: number;
-  maxItems?: number;
-}
+export type { OpenApiSchema } from './openapi-schemas.js';
 
 interface Operation {
   operationId?: string;
@@ -25,8 +14,6 @@ interface Operation {
 /** Strava's provider reference, as vendored under /work/shared/reference (a copy lives in test/fixtures). */
 const STRAVA = new URL('../fixtures/providers/strava-api-v3.openapi.json', import.meta.url);
 
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
 /**
  * Fields Strava sends as JSON null when they have no value, though the converted OpenAPI document
  * (which has no `nullable` flags) types them as plain strings or integers and its examples never
@@ -36,20 +23,32 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2
  */
 const NULLABLE_BY_OBSERVATION = ['error', 'activity_id', 'gear_id', 'upload_id_str', 'device_name'];
 
+const REF = '#/components/schemas/';
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && !Array.isArray(v);
+
 /**
- * A small validator of JSON answers against an OpenAPI 3.0 document: `$ref` and `allOf`, types,
- * integer and date-time formats, enums, array bounds, and no undeclared properties. Real Strava
- * answers carry fields the schema does not declare but the document's own response examples show
- * (`resource_state`, `utc_offset`, `has_heartrate`, ...): a property is accepted when the
- * operation's example has it at the same place, or when a response example of the same schema (or
- * of one it extends: a DetailedActivity is a SummaryActivity) has it at the top. `null` is accepted where any example in the document
- * shows that field null, or for the fields in {@link NULLABLE_BY_OBSERVATION}.
+ * JSON answers against a provider's OpenAPI 3.0 document, validated with Ajv
+ * ({@link OpenApiSchemas}: `$ref` and `allOf`, types, formats, enums, array bounds), with no
+ * undeclared properties. The document is read the way Strava's answers need before it is compiled:
+ * real Strava answers carry fields the schema does not declare but the document's own response
+ * examples show (`resource_state`, `utc_offset`, `has_heartrate`, ...): a property is accepted when
+ * the operation's example has it at the same place, or when a response example of the same schema (or
+ * of one it extends: a DetailedActivity is a SummaryActivity) has it at the top. `null` is accepted
+ * where any example in the document shows that field null, or for the fields in
+ * {@link NULLABLE_BY_OBSERVATION}. An empty array satisfies `minItems` (Strava's `start_latlng` of an
+ * indoor activity is `[]`).
  */
 export class OpenApiValidator {
   private readonly nullable = new Set<string>(NULLABLE_BY_OBSERVATION);
   private readonly operations = new Map<string, Operation>();
   /** Top-level keys of the response examples of each schema, over every operation answering it. */
   private readonly exampleKeys = new Map<string, Set<string>>();
+  /** The components as compiled: `allOf` merged, example keys declared, observed nulls nullable. */
+  private readonly components: Record<string, OpenApiSchema> = {};
+  private readonly schemas: OpenApiSchemas;
+  /** The schema each (schema, example) pair validates with, so each compiles once. */
+  private readonly prepared = new Map<unknown, Map<unknown, OpenApiSchema>>();
 
   constructor(private readonly doc: { paths: Record<string, Record<string, Operation>>; components: any }) {
     for (const item of Object.values(doc.paths)) {
@@ -62,6 +61,17 @@ export class OpenApiValidator {
           }
       }
     }
+    for (const name of Object.keys(doc.components.schemas)) {
+      const schema = this.merged({ $ref: REF + name });
+      const properties = { ...schema.properties };
+      for (const ref of this.refsOf({ $ref: REF + name }))
+        for (const key of this.exampleKeys.get(ref) ?? []) properties[key] ??= {};
+      this.components[name] = this.relaxed(schema.properties ? { ...schema, properties } : schema);
+    }
+    this.schemas = new OpenApiSchemas(this.components, {
+      closed: true,
+      undeclared: 'not in the schema or its examples',
+    });
   }
 
   static strava(): OpenApiValidator {
@@ -75,17 +85,81 @@ export class OpenApiValidator {
     const response = op.responses?.[String(status)] ?? op.responses?.default;
     const media = response?.content?.['application/json'];
     if (!media?.schema) return [`${operationId} ${status}: no JSON schema in the document`];
-    const errors: string[] = [];
-    this.check(media.schema, body, operationId, media.example, errors);
-    return errors;
+    return this.schemas.validate(this.withExample(media.schema, media.example), body, operationId);
   }
 
   /** Errors of `value` against a schema (a component name or an inline schema). */
   validate(schema: string | OpenApiSchema, value: unknown, example?: unknown): string[] {
-    const errors: string[] = [];
-    const node = typeof schema === 'string' ? { $ref: `#/components/schemas/${schema}` } : schema;
-    this.check(node, value, typeof schema === 'string' ? schema : 'value', example, errors);
-    return errors;
+    const prepared = this.withExample(schema, example);
+    return this.schemas.validate(prepared, value, typeof schema === 'string' ? schema : 'value');
+  }
+
+  /** The schema `schema` (a component name or an inline schema) validates with, given its example. */
+  private withExample(schema: string | OpenApiSchema, example: unknown): OpenApiSchema {
+    let byExample = this.prepared.get(schema);
+    if (!byExample) this.prepared.set(schema, (byExample = new Map()));
+    let prepared = byExample.get(example);
+    if (!prepared) {
+      const node = typeof schema === 'string' ? { $ref: REF + schema } : schema;
+      byExample.set(example, (prepared = this.augment(node, example)));
+    }
+    return prepared;
+  }
+
+  /**
+   * `node` with the keys `example` shows declared at their place (as `{}`): the schemas along the
+   * example's objects are inlined (as far as the example goes) so that only this use accepts them.
+   */
+  private augment(node: OpenApiSchema, example: unknown): OpenApiSchema {
+    if (example === undefined || example === null || typeof example !== 'object') return node;
+    if (node.nullable && node.allOf?.length === 1)
+      return { ...node, allOf: [this.augment(node.allOf[0], example)] };
+    const target = node.$ref ? this.components[node.$ref.slice(REF.length)] : this.relaxed(this.merged(node));
+    if (!target) throw new Error(`unknown schema ${node.$ref}`);
+    if (Array.isArray(example)) {
+      return target.items ? { ...target, items: this.augment(target.items, example[0]) } : target;
+    }
+    if (!isObject(target.properties) && target.type !== 'object') return target;
+    const properties: Record<string, OpenApiSchema> = {};
+    for (const [key, schema] of Object.entries<OpenApiSchema>(target.properties ?? {}))
+      properties[key] = this.augment(schema, example[key as keyof typeof example]);
+    for (const key of Object.keys(example)) properties[key] ??= {};
+    return { ...target, type: 'object', properties };
+  }
+
+  /** `allOf` merged into one object schema (resolving `$ref`s), as Strava's documents compose them. */
+  private merged(node: OpenApiSchema): OpenApiSchema {
+    if (node.$ref) {
+      const target = this.doc.components.schemas[node.$ref.slice(REF.length)] as OpenApiSchema | undefined;
+      if (!target) throw new Error(`unknown schema ${node.$ref}`);
+      return this.merged(target);
+    }
+    if (!node.allOf) return node;
+    const parts = (node.allOf as OpenApiSchema[]).map((p) => this.merged(p));
+    return {
+      type: 'object',
+      properties: Object.assign({}, ...parts.map((p) => p.properties ?? {})),
+      required: parts.flatMap((p) => p.required ?? []),
+    };
+  }
+
+  /** Observed nulls made nullable, and `minItems` that an empty array also satisfies, through `node`. */
+  private relaxed(node: OpenApiSchema): OpenApiSchema {
+    const out: OpenApiSchema = { ...node };
+    if (isObject(node.properties)) {
+      out.properties = {};
+      for (const [key, schema] of Object.entries(node.properties as Record<string, OpenApiSchema>)) {
+        const child = this.relaxed(schema);
+        out.properties[key] = this.nullable.has(key) ? { nullable: true, allOf: [child] } : child;
+      }
+    }
+    if (node.items) out.items = this.relaxed(node.items);
+    if (typeof node.minItems === 'number') {
+      delete out.minItems;
+      out.if = { minItems: 1 };
+      out.then = { minItems: node.minItems };
+    }
+    return out;
   }
 
   private collectKeys(schema: OpenApiSchema | undefined, example: unknown): void {
@@ -100,10 +174,10 @@ export class OpenApiValidator {
   /** The refs a schema is made of ($ref and allOf, recursively): a DetailedActivity is a SummaryActivity too. */
   private refsOf(node: OpenApiSchema): string[] {
     if (node.$ref) {
-      const target = this.doc.components.schemas[node.$ref.replace('#/components/schemas/', '')];
+      const target = this.doc.components.schemas[node.$ref.slice(REF.length)];
       return [node.$ref, ...(target ? this.refsOf(target) : [])];
     }
-    return (node.allOf ?? []).flatMap((p) => this.refsOf(p));
+    return (node.allOf ?? []).flatMap((p: OpenApiSchema) => this.refsOf(p));
   }
 
   private collectNulls(example: unknown): void {
@@ -114,79 +188,5 @@ export class OpenApiValidator {
         else this.collectNulls(v);
       }
     }
-  }
-
-  private resolve(node: OpenApiSchema): OpenApiSchema {
-    if (node.$ref) {
-      const name = node.$ref.replace('#/components/schemas/', '');
-      const target = this.doc.components.schemas[name] as OpenApiSchema | undefined;
-      if (!target) throw new Error(`unknown schema ${node.$ref}`);
-      return this.resolve(target);
-    }
-    if (!node.allOf) return node;
-    const parts = node.allOf.map((p) => this.resolve(p));
-    return {
-      type: 'object',
-      properties: Object.assign({}, ...parts.map((p) => p.properties ?? {})),
-      required: parts.flatMap((p) => p.required ?? []),
-    };
-  }
-
-  private check(raw: OpenApiSchema, value: unknown, path: string, example: unknown, errors: string[]): void {
-    const node = this.resolve(raw);
-    const name = path
-      .split('.')
-      .at(-1)!
-      .replace(/\[\d+\]$/, '');
-    if (value === null) {
-      if (!node.nullable && !this.nullable.has(name)) errors.push(`${path}: null`);
-      return;
-    }
-    const type = node.type ?? (node.properties ? 'object' : undefined);
-    switch (type) {
-      case 'object': {
-        if (typeof value !== 'object' || Array.isArray(value))
-          return void errors.push(`${path}: expected an object`);
-        const record = value as Record<string, unknown>;
-        const sample = example && typeof example === 'object' ? (example as Record<string, unknown>) : {};
-        for (const [key, child] of Object.entries(record)) {
-          const declared = node.properties?.[key];
-          if (declared) this.check(declared, child, `${path}.${key}`, sample[key], errors);
-          else if (!(key in sample) && !this.refsOf(raw).some((ref) => this.exampleKeys.get(ref)?.has(key)))
-            errors.push(`${path}.${key}: not in the schema or its examples`);
-        }
-        for (const key of node.required ?? [])
-          if (record[key] === undefined) errors.push(`${path}.${key}: required`);
-        return;
-      }
-      case 'array': {
-        if (!Array.isArray(value)) return void errors.push(`${path}: expected an array`);
-        if (node.minItems !== undefined && value.length < node.minItems && value.length > 0)
-          errors.push(`${path}: fewer than ${node.minItems} items`);
-        if (node.maxItems !== undefined && value.length > node.maxItems)
-          errors.push(`${path}: more than ${node.maxItems} items`);
-        const sample = Array.isArray(example) ? example[0] : undefined;
-        value.forEach((item, i) => this.check(node.items ?? {}, item, `${path}[${i}]`, sample, errors));
-        return;
-      }
-      case 'string':
-        if (typeof value !== 'string') return void errors.push(`${path}: expected a string`);
-        if (node.format === 'date-time' && !DATE_TIME.test(value))
-          errors.push(`${path}: not an RFC 3339 date-time`);
-        break;
-      case 'integer':
-        if (!Number.isInteger(value)) return void errors.push(`${path}: expected an integer`);
-        break;
-      case 'number':
-        if (typeof value !== 'number' || !Number.isFinite(value))
-          return void errors.push(`${path}: expected a number`);
-        break;
-      case 'boolean':
-        if (typeof value !== 'boolean') return void errors.push(`${path}: expected a boolean`);
-        break;
-      default:
-        return;
-    }
-    if (node.enum && !node.enum.includes(value)) errors.push(`${path}: ${String(value)} is not in the enum`);
   }
 }

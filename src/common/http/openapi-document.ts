@@ -4,6 +4,7 @@ import { errorEntries, problemExample, describeCode, problemResponse } from './a
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 const PROBLEM = 'application/problem+json';
+const UNSAFE_TEXT = 'a path or query parameter holds a NUL character or an unpaired UTF-16 surrogate';
 
 /** Every operation of the document, with its path and method. */
 export function operationsOf(
@@ -19,7 +20,8 @@ export function operationsOf(
  * later get it too: /v1 routes need the bearer token (401 UNAUTHENTICATED) and the database (503
  * SERVICE_UNAVAILABLE), the others are public
  * (`security: []`, so Swagger UI sends no token to them); a route with a JSON body can answer
- * 400 MALFORMED_REQUEST, 413 PAYLOAD_TOO_LARGE and 415 UNSUPPORTED_MEDIA_TYPE.
+ * 400 MALFORMED_REQUEST, 413 PAYLOAD_TOO_LARGE and 415 UNSUPPORTED_MEDIA_TYPE; a route with path or
+ * query parameters can answer 422 VALIDATION_FAILED (text PostgreSQL cannot store, refused for every route).
  */
 export function completeOpenApiDocument(document: OpenAPIObject, problemRef: string): OpenAPIObject {
   for (const { path, op } of operationsOf(document)) {
@@ -29,6 +31,9 @@ export function completeOpenApiDocument(document: OpenAPIObject, problemRef: str
     if (op.requestBody)
       cross.push(ErrorCode.MalformedRequest, ErrorCode.PayloadTooLarge, ErrorCode.UnsupportedMediaType);
     for (const [code, why] of errorEntries(cross)) addProblem(op, code, why, problemRef);
+    // the validation pipe reads every path and query parameter first (src/common/errors/validation.pipe.ts)
+    if ((op.parameters ?? []).some((p) => 'in' in p && (p.in === 'path' || p.in === 'query')))
+      addProblem(op, ErrorCode.ValidationFailed, UNSAFE_TEXT, problemRef);
   }
   return document;
 }
