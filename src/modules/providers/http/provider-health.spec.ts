@@ -59,4 +59,15 @@ describe('ProviderHealth: the evidence it keeps', () => {
     expect(health.verdict('fitbit', 'POST /dataPoints', 'only-write', t0, t0)).toBe('down');
     expect(health.verdict('google', 'GET /x', 'k', t0, t0)).toBe('unknown');
   });
+
+  it('remembers a request judged a record fault until it is answered (one try per call meanwhile)', () => {
+    const health = new ProviderHealth();
+    health.markFaulted('strava', 'POST /uploads?#k1', t0);
+    expect(health.recentlyFaulted('strava', 'POST /uploads?#k1', t0 + 1000)).toBe(true);
+    expect(health.recentlyFaulted('strava', 'POST /uploads?#k2', t0 + 1000)).toBe(false);
+    expect(health.recentlyFaulted('fitbit', 'POST /uploads?#k1', t0 + 1000)).toBe(false);
+    expect(health.recentlyFaulted('strava', 'POST /uploads?#k1', t0 + 11 * 60_000)).toBe(false);
+    health.record('strava', 'POST /uploads', 'POST /uploads?#k1', true, t0 + 2000);
+    expect(health.recentlyFaulted('strava', 'POST /uploads?#k1', t0 + 3000)).toBe(false);
+  });
 });

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+/** How long a request judged a record fault gets a single try per call (real ms). */
+const FAULTED_MEMORY_MS = 10 * 60_000;
 /** How far back the evidence reaches at most (real ms). */
 export const HEALTH_WINDOW_MS = 60_000;
 /**
@@ -81,6 +83,25 @@ export function endpointOf(req: HealthRequest): string {
 export class ProviderHealth {
   /** provider -> endpoint -> request key -> latest outcome (oldest first). */
   private readonly outcomes = new Map<string, Map<string, Map<string, Outcome>>>();
+  /** `provider|key` of requests lately judged record faults -> when (oldest first). */
+  private readonly faulted = new Map<string, number>();
+
+  /**
+   * The request was judged a record fault: until it is answered again (or for 10 minutes), it gets
+   * one try per call instead of the in-request retries, so a poisoned record costs its provider's
+   * quota one request per try of the record, not four.
+   */
+  markFaulted(provider: string, key: string, now = Date.now()): void {
+    const id = `${provider}|${key}`;
+    this.faulted.delete(id);
+    this.faulted.set(id, now);
+    while (this.faulted.size > MAX_KEYS * 4) this.faulted.delete(this.faulted.keys().next().value!);
+  }
+
+  recentlyFaulted(provider: string, key: string, now = Date.now()): boolean {
+    const at = this.faulted.get(`${provider}|${key}`);
+    return at !== undefined && now - at <= FAULTED_MEMORY_MS;
+  }
 
   record(provider: string, endpoint: string, key: string, answered: boolean, now = Date.now()): void {
     let endpoints = this.outcomes.get(provider);
@@ -89,6 +110,7 @@ export class ProviderHealth {
     if (!byKey) endpoints.set(endpoint, (byKey = new Map()));
     byKey.delete(key); // re-inserted last: the map stays ordered oldest first
     byKey.set(key, { at: now, answered });
+    if (answered) this.faulted.delete(`${provider}|${key}`);
     while (byKey.size > MAX_KEYS) byKey.delete(byKey.keys().next().value!);
   }
 
@@ -116,6 +138,7 @@ export class ProviderHealth {
   /** Forgets everything (tests). */
   reset(): void {
     this.outcomes.clear();
+    this.faulted.clear();
   }
 }
 

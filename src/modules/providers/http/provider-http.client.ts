@@ -107,7 +107,9 @@ export class ProviderHttpClient {
       if (!answered) failingSince ??= Date.now();
       this.health.record(this.spec.provider, endpointOf(req), key, answered);
     };
-    for (let attempt = 0; attempt <= this.options.transientRetries; attempt++) {
+    // a request lately judged a record fault gets one try: its record's own budget retries it
+    const retries = this.health.recentlyFaulted(this.spec.provider, key) ? 0 : this.options.transientRetries;
+    for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await backoff(attempt, signal);
       // the token first (a refresh may take a while), then the budget: the request leaves at once,
       // in the window its unit was counted in
@@ -246,7 +248,7 @@ export class ProviderHttpClient {
     }
     const fault = await this.requestFault(account, req, lastStatus, failingSince, probing, signal);
     this.logger.warn(
-      `giving up after ${this.options.transientRetries + 1} attempts: ${lastProblem}${fault ? ' (the provider answers other requests)' : ''}`,
+      `giving up after ${retries + 1} attempts: ${lastProblem}${fault ? ' (the provider answers other requests)' : ''}`,
     );
     throw new ProviderUnavailableError(this.spec.provider, lastProblem, 'api', retryAfter, fault);
   }
@@ -286,7 +288,9 @@ export class ProviderHttpClient {
       await this.request(account, this.spec.probe, signal, true).catch(() => undefined);
       verdict = this.health.verdict(this.spec.provider, endpoint, key, since);
     }
-    return verdict === 'up' ? { request: `${req.method} ${req.path}`, status } : undefined;
+    if (verdict !== 'up') return undefined;
+    this.health.markFaulted(this.spec.provider, key);
+    return { request: `${req.method} ${req.path}`, status };
   }
 
   private url(req: ApiRequest): string {
