@@ -253,6 +253,31 @@ describe('record faults and outages', () => {
     }
   }, 240_000);
 
+  it('a one-chunk sync whose only chunk fails on a record fault ends COMPLETED_WITH_ERRORS, not FAILED', async () => {
+    const { t, sims } = stack;
+    const connection = await connectedFitbitToStrava(stack, 'oc', 90);
+    const points = (await simAccount(sims.google, 'oc-fitbit')).dataPoints as Array<Record<string, any>>;
+    const original = points.find(
+      (p) =>
+        p.exercise.interval.startTime >= '2026-10-05' &&
+        p.exercise.interval.startTime < '2026-10-25' &&
+        p.exercise.exerciseMetadata?.hasGps === true &&
+        p.exercise.metricsSummary,
+    )!;
+    const { metricsSummary: _dropped, ...broken } = original.exercise;
+    expect((await plant('oc-fitbit', { ...original, exercise: broken })).status).toBe(201);
+    const id = await startSync(t, 'oc', connection.id, {
+      preset: 'CUSTOM',
+      startDate: '2026-10-01',
+      endDate: '2026-10-31',
+    });
+    const done = await finished(t, 'oc', id, 120_000);
+    expect(done).toMatchObject({ status: 'COMPLETED_WITH_ERRORS', totalChunks: 1, failedChunks: 1 });
+    expect(done.lastError).toMatchObject({ code: 'PROVIDER_RECORD_ERROR' });
+    expect(done.records.imported).toBeGreaterThan(0);
+    expect(done.records.failed).toBe(1);
+  }, 240_000);
+
   it('a whole-provider outage waits without using attempts, says so in `waiting`, and completes when it ends', async () => {
     const { t, sims } = stack;
     const connection = await connectedFitbitToStrava(stack, 'ow', 60);

@@ -122,7 +122,7 @@ export class ChunksRepository {
   }
 
   async saveProgress(chunkId: string, jobId: string, progress: ChunkProgress): Promise<void> {
-    await this.db
+    const saved = await this.db
       .updateTable('chunks')
       .set({
         ...counts(progress),
@@ -133,7 +133,16 @@ export class ChunksRepository {
       .where('id', '=', chunkId)
       .where('job_id', '=', jobId)
       .where('status', '=', 'RUNNING')
-      .execute();
+      .returning('orchestration_id')
+      .executeTakeFirst();
+    // a page went through: whatever the sync's bar waited for answered
+    if (saved)
+      await this.db
+        .updateTable('orchestrations')
+        .set({ waiting: null, updated_at: sql`now()` })
+        .where('id', '=', saved.orchestration_id)
+        .where('waiting', 'is not', null)
+        .execute();
   }
 
   /**
@@ -256,11 +265,18 @@ export class ChunksRepository {
     executor: Executor,
     orchestrationId: string,
     from: ChunkStatus[],
-    only: { withoutJob?: boolean; ids?: string[] } = {},
+    only: { withoutJob?: boolean; ids?: string[]; fromTheStart?: boolean } = {},
   ): Promise<Chunk[]> {
     let query = executor
       .updateTable('chunks')
-      .set({ status: 'PENDING', job_id: sql`gen_random_uuid()`, updated_at: sql`now()` })
+      .set({
+        status: 'PENDING',
+        job_id: sql`gen_random_uuid()`,
+        // a retried chunk reads its range again: records before its cursor may have been left
+        // waiting after a record fault (settled records are not written again)
+        ...(only.fromTheStart ? { cursor: null } : {}),
+        updated_at: sql`now()`,
+      })
       .where('orchestration_id', '=', orchestrationId)
       .where('status', 'in', from);
     if (only.withoutJob) query = query.where('job_id', 'is', null);

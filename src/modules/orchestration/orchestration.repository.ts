@@ -158,6 +158,20 @@ export class OrchestrationRepository {
   }
 
   /**
+   * Every failed chunk of it failed on record faults (PROVIDER_RECORD_ERROR): its other records were
+   * imported, so even with no chunk completed the sync ended with errors, not FAILED.
+   */
+  async failedOnlyByRecordFaults(executor: Executor, id: string): Promise<boolean> {
+    const row = await executor
+      .selectFrom('chunks')
+      .select(sql<boolean | null>`bool_and(last_error->>'code' = 'PROVIDER_RECORD_ERROR')`.as('only'))
+      .where('orchestration_id', '=', id)
+      .where('status', '=', 'FAILED')
+      .executeTakeFirst();
+    return row?.only === true;
+  }
+
+  /**
    * The error of its most recently failed chunk, with how many failed: an ended sync's `lastError`
    * when some chunks failed one by one.
    */

@@ -128,7 +128,10 @@ export class OrchestrationService {
     chunkIds?: string[],
   ): Promise<{ orchestration: Orchestration; chunks: number } | undefined> {
     if (!canTransition('retryFailed', o.status)) return undefined;
-    const reset = await this.chunks.resetToPending(trx, o.id, ['FAILED'], { ids: chunkIds });
+    const reset = await this.chunks.resetToPending(trx, o.id, ['FAILED'], {
+      ids: chunkIds,
+      fromTheStart: true,
+    });
     if (reset.length === 0) return { orchestration: o, chunks: 0 };
     // their records that failed with record faults get a new budget of tries
     await this.records.resetFaults(

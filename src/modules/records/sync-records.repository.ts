@@ -161,7 +161,7 @@ export class SyncRecordsRepository {
    * tries and last failure) and those settled FAILED in this round.
    */
   async faults(chunkId: string): Promise<{
-    waiting: Array<{ count: number; lastAt: Date }>;
+    waiting: Array<{ sourceRecordId: string; count: number; lastAt: Date }>;
     failed: Array<{ sourceRecordId: string; message: string }>;
   }> {
     const rows = await this.db
@@ -181,7 +181,7 @@ export class SyncRecordsRepository {
     return {
       waiting: rows
         .filter((r) => r.status === 'PENDING')
-        .map((r) => ({ count: r.fault_count, lastAt: r.updated_at })),
+        .map((r) => ({ sourceRecordId: r.source_record_id, count: r.fault_count, lastAt: r.updated_at })),
       failed: rows
         .filter((r) => r.status === 'FAILED')
         .map((r) => ({ sourceRecordId: r.source_record_id, message: r.reason_message ?? '' })),

@@ -33,7 +33,10 @@ export class CompletionService {
   async maybeFinalize(trx: Kysely<DB>, o: Orchestration): Promise<Orchestration | undefined> {
     if (!canTransition('complete', o.status)) return undefined;
     if (o.completed_chunks + o.failed_chunks < o.total_chunks) return undefined;
-    const status = finalStatus(o);
+    let status = finalStatus(o);
+    // a chunk that failed on record faults imported its other records: errors, not a failed sync
+    if (status === 'FAILED' && (await this.orchestrations.failedOnlyByRecordFaults(trx, o.id)))
+      status = 'COMPLETED_WITH_ERRORS';
     // an unhappy ending says why: its last failed chunk's error (null once every chunk succeeded)
     const lastError = status === 'COMPLETED' ? null : await this.orchestrations.lastChunkError(trx, o.id);
     const done = await this.orchestrations.transition(trx, o.id, fromStatuses('complete'), status, {

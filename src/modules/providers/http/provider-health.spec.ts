@@ -62,12 +62,29 @@ describe('ProviderHealth: the evidence it keeps', () => {
 
   it('remembers a request judged a record fault until it is answered (one try per call meanwhile)', () => {
     const health = new ProviderHealth();
-    health.markFaulted('strava', 'POST /uploads?#k1', t0);
+    health.markFaulted('strava', 'POST /uploads', 'POST /uploads?#k1', t0);
     expect(health.recentlyFaulted('strava', 'POST /uploads?#k1', t0 + 1000)).toBe(true);
     expect(health.recentlyFaulted('strava', 'POST /uploads?#k2', t0 + 1000)).toBe(false);
     expect(health.recentlyFaulted('fitbit', 'POST /uploads?#k1', t0 + 1000)).toBe(false);
     expect(health.recentlyFaulted('strava', 'POST /uploads?#k1', t0 + 11 * 60_000)).toBe(false);
     health.record('strava', 'POST /uploads', 'POST /uploads?#k1', true, t0 + 2000);
     expect(health.recentlyFaulted('strava', 'POST /uploads?#k1', t0 + 3000)).toBe(false);
+  });
+
+  it('calls an endpoint down when two other requests of it were record faults and nothing of it was answered since', () => {
+    const health = new ProviderHealth();
+    health.record('fitbit', 'GET /list', 'page', true, t0); // the provider answers lists
+    health.record('fitbit', 'GET /export', 'r1', false, t0 + 100);
+    health.markFaulted('fitbit', 'GET /export', 'r1', t0 + 100);
+    health.record('fitbit', 'GET /identity', 'probe', true, t0 + 250); // r2's probe is answered
+    expect(health.verdict('fitbit', 'GET /export', 'r2', t0 + 200, t0 + 300)).toBe('up'); // one: a record
+    health.record('fitbit', 'GET /export', 'r2', false, t0 + 300);
+    health.markFaulted('fitbit', 'GET /export', 'r2', t0 + 300);
+    expect(health.verdict('fitbit', 'GET /export', 'r3', t0 + 400, t0 + 500)).toBe('down');
+    // ... unless one of its requests was answered since: then they are bad records
+    health.record('fitbit', 'GET /export', 'ok', true, t0 + 350);
+    expect(health.verdict('fitbit', 'GET /export', 'r3', t0 + 400, t0 + 500)).not.toBe('down');
+    // and record faults of long ago say nothing
+    expect(health.verdict('fitbit', 'GET /export', 'r4', t0 + 40_000, t0 + 40_000)).not.toBe('down');
   });
 });

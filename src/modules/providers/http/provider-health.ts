@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+/** Record faults of one endpoint this recent, with nothing of it answered since, say it is down. */
+const FAILING_ENDPOINT_MS = 30_000;
 /** How long a request judged a record fault gets a single try per call (real ms). */
 const FAULTED_MEMORY_MS = 10 * 60_000;
 /** How far back the evidence reaches at most (real ms). */
@@ -83,23 +85,23 @@ export function endpointOf(req: HealthRequest): string {
 export class ProviderHealth {
   /** provider -> endpoint -> request key -> latest outcome (oldest first). */
   private readonly outcomes = new Map<string, Map<string, Map<string, Outcome>>>();
-  /** `provider|key` of requests lately judged record faults -> when (oldest first). */
-  private readonly faulted = new Map<string, number>();
+  /** `provider|key` of requests lately judged record faults -> when, and their endpoint (oldest first). */
+  private readonly faulted = new Map<string, { at: number; endpoint: string }>();
 
   /**
    * The request was judged a record fault: until it is answered again (or for 10 minutes), it gets
    * one try per call instead of the in-request retries, so a poisoned record costs its provider's
    * quota one request per try of the record, not four.
    */
-  markFaulted(provider: string, key: string, now = Date.now()): void {
+  markFaulted(provider: string, endpoint: string, key: string, now = Date.now()): void {
     const id = `${provider}|${key}`;
     this.faulted.delete(id);
-    this.faulted.set(id, now);
+    this.faulted.set(id, { at: now, endpoint });
     while (this.faulted.size > MAX_KEYS * 4) this.faulted.delete(this.faulted.keys().next().value!);
   }
 
   recentlyFaulted(provider: string, key: string, now = Date.now()): boolean {
-    const at = this.faulted.get(`${provider}|${key}`);
+    const at = this.faulted.get(`${provider}|${key}`)?.at;
     return at !== undefined && now - at <= FAULTED_MEMORY_MS;
   }
 
@@ -123,6 +125,7 @@ export class ProviderHealth {
     now = Date.now(),
   ): HealthVerdict {
     const endpoints = this.outcomes.get(provider) ?? new Map<string, Map<string, Outcome>>();
+    if (this.endpointFailing(provider, endpoint, exceptKey, endpoints.get(endpoint), now)) return 'down';
     const from = Math.max(since, now - HEALTH_WINDOW_MS);
     const all: HealthEvidence = { seen: 0, answered: 0 };
     let own: HealthEvidence = { seen: 0, answered: 0 };
@@ -133,6 +136,33 @@ export class ProviderHealth {
       if (name === endpoint) own = evidence;
     }
     return verdict(own, all);
+  }
+
+  /**
+   * With little traffic, the requests of an endpoint that is down fail one after another and each
+   * looks like a record fault: two or more other requests of the endpoint judged record faults in
+   * the last half minute, with none of its requests answered since the first of them, say the
+   * endpoint is down.
+   */
+  private endpointFailing(
+    provider: string,
+    endpoint: string,
+    exceptKey: string,
+    byKey: Map<string, Outcome> | undefined,
+    now: number,
+  ): boolean {
+    let count = 0;
+    let first = Number.POSITIVE_INFINITY;
+    for (const [id, mark] of this.faulted) {
+      if (mark.endpoint !== endpoint || now - mark.at > FAILING_ENDPOINT_MS) continue;
+      if (!id.startsWith(`${provider}|`) || id === `${provider}|${exceptKey}`) continue;
+      count++;
+      first = Math.min(first, mark.at);
+    }
+    if (count < MIN_ENDPOINT_EVIDENCE) return false;
+    for (const [key, outcome] of byKey ?? [])
+      if (outcome.answered && outcome.at >= first && key !== exceptKey) return false;
+    return true;
   }
 
   /** Forgets everything (tests). */

@@ -97,7 +97,7 @@ export class ProviderHttpClient {
     probing = false,
   ): Promise<ApiResponse<T>> {
     const buckets = this.spec.buckets(account, req.kind);
-    const key = healthKey(req);
+    const key = `${account.id}|${healthKey(req)}`;
     let refreshes = 0;
     let lastProblem = '';
     let lastStatus: number | null = null;
@@ -108,7 +108,8 @@ export class ProviderHttpClient {
       this.health.record(this.spec.provider, endpointOf(req), key, answered);
     };
     // a request lately judged a record fault gets one try: its record's own budget retries it
-    const retries = this.health.recentlyFaulted(this.spec.provider, key) ? 0 : this.options.transientRetries;
+    const retries =
+      probing || this.health.recentlyFaulted(this.spec.provider, key) ? 0 : this.options.transientRetries;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await backoff(attempt, signal);
       // the token first (a refresh may take a while), then the budget: the request leaves at once,
@@ -280,7 +281,7 @@ export class ProviderHttpClient {
     signal?: AbortSignal,
   ): Promise<RequestFault | undefined> {
     if (probing) return undefined;
-    const key = healthKey(req);
+    const key = `${account.id}|${healthKey(req)}`;
     const endpoint = endpointOf(req);
     const since = failingSince ?? Date.now();
     let verdict = this.health.verdict(this.spec.provider, endpoint, key, since);
@@ -289,7 +290,9 @@ export class ProviderHttpClient {
       verdict = this.health.verdict(this.spec.provider, endpoint, key, since);
     }
     if (verdict !== 'up') return undefined;
-    this.health.markFaulted(this.spec.provider, key);
+    // a record's own request (an id in its path, or a write naming its record) is remembered
+    if (req.recordKey !== undefined || endpoint.includes(':id'))
+      this.health.markFaulted(this.spec.provider, endpoint, key);
     return { request: `${req.method} ${req.path}`, status };
   }
 

@@ -51,6 +51,8 @@ export class ChunkImport {
   private readonly written = new Map<string, string>();
   /** Records this run left waiting for another try after a record fault. */
   waiting = 0;
+  /** Every source record this run was given. */
+  readonly seen = new Set<string>();
 
   constructor(
     private readonly input: ChunkImportInput,
@@ -76,12 +78,15 @@ export class ChunkImport {
       const row = rows.get(record.id)!;
       const key = keys.get(record.id)!;
       const entry = ledger.get(key);
+      this.seen.add(record.id);
       if (await this.alreadySettled(record.id, row, entry?.status)) continue;
-      if ('fault' in record) {
+      // a record an earlier sync already wrote needs no detail read: skipped below even if it failed
+      if ('fault' in record && entry?.status !== 'WRITTEN') {
         await this.recordFault(record.id, record.fault, 'reading it');
         continue;
       }
-      const problems = 'invalid' in record ? [record.invalid] : validateSession(record.session);
+      const problems =
+        'invalid' in record ? [record.invalid] : 'fault' in record ? [] : validateSession(record.session);
       if (problems.length > 0) {
         const reason = `invalid source record: ${problems.join('; ')}`;
         this.logger.warn(`skipping source record ${record.id}: ${problems.join('; ')}`);

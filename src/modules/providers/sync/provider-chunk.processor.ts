@@ -83,7 +83,11 @@ export class ProviderChunkProcessor implements ChunkProcessor {
         recordsSkipped: report.skipped,
       };
       await context.saveProgress({ cursor: state, ...counts });
-      if (state.page === null) return this.settleFaults(work.chunkId, state, counts, context);
+      if (state.page === null)
+        return this.settleFaults(work, state, counts, context, {
+          seen: run.seen,
+          wholePass: (saved?.page ?? null) === null,
+        });
     }
   }
 
@@ -93,19 +97,28 @@ export class ProviderChunkProcessor implements ChunkProcessor {
    * fail the chunk, naming the first. Otherwise the chunk is done.
    */
   private async settleFaults(
-    chunkId: string,
+    work: ChunkWork,
     state: ChunkState,
     counts: ChunkCounts,
     context: ChunkRunContext,
+    run: { seen: ReadonlySet<string>; wholePass: boolean },
   ): Promise<ChunkCounts> {
-    const { waiting, failed } = await this.importer.faults(chunkId);
+    let { waiting, failed } = await this.importer.faults(work.chunkId);
+    const gone = run.wholePass ? waiting.filter((w) => !run.seen.has(w.sourceRecordId)) : [];
+    if (gone.length > 0) {
+      for (const w of gone) await this.importer.gone(work.orchestrationId, w.sourceRecordId);
+      ({ waiting, failed } = await this.importer.faults(work.chunkId));
+    }
     if (waiting.length > 0) {
       const { firstRetryMs } = this.config.providers.recordFaults;
-      const next = Math.min(...waiting.map((w) => w.lastAt.getTime() + firstRetryMs * 3 ** (w.count - 1)));
+      const next = Math.max(
+        Date.now() + firstRetryMs, // never a tight loop over the chunk
+        Math.min(...waiting.map((w) => w.lastAt.getTime() + firstRetryMs * 3 ** (w.count - 1))),
+      );
       await context.saveProgress({ cursor: { page: state.rewind ?? null }, ...counts });
       throw new RecordsDeferredError(
         `${waiting.length} record${waiting.length === 1 ? '' : 's'} failed at the provider while it answered others; trying again`,
-        new Date(Math.max(next, Date.now())),
+        new Date(next),
       );
     }
     if (failed.length > 0) {

@@ -26,4 +26,18 @@ export class RecordImporter {
   faults(chunkId: string) {
     return this.records.faults(chunkId);
   }
+
+  /**
+   * A record waiting after a record fault that a whole pass over the chunk no longer met (deleted
+   * at the source, or moved out of the range): FAILED, so it neither waits forever nor vanishes.
+   */
+  gone(orchestrationId: string, sourceRecordId: string) {
+    return this.records.settle(orchestrationId, sourceRecordId, {
+      status: 'FAILED',
+      reason: {
+        code: 'PROVIDER_RECORD_ERROR',
+        message: 'Its read failed at the source, and the source no longer returns it in this range',
+      },
+    });
+  }
 }
