@@ -60,6 +60,20 @@ describe('record faults and outages', () => {
       body: JSON.stringify(point),
     });
 
+  /** An October exercise with GPS at this Google account (`withSummary`: one whose TCX export works). */
+  const octoberGpsPoint = async (account: string, withSummary = true) => {
+    const points = (await simAccount(stack.sims.google, account)).dataPoints as Array<Record<string, any>>;
+    const point = points.find(
+      (p) =>
+        p.exercise.interval.startTime >= '2026-10-05' &&
+        p.exercise.interval.startTime < '2026-10-25' &&
+        p.exercise.exerciseMetadata?.hasGps === true &&
+        (!withSummary || p.exercise.metricsSummary),
+    );
+    expect(point).toBeDefined();
+    return point!;
+  };
+
   it('a workout whose export Google keeps failing fails its record and chunk, not the sync; retry-failed imports it once', async () => {
     const { t } = stack;
     const connection = await connectedFitbitToStrava(stack, 'pr', 150);
@@ -69,17 +83,7 @@ describe('record faults and outages', () => {
       .send({ platform: 'android', token: 'pr-phone' })
       .expect(201);
     // an October exercise with GPS whose TCX export answers 500 every time (no metrics summary)
-    const points = (await simAccount(stack.sims.google, 'pr-fitbit')).dataPoints as Array<
-      Record<string, any>
-    >;
-    const original = points.find(
-      (p) =>
-        p.exercise.interval.startTime >= '2026-10-05' &&
-        p.exercise.interval.startTime < '2026-10-25' &&
-        p.exercise.exerciseMetadata?.hasGps === true &&
-        p.exercise.metricsSummary,
-    )!;
-    expect(original).toBeDefined();
+    const original = await octoberGpsPoint('pr-fitbit');
     const recordId = String(original.name).split('/').at(-1)!;
     const { metricsSummary: _dropped, ...broken } = original.exercise;
     expect((await plant('pr-fitbit', { ...original, exercise: broken })).status).toBe(201);
@@ -144,13 +148,7 @@ describe('record faults and outages', () => {
   it('an upload Strava keeps failing fails its record and chunk; once Strava takes it, retry-failed writes it once', async () => {
     const { t, sims } = stack;
     const connection = await connectedFitbitToStrava(stack, 'pw', 150);
-    const points = (await simAccount(sims.google, 'pw-fitbit')).dataPoints as Array<Record<string, any>>;
-    const poisoned = points.find(
-      (p) =>
-        p.exercise.interval.startTime >= '2026-10-05' &&
-        p.exercise.interval.startTime < '2026-10-25' &&
-        p.exercise.exerciseMetadata?.hasGps === true,
-    )!;
+    const poisoned = await octoberGpsPoint('pw-fitbit', false);
     const recordId = String(poisoned.name).split('/').at(-1)!;
     const key = recordKey(
       { provider: 'strava', externalUserId: connection.destination.externalUserId },
@@ -254,16 +252,9 @@ describe('record faults and outages', () => {
   }, 240_000);
 
   it('a one-chunk sync whose only chunk fails on a record fault ends COMPLETED_WITH_ERRORS, not FAILED', async () => {
-    const { t, sims } = stack;
+    const { t } = stack;
     const connection = await connectedFitbitToStrava(stack, 'oc', 90);
-    const points = (await simAccount(sims.google, 'oc-fitbit')).dataPoints as Array<Record<string, any>>;
-    const original = points.find(
-      (p) =>
-        p.exercise.interval.startTime >= '2026-10-05' &&
-        p.exercise.interval.startTime < '2026-10-25' &&
-        p.exercise.exerciseMetadata?.hasGps === true &&
-        p.exercise.metricsSummary,
-    )!;
+    const original = await octoberGpsPoint('oc-fitbit');
     const { metricsSummary: _dropped, ...broken } = original.exercise;
     expect((await plant('oc-fitbit', { ...original, exercise: broken })).status).toBe(201);
     const id = await startSync(t, 'oc', connection.id, {

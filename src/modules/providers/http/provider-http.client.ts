@@ -103,6 +103,15 @@ export class ProviderHttpClient {
     let lastStatus: number | null = null;
     let retryAfter: Date | undefined;
     let failingSince: number | undefined;
+    // a write that may have landed: the caller looks before writing again
+    const ambiguous = async () =>
+      new AmbiguousWriteError(
+        this.spec.provider,
+        lastProblem,
+        'api',
+        undefined,
+        await this.requestFault(account, req, lastStatus, failingSince, probing, signal),
+      );
     const seen = (answered: boolean) => {
       if (!answered) failingSince ??= Date.now();
       this.health.record(this.spec.provider, endpointOf(req), key, answered);
@@ -137,8 +146,7 @@ export class ProviderHttpClient {
         lastStatus = null;
         this.metrics.request(this.spec.provider, 'network_error');
         seen(false);
-        if (!req.idempotent)
-          throw await this.ambiguous(account, req, lastProblem, null, failingSince, probing, signal);
+        if (!req.idempotent) throw await ambiguous();
         continue;
       }
       this.metrics.request(this.spec.provider, String(response.status));
@@ -193,16 +201,7 @@ export class ProviderHttpClient {
         lastProblem = `${req.method} ${req.path}: HTTP ${response.status}`;
         lastStatus = response.status;
         retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-        if (!req.idempotent)
-          throw await this.ambiguous(
-            account,
-            req,
-            lastProblem,
-            response.status,
-            failingSince,
-            probing,
-            signal,
-          );
+        if (!req.idempotent) throw await ambiguous();
         continue;
       }
       const text = await response.text().catch(() => undefined);
@@ -210,16 +209,7 @@ export class ProviderHttpClient {
         lastProblem = `${req.method} ${req.path}: the answer was cut off`;
         lastStatus = response.status;
         seen(false);
-        if (!req.idempotent)
-          throw await this.ambiguous(
-            account,
-            req,
-            lastProblem,
-            response.status,
-            failingSince,
-            probing,
-            signal,
-          );
+        if (!req.idempotent) throw await ambiguous();
         continue;
       }
       if (req.responseType === 'text')
@@ -235,16 +225,7 @@ export class ProviderHttpClient {
         lastStatus = response.status;
         this.metrics.request(this.spec.provider, 'malformed');
         seen(false);
-        if (!req.idempotent || response.status >= 300)
-          throw await this.ambiguous(
-            account,
-            req,
-            lastProblem,
-            response.status,
-            failingSince,
-            probing,
-            signal,
-          );
+        if (!req.idempotent || response.status >= 300) throw await ambiguous();
       }
     }
     const fault = await this.requestFault(account, req, lastStatus, failingSince, probing, signal);
@@ -252,19 +233,6 @@ export class ProviderHttpClient {
       `giving up after ${retries + 1} attempts: ${lastProblem}${fault ? ' (the provider answers other requests)' : ''}`,
     );
     throw new ProviderUnavailableError(this.spec.provider, lastProblem, 'api', retryAfter, fault);
-  }
-
-  private async ambiguous(
-    account: AccountRef,
-    req: ApiRequest,
-    problem: string,
-    status: number | null,
-    failingSince: number | undefined,
-    probing: boolean,
-    signal?: AbortSignal,
-  ): Promise<AmbiguousWriteError> {
-    const fault = await this.requestFault(account, req, status, failingSince, probing, signal);
-    return new AmbiguousWriteError(this.spec.provider, problem, 'api', undefined, fault);
   }
 
   /**
