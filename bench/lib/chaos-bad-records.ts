@@ -26,7 +26,7 @@ import {
   type Cluster,
 } from './chaos-setup.js';
 import { databaseFigures, destinationDuplicates } from './chaos-verify.js';
-import { printTable, round, writeResult } from './report.js';
+import { printTable, printTargets, round, writeResult } from './report.js';
 
 export async function runBadRecords(
   O: ChaosOptions,
@@ -202,9 +202,7 @@ function reportBadRecords(
       met: badPush.length === 0,
     },
   };
-  console.log('\nTargets (bad-records)');
-  for (const [name, check] of Object.entries(checks))
-    console.log(`  ${check.met ? 'met    ' : 'MISSED '} ${name}: ${check.value}  (${check.target})`);
+  printTargets('Targets (bad-records)', checks);
   const file = writeResult('chaos-bad-records', {
     scenario: 'bad-records',
     options: O,

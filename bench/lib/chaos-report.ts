@@ -2,7 +2,7 @@ import type { ExitRecord } from './chaos-cluster.js';
 import type { ChaosOptions } from './chaos-options.js';
 import type { RunRecord } from './chaos-scenario.js';
 import type { databaseFigures, destinationDuplicates } from './chaos-verify.js';
-import { printTable, round, writeResult } from './report.js';
+import { printTable, printTargets, round, writeResult } from './report.js';
 
 type Counts = Record<string, Record<string, number>>;
 
@@ -183,9 +183,7 @@ export function report(input: {
       met: (f.reconnectPushes[revoked] ?? 0) === 1,
     },
   };
-  console.log('\nTargets');
-  for (const [name, c] of Object.entries(checks))
-    console.log(`  ${c.met ? 'met    ' : 'MISSED '} ${name}: ${c.value}  (${c.target})`);
+  printTargets('Targets', checks);
   const file = writeResult('chaos', {
     options: input.options,
     users: input.users,

@@ -18,7 +18,7 @@ import {
   type Cluster,
 } from './chaos-setup.js';
 import { databaseFigures, destinationDuplicates } from './chaos-verify.js';
-import { printTable, round, writeResult } from './report.js';
+import { printTable, printTargets, round, writeResult } from './report.js';
 
 const WORKER = 'worker-1';
 
@@ -137,9 +137,7 @@ export async function runWorkerKills(
       met: badPush.length === 0,
     },
   };
-  console.log('\nTargets (worker-kills)');
-  for (const [name, check] of Object.entries(checks))
-    console.log(`  ${check.met ? 'met    ' : 'MISSED '} ${name}: ${check.value}  (${check.target})`);
+  printTargets('Targets (worker-kills)', checks);
   const file = writeResult('chaos-worker-kills', {
     scenario: 'worker-kills',
     options: O,

@@ -34,3 +34,13 @@ export function writeResult(name: string, result: unknown): string {
 }
 
 export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** A bench's targets, one line each: met or MISSED, the measured value and the target. */
+export function printTargets(
+  title: string,
+  checks: Record<string, { target: string; value: unknown; met: boolean }>,
+): void {
+  console.log(`\n${title}`);
+  for (const [name, c] of Object.entries(checks))
+    console.log(`  ${c.met ? 'met    ' : 'MISSED '} ${name}: ${String(c.value)}  (${c.target})`);
+}
