@@ -18,12 +18,6 @@ export interface ChunkContextRow extends Chunk {
   destination_account_id: string | null;
 }
 
-const counts = (c: ChunkCounts) => ({
-  records_read: c.recordsRead,
-  records_written: c.recordsWritten,
-  records_skipped: c.recordsSkipped,
-});
-
 /** The columns of a chunk that fails with `error`. */
 const failedWith = (error: ErrorInfo) => ({
   status: 'FAILED' as const,
@@ -122,27 +116,20 @@ export class ChunksRepository {
   }
 
   async saveProgress(chunkId: string, jobId: string, progress: ChunkProgress): Promise<void> {
-    const saved = await this.db
-      .updateTable('chunks')
-      .set({
-        ...counts(progress),
-        cursor: JSON.stringify(progress.cursor ?? null),
-        transient_since: null,
-        updated_at: sql`now()`,
-      })
-      .where('id', '=', chunkId)
-      .where('job_id', '=', jobId)
-      .where('status', '=', 'RUNNING')
-      .returning('orchestration_id')
-      .executeTakeFirst();
-    // a page went through: whatever the sync's bar waited for answered
-    if (saved)
-      await this.db
-        .updateTable('orchestrations')
-        .set({ waiting: null, updated_at: sql`now()` })
-        .where('id', '=', saved.orchestration_id)
-        .where('waiting', 'is not', null)
-        .execute();
+    // one statement: the page's counts and cursor, and, a page having gone through, the sync's
+    // `waiting` cleared (whatever its bar waited for answered; a no-op while it is null)
+    await sql`
+      WITH c AS (
+        UPDATE chunks SET records_read = ${progress.recordsRead}, records_written = ${progress.recordsWritten},
+          records_skipped = ${progress.recordsSkipped}, cursor = ${JSON.stringify(progress.cursor ?? null)}::jsonb,
+          transient_since = NULL, updated_at = now()
+        WHERE id = ${chunkId} AND job_id = ${jobId} AND status = 'RUNNING'
+        RETURNING orchestration_id
+      )
+      UPDATE orchestrations o SET waiting = NULL, updated_at = now()
+      FROM c
+      WHERE o.id = c.orchestration_id AND o.waiting IS NOT NULL
+    `.execute(this.db);
   }
 
   /**
