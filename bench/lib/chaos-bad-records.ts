@@ -25,7 +25,7 @@ import {
   waitSettled,
   type Cluster,
 } from './chaos-setup.js';
-import { databaseFigures, destinationDuplicates } from './chaos-verify.js';
+import { databaseFigures, destinationDuplicates, printDatabaseFigures } from './chaos-verify.js';
 import { printTable, printTargets, round, writeResult } from './report.js';
 
 export async function runBadRecords(
@@ -128,19 +128,7 @@ function reportBadRecords(
     console.log(
       `  ${o.user}: FAILED not as planted [${o.wrongFailures.slice(0, 5).join(' ')}], planted not FAILED [${o.plantedNotFailed.slice(0, 5).join(' ')}], others not imported [${o.othersNotImported.slice(0, 5).join(' ')}]`,
     );
-  printTable(
-    'Chunks (all syncs)',
-    f.chunks.byKindAndStatus.map((r) => ({ kind: r.kind, status: r.status, chunks: r.n })),
-  );
-  if (f.failedByCause.length)
-    printTable(
-      'Failed chunks by cause',
-      f.failedByCause.map((r) => ({ kind: r.kind, code: r.code, chunks: r.n })),
-    );
-  printTable(
-    'Orchestrations',
-    f.orchestrations.map((r) => ({ kind: r.kind, status: r.status, cause: r.cause || '—', n: r.n })),
-  );
+  printDatabaseFigures(f);
   const byEndpoint: Record<string, { records: number; answers: number }> = {};
   for (const [provider, list] of Object.entries(hits))
     for (const h of list) {

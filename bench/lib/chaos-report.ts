@@ -2,6 +2,7 @@ import type { ExitRecord } from './chaos-cluster.js';
 import type { ChaosOptions } from './chaos-options.js';
 import type { RunRecord } from './chaos-scenario.js';
 import type { databaseFigures, destinationDuplicates } from './chaos-verify.js';
+import { printDatabaseFigures } from './chaos-verify.js';
 import { printTable, printTargets, round, writeResult } from './report.js';
 
 type Counts = Record<string, Record<string, number>>;
@@ -73,19 +74,7 @@ export function report(input: {
     stravaDuringFaults: providerAnswers(input.duringFaults.strava),
   };
 
-  printTable(
-    'Chunks (all syncs)',
-    f.chunks.byKindAndStatus.map((r) => ({ kind: r.kind, status: r.status, chunks: r.n })),
-  );
-  if (f.failedByCause.length)
-    printTable(
-      'Failed chunks by cause',
-      f.failedByCause.map((r) => ({ kind: r.kind, code: r.code, chunks: r.n })),
-    );
-  printTable(
-    'Orchestrations',
-    f.orchestrations.map((r) => ({ kind: r.kind, status: r.status, cause: r.cause || '—', n: r.n })),
-  );
+  printDatabaseFigures(f);
   printTable(
     'Provider requests from faults on (simulators)',
     (['google', 'strava'] as const).flatMap((p) => [

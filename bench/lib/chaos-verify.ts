@@ -1,4 +1,5 @@
 import { sqlRows } from './chaos-cluster.js';
+import { printTable } from './report.js';
 
 const TERMINAL_CHUNK = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
@@ -106,4 +107,21 @@ export async function destinationDuplicates(destinations: Destination[]) {
     duplicateExternalIds,
     accountsWithDuplicates: accounts.filter((a) => a.duplicates > 0),
   };
+}
+
+/** The chunk and orchestration tables every chaos scenario prints. */
+export function printDatabaseFigures(f: Awaited<ReturnType<typeof databaseFigures>>): void {
+  printTable(
+    'Chunks (all syncs)',
+    f.chunks.byKindAndStatus.map((r) => ({ kind: r.kind, status: r.status, chunks: r.n })),
+  );
+  if (f.failedByCause.length)
+    printTable(
+      'Failed chunks by cause',
+      f.failedByCause.map((r) => ({ kind: r.kind, code: r.code, chunks: r.n })),
+    );
+  printTable(
+    'Orchestrations',
+    f.orchestrations.map((r) => ({ kind: r.kind, status: r.status, cause: r.cause || '—', n: r.n })),
+  );
 }
