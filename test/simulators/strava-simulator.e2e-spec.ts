@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { writeFit } from '../../src/common/formats/fit.js';
 import { writeTcx } from '../../src/common/formats/tcx.js';
 import { startSimulators, type RunningSimulators } from '../../src/simulators/simulators.js';
-import { atWindowStart, authorize, bearer, exchange, grant, STRAVA_SCOPES } from '../support/sim-client.js';
+import { atWindowStart, authorize, bearer, CLIENT, exchange, grant, STRAVA_SCOPES } from '../support/sim-client.js';
 import { checkFields } from '../support/strava-fields.js';
 
 const start = new Date('2024-03-10T08:00:00Z');
@@ -98,6 +98,42 @@ describe('Strava API v3 simulator', () => {
       message: 'Authorization Error',
       errors: [{ resource: 'Athlete', field: 'access_token', code: 'invalid' }],
     });
+  });
+
+  it('drops a refresh whose client left during a latency spike (no rotation), and serves one it waits for', async () => {
+    const { refresh_token } = await grant(sims, 'strava', 'spiky');
+    sims.strava.faults.set('oauth.token', { spikeRate: 1, spikeMs: 400 });
+    try {
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(), 100);
+      const left = fetch(sims.endpoints.strava.tokenUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          client_id: CLIENT.id,
+          client_secret: CLIENT.secret,
+          grant_type: 'refresh_token',
+          refresh_token: String(refresh_token),
+        }),
+        signal: abort.signal,
+      });
+      await expect(left).rejects.toThrow();
+      await new Promise((r) => setTimeout(r, 500)); // past the spike: the dropped request did nothing
+      // the other side of the boundary: a client that waits out the spike gets its rotation
+      const waited = await exchange(sims.endpoints.strava.tokenUrl, {
+        grant_type: 'refresh_token',
+        refresh_token: String(refresh_token),
+      });
+      expect(waited.status).toBe(200);
+      expect(waited.body.refresh_token).not.toBe(refresh_token);
+      const old = await exchange(sims.endpoints.strava.tokenUrl, {
+        grant_type: 'refresh_token',
+        refresh_token: String(refresh_token),
+      });
+      expect(old.status).toBe(400);
+    } finally {
+      sims.strava.faults.clear();
+    }
   });
 
   it('answers the 201st request in a 15-minute window (time-scaled) 429 with the usage headers, and the next window again', async () => {

@@ -120,6 +120,9 @@ export class Faults {
         (config.latencyMs ?? 0) +
         (config.spikeRate && this.rng.chance(config.spikeRate) ? (config.spikeMs ?? 2000) : 0);
       if (delay > 0) await wait(delay);
+      // the delay is a queue in front of the server: a request whose client left meanwhile is
+      // dropped there (as a gateway drops an aborted request it has not forwarded yet)
+      if (req.socket.destroyed) return;
       const key = recordKey && (config.poisonRate || config.poison?.length) ? recordKey(req, res) : undefined;
       if (key !== undefined && configPoisons(config, key, this.seed)) {
         const status = config.poisonStatus ?? 500;

@@ -62,9 +62,11 @@ export abstract class SimServer {
    */
   protected endpoint(spec: string | EndpointSpec, ...handlers: Handler[]): Handler[] {
     const { name, recordKey } = typeof spec === 'string' ? { name: spec, recordKey: undefined } : spec;
-    const latency: Handler = (_req, res, next) => {
+    const latency: Handler = (req, res, next) => {
       res.locals.endpoint = name;
-      return this.settings.baseLatencyMs > 0 ? setTimeout(next, this.settings.baseLatencyMs) : next();
+      if (this.settings.baseLatencyMs <= 0) return next();
+      // a request whose client left during the latency is not served (see Faults.middleware)
+      setTimeout(() => (req.socket.destroyed ? undefined : next()), this.settings.baseLatencyMs);
     };
     const wrapped = handlers.map((h): Handler => async (req, res, next) => {
       try {
