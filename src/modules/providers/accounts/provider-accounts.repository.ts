@@ -11,6 +11,16 @@ export interface SealedTokens {
   scopes: string | null;
 }
 
+/**
+ * `saveRefreshed` as one statement for the token thread (token-refresh-thread.ts), which holds
+ * its own connection: $1 id, $2 the grant's version, $3 the sealed access token, $4 the sealed
+ * refresh token (null: keep the stored one), $5 expiry. Same effect as `saveRefreshed`.
+ */
+export const SAVE_REFRESHED_SQL = `UPDATE provider_accounts
+SET access_token = $3, refresh_token = COALESCE($4, refresh_token), access_token_expires_at = $5,
+    token_version = token_version + 1, status = 'ACTIVE', revoked_at = NULL, updated_at = now()
+WHERE id = $1 AND token_version = $2`;
+
 /** Provider accounts and their (encrypted) tokens. */
 @Injectable()
 export class ProviderAccountsRepository {

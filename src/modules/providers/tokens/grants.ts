@@ -46,6 +46,14 @@ export async function exchangeAuthorizationCode(
   );
 }
 
+/** The form of a refresh request (client credentials in the body, as Google and Strava accept). */
+export const refreshForm = (endpoints: ProviderEndpoints, refreshToken: string): Record<string, string> => ({
+  grant_type: 'refresh_token',
+  refresh_token: refreshToken,
+  client_id: endpoints.clientId,
+  client_secret: endpoints.clientSecret,
+});
+
 export async function refreshGrant(
   provider: ProviderName,
   endpoints: ProviderEndpoints,
@@ -55,12 +63,7 @@ export async function refreshGrant(
   const body = await postTokenEndpoint(
     provider,
     endpoints.tokenUrl,
-    {
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-      client_id: endpoints.clientId,
-      client_secret: endpoints.clientSecret,
-    },
+    refreshForm(endpoints, refreshToken),
     timeoutMs,
     'refresh',
   );

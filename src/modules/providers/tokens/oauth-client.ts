@@ -52,26 +52,52 @@ export async function postTokenEndpoint(
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    const what = (error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message;
-    const code = ((error as Error).cause as { code?: string } | undefined)?.code;
-    if (code && NEVER_SENT.has(code))
-      throw new ProviderUnavailableError(provider, `token endpoint unreachable: ${what}`, 'token');
-    throw new TokenAnswerLostError(provider, `token endpoint unreachable: ${what}`, 'token');
+    const cause = (error as Error).cause as { code?: string } | undefined;
+    return unreachable(provider, {
+      name: (error as Error).name,
+      message: (error as Error).message,
+      code: cause?.code,
+    });
   }
   const text = await res.text().catch(() => undefined);
+  return readTokenAnswer(
+    provider,
+    { status: res.status, retryAfter: res.headers.get('retry-after'), text },
+    purpose,
+  );
+}
+
+/** A token request that got no HTTP answer: never sent (transient), or perhaps answered unseen. */
+export function unreachable(
+  provider: ProviderName,
+  error: { name: string; message: string; code?: string },
+): never {
+  const what = error.name === 'TimeoutError' ? 'timed out' : error.message;
+  if (error.code && NEVER_SENT.has(error.code))
+    throw new ProviderUnavailableError(provider, `token endpoint unreachable: ${what}`, 'token');
+  throw new TokenAnswerLostError(provider, `token endpoint unreachable: ${what}`, 'token');
+}
+
+/** A token endpoint's HTTP answer: its body when it issued tokens, else the error it means. */
+export function readTokenAnswer(
+  provider: ProviderName,
+  res: { status: number; retryAfter: string | null; text?: string },
+  purpose: TokenPurpose,
+): Record<string, unknown> {
+  const ok = res.status >= 200 && res.status < 300;
   let body: Record<string, unknown> = {};
   try {
-    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    body = res.text ? (JSON.parse(res.text) as Record<string, unknown>) : {};
   } catch {
-    if (res.ok)
+    if (ok)
       throw new TokenAnswerLostError(provider, 'token endpoint answered with a malformed body', 'token');
   }
-  if (res.ok) {
+  if (ok) {
     if (typeof body.access_token !== 'string')
       throw new TokenAnswerLostError(provider, 'token endpoint answered without an access token', 'token');
     return body;
   }
-  const retryAt = parseRetryAfter(res.headers.get('retry-after'));
+  const retryAt = parseRetryAfter(res.retryAfter);
   if (res.status === 429)
     throw new ProviderRateLimitedError(
       provider,

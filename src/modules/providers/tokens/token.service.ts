@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { sleep } from '../../../common/sleep.js';
 import { AppConfig } from '../../../config/app-config.js';
@@ -6,7 +6,11 @@ import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB, ProviderAccount, ProviderName } from '../../../database/schema.js';
 import type { Executor } from '../../../database/transaction.js';
 import { FatalSyncError } from '../../chunks/chunk-errors.js';
-import { ProviderAccountsRepository, type SealedTokens } from '../accounts/provider-accounts.repository.js';
+import {
+  ProviderAccountsRepository,
+  SAVE_REFRESHED_SQL,
+  type SealedTokens,
+} from '../accounts/provider-accounts.repository.js';
 import type { TokenGrant } from '../provider-connector.js';
 import {
   ProviderAppCredentialsError,
@@ -14,8 +18,9 @@ import {
   ProviderRateLimitedError,
   ProviderUnavailableError,
 } from '../provider-errors.js';
-import { refreshGrant } from './grants.js';
-import { TokenAnswerLostError } from './oauth-client.js';
+import { refreshForm, refreshGrant, toGrant } from './grants.js';
+import { readTokenAnswer, TokenAnswerLostError, unreachable } from './oauth-client.js';
+import { TokenRefreshThread } from './token-refresh-thread.js';
 import { TokenCipher } from './token-cipher.js';
 
 /**
@@ -60,7 +65,7 @@ interface Issued {
  * user reconnects.
  */
 @Injectable()
-export class TokenService {
+export class TokenService implements OnModuleDestroy {
   private readonly logger = new Logger(TokenService.name);
   private readonly cipher: TokenCipher;
   private readonly refreshTimeoutMs: number;
@@ -72,6 +77,8 @@ export class TokenService {
   private readonly answerLost = new Map<string, Date>();
   /** Test-only fault injection (off by default). */
   readonly faults: TokenFaultHooks = {};
+  /** Where refreshes run and their grants are saved (see TokenRefreshThread). */
+  private readonly thread: TokenRefreshThread;
 
   constructor(
     @InjectDb() private readonly db: Kysely<DB>,
@@ -80,6 +87,15 @@ export class TokenService {
   ) {
     this.cipher = new TokenCipher(config.tokenEncryptionKey);
     this.refreshTimeoutMs = Math.max(config.providers.requestTimeoutMs, REFRESH_TIMEOUT_MIN_MS);
+    this.thread = new TokenRefreshThread({
+      databaseUrl: () => config.database.url!,
+      key: config.tokenEncryptionKey,
+      saveSql: SAVE_REFRESHED_SQL,
+    });
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.thread.close();
   }
 
   seal(grant: TokenGrant): SealedTokens {
@@ -168,18 +184,30 @@ export class TokenService {
     const blocked = this.tokenEndpointBlockedUntil.get(account.provider);
     if (blocked && blocked.retryAt.getTime() > Date.now()) throw blocked;
     let grant: TokenGrant;
+    let onThread: { saved?: boolean; saveError?: string } | undefined;
     try {
-      grant = await refreshGrant(
-        account.provider,
-        this.config.providers[account.provider],
-        this.cipher.open(account.refresh_token),
-        this.refreshTimeoutMs,
-      );
+      const refreshToken = this.cipher.open(account.refresh_token);
+      if (this.faults.afterIssued) {
+        grant = await refreshGrant(
+          account.provider,
+          this.config.providers[account.provider],
+          refreshToken,
+          this.refreshTimeoutMs,
+        );
+      } else {
+        ({ grant, ...onThread } = await this.refreshOnThread(account, refreshToken));
+      }
     } catch (error) {
       return this.refreshFailed(conn, account, error);
     }
     this.answerLost.delete(accountId);
     const issued: Issued = { grant, version: account.token_version, provider: account.provider };
+    if (onThread?.saved) {
+      this.logger.debug(`refreshed the ${account.provider} token of account ${accountId}`);
+      return grant.accessToken;
+    }
+    if (onThread?.saved === false) return await this.storedToken(accountId, conn); // a reconnect won
+    if (onThread?.saveError) return this.keepIssued(accountId, issued, new Error(onThread.saveError));
     try {
       await this.faults.afterIssued?.(accountId, account.provider);
       if (!(await this.accounts.saveRefreshed(accountId, this.seal(grant), issued.version, conn)))
@@ -190,6 +218,27 @@ export class TokenService {
       if (error instanceof ProviderGrantRevokedError) throw error;
       return this.keepIssued(accountId, issued, error);
     }
+  }
+
+  /**
+   * The refresh request on the token thread, which saves an issued grant before answering (its
+   * save's outcome comes back with it); the answer is read here as postTokenEndpoint reads one.
+   */
+  private async refreshOnThread(
+    account: ProviderAccount,
+    refreshToken: string,
+  ): Promise<{ grant: TokenGrant; saved?: boolean; saveError?: string }> {
+    const endpoints = this.config.providers[account.provider];
+    const answer = await this.thread.refresh({
+      url: endpoints.tokenUrl,
+      form: refreshForm(endpoints, refreshToken),
+      timeoutMs: this.refreshTimeoutMs,
+      accountId: account.id,
+      version: account.token_version,
+    });
+    if (answer.kind === 'unreachable') unreachable(account.provider, answer);
+    const grant = toGrant(readTokenAnswer(account.provider, answer, 'refresh'), refreshToken);
+    return { grant, saved: answer.saved, saveError: answer.saveError };
   }
 
   /** What a failed refresh means; throws, or answers a token a racing save stored meanwhile. */
