@@ -85,7 +85,6 @@ async function main() {
     stravaPort: await freePort(),
     settings: {
       timeScale: O.timeScale,
-      uploadProcessingMs: Math.round(1500 * O.timeScale),
       stravaLimits: O.limits,
     },
   });

@@ -8,6 +8,7 @@ import * as m0006 from './0006_security.js';
 import * as m0007 from './0007_sync_records.js';
 import * as m0008 from './0008_fair_share.js';
 import * as m0009 from './0009_fault_isolation.js';
+import * as m0010 from './0010_destination_snapshots.js';
 
 /**
  * Every migration, in order. Files stay plain Kysely migrations against `Kysely<any>`; listing them
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0007_sync_records': m0007,
   '0008_fair_share': m0008,
   '0009_fault_isolation': m0009,
+  '0010_destination_snapshots': m0010,
 };

@@ -56,7 +56,7 @@ export async function startCluster(
   const sims = await startSimulators({
     googlePort: await freePort(),
     stravaPort: await freePort(),
-    settings: { timeScale: o.timeScale, uploadProcessingMs: Math.round(1500 * o.timeScale) },
+    settings: { timeScale: o.timeScale },
   });
   onPart({ sims });
   const env: Record<string, string> = {

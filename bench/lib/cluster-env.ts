@@ -26,8 +26,6 @@ export function clusterEnv(
     STRAVA_SIM_PORT: new URL(sims.strava.url).port,
     SIM_TIME_SCALE: String(timeScale),
     PROVIDER_TIME_SCALE: String(timeScale),
-    STRAVA_UPLOAD_FIRST_POLL_MS: String(Math.max(10, Math.round(2000 * timeScale))),
-    STRAVA_UPLOAD_POLL_MS: String(Math.max(10, Math.round(1000 * timeScale))),
   };
 }
 

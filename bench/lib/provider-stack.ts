@@ -8,8 +8,11 @@ const REDIRECT = 'http://localhost/bench/oauth-callback';
 export interface ProviderStack {
   sims: RunningSimulators;
   server: ServiceProcess;
-  /** A Pro user with a Fitbit -> Strava connection whose automatic 7-day sync has ended. */
-  connect(user: string): Promise<{ connectionId: string; api: Api }>;
+  /**
+   * A Pro user with a Fitbit -> Strava connection (`reverse`: Strava -> Fitbit) whose automatic
+   * 7-day sync has ended; the source holds the demo athlete's history, the destination nothing.
+   */
+  connect(user: string, options?: { reverse?: boolean }): Promise<{ connectionId: string; api: Api }>;
   close(): Promise<void>;
 }
 
@@ -35,7 +38,7 @@ export async function startProviderStack(
   const sims = await startSimulators({
     googlePort: ports.google,
     stravaPort: ports.strava,
-    settings: { timeScale: scale, uploadProcessingMs: Math.round(1500 * scale) },
+    settings: { timeScale: scale },
   });
   const env = benchEnv(databaseUrl, {
     ROLE: 'all',
@@ -45,8 +48,6 @@ export async function startProviderStack(
     STRAVA_SIM_PORT: String(ports.strava),
     SIM_TIME_SCALE: String(scale),
     PROVIDER_TIME_SCALE: String(scale),
-    STRAVA_UPLOAD_FIRST_POLL_MS: String(Math.max(10, Math.round(2000 * scale))),
-    STRAVA_UPLOAD_POLL_MS: String(Math.max(10, Math.round(1000 * scale))),
   });
   let server: ServiceProcess;
   try {
@@ -56,7 +57,7 @@ export async function startProviderStack(
     throw error;
   }
 
-  const connect = async (user: string) => {
+  const connect = async (user: string, options: { reverse?: boolean } = {}) => {
     const token = signToken(BENCH_JWT_SECRET, { sub: user });
     const call = async (
       method: string,
@@ -100,19 +101,20 @@ export async function startProviderStack(
       signToken(BENCH_JWT_SECRET, { sub: 'bench-admin', roles: ['admin'] }),
     );
     // the demo's athlete: ~210 sessions a year, most with a GPS track
-    const source = await consent('fitbit', `${user}-fitbit`, {
+    const [from, to] = options.reverse ? (['strava', 'fitbit'] as const) : (['fitbit', 'strava'] as const);
+    const source = await consent(from, `${user}-${from}`, {
       seed: 'demo-athlete',
       historyDays: 800,
       timezone: 'UTC',
     });
-    const destination = await consent('strava', `${user}-strava`, {
-      seed: `${user}-strava`,
+    const destination = await consent(to, `${user}-${to}`, {
+      seed: `${user}-${to}`,
       historyDays: 0,
       timezone: 'UTC',
     });
     const connection = await call('POST', '/v1/connections', {
-      source: { provider: 'fitbit', ...source },
-      destination: { provider: 'strava', ...destination },
+      source: { provider: from, ...source },
+      destination: { provider: to, ...destination },
       timezone: 'UTC',
     });
     await waitForEnd(call, connection.initialSync.orchestrationId);

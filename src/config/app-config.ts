@@ -133,6 +133,8 @@ export class ConfigError extends Error {
 
 const KEYS = Object.keys(new EnvironmentVariables()).concat([
   'PROVIDER_TIME_SCALE',
+  'STRAVA_UPLOAD_FIRST_POLL_MS',
+  'STRAVA_UPLOAD_POLL_MS',
   'DATABASE_URL',
   'JWT_SECRET',
   'FITBIT_CLIENT_ID',
@@ -196,6 +198,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const keyText =
     env.TOKEN_ENCRYPTION_KEY ?? localSecret(dataDir, 'token-key', () => randomBytes(32).toString('base64'));
   const simulated = env.SIMULATORS === 'on' || (env.SIMULATORS === 'auto' && !credentialsConfigured);
+  const providerTimeScale = env.PROVIDER_TIME_SCALE ?? (simulated ? env.SIM_TIME_SCALE : 1);
+  /** A span of provider time (what the provider's docs state) in real ms. */
+  const providerMs = (ms: number) => Math.max(1, Math.round(ms * providerTimeScale));
   const role = env.ROLE as RoleName;
 
   return new AppConfig({
@@ -262,7 +267,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     providers: {
       credentialsConfigured,
-      timeScale: env.PROVIDER_TIME_SCALE ?? (simulated ? env.SIM_TIME_SCALE : 1),
+      timeScale: providerTimeScale,
       maxInlineWaitMs: env.PROVIDER_MAX_WAIT_SECONDS * 1000,
       requestTimeoutMs: env.PROVIDER_REQUEST_TIMEOUT_SECONDS * 1000,
       transientRetries: env.PROVIDER_RETRIES,
@@ -279,8 +284,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         userPerMinute: env.GOOGLE_LIMIT_USER_PER_MINUTE,
         projectPerMinute: env.GOOGLE_LIMIT_PROJECT_PER_MINUTE,
       },
-      uploadFirstPollMs: env.STRAVA_UPLOAD_FIRST_POLL_MS,
-      uploadPollIntervalMs: env.STRAVA_UPLOAD_POLL_MS,
+      uploadFirstPollMs: env.STRAVA_UPLOAD_FIRST_POLL_MS ?? providerMs(2000),
+      uploadPollIntervalMs: env.STRAVA_UPLOAD_POLL_MS ?? providerMs(1000),
       uploadTimeoutMs: env.STRAVA_UPLOAD_TIMEOUT_SECONDS * 1000,
       fitbit: {
         clientId: env.FITBIT_CLIENT_ID ?? 'syncwell-local',

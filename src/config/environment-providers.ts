@@ -118,19 +118,27 @@ export class ProviderVariables extends ServiceVariables {
   @Min(1)
   GOOGLE_LIMIT_PROJECT_PER_MINUTE = 120_000;
 
-  /** Wait before the first upload status poll (Strava processes an upload in ~2 s). */
+  /**
+   * Real ms before a page's uploads are first looked for (Strava processes an upload in ~2 s);
+   * unset: 2,000 ms of provider time (x PROVIDER_TIME_SCALE).
+   */
+  @IsOptional()
   @Type(() => Number)
   @IsInt()
-  @Min(10)
+  @Min(1)
   @Max(60_000)
-  STRAVA_UPLOAD_FIRST_POLL_MS = 2000;
+  STRAVA_UPLOAD_FIRST_POLL_MS?: number;
 
-  /** Between status polls; never below 1 s x PROVIDER_TIME_SCALE (Strava: at most one poll a second). */
+  /**
+   * Real ms between status polls of one upload; never below 1 s of provider time (Strava: at most
+   * one poll a second); unset: 1,000 ms of provider time.
+   */
+  @IsOptional()
   @Type(() => Number)
   @IsInt()
-  @Min(10)
+  @Min(1)
   @Max(60_000)
-  STRAVA_UPLOAD_POLL_MS = 1000;
+  STRAVA_UPLOAD_POLL_MS?: number;
 
   @Type(() => Number)
   @IsInt()

@@ -207,6 +207,25 @@ export interface DB {
   rate_limits: RateLimitsTable;
   admin_audit_log: AdminAuditLogTable;
   fair_share_users: FairShareUsersTable;
+  destination_snapshots: DestinationSnapshotsTable;
+}
+
+/** One destination activity as the duplicate matcher sees it (its ActivityFacts). */
+export interface SnapshotActivity {
+  id: string;
+  kind: string;
+  start: number;
+  end: number;
+  distanceMeters?: number;
+  utcOffsetSeconds?: number;
+}
+
+/** What a sync's destination held over its range when first listed (migration 0010). */
+export interface DestinationSnapshotsTable {
+  orchestration_id: string;
+  /** The duplicate matcher's facts of each activity (ActivityFacts; epoch ms). */
+  activities: ColumnType<SnapshotActivity[], string, string>;
+  taken_at: Generated<Date>;
 }
 
 /** Where each user's next chunk starts in the fair queue (migration 0008). */

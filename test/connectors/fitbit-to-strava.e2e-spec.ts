@@ -40,8 +40,10 @@ describe('fitbit (Google Health API) -> strava, over HTTP against the simulators
       kind: 'INITIAL_7_DAY',
     });
 
+    sims.strava.stats.reset(); // from here, the simulator's own log counts this sync's requests
     const id = await startSync(t, 'ana', connection.id, { preset: 'LAST_YEAR' });
     const done = await finished(t, 'ana', id);
+    const requests = sims.strava.stats.snapshot() as Record<string, Record<string, number>>;
     expect(done).toMatchObject({
       status: 'COMPLETED',
       totalChunks: 12,
@@ -98,5 +100,23 @@ describe('fitbit (Google Health API) -> strava, over HTTP against the simulators
       skipped: alreadyThere,
       failed: 0,
     });
+
+    // Strava's quota spent on workouts (issue 28), by the simulator's log: one write per imported
+    // activity; the uploads confirmed by one list per chunk (no status polls); what the destination
+    // already held listed once for the whole sync; nothing else
+    const tracked = source.filter((p: any) => p.exercise.exerciseMetadata.hasGps).length;
+    expect(requests['uploads.create']).toEqual({ '201': expect.any(Number) });
+    expect(requests['activities.create']).toEqual({ '201': expect.any(Number) });
+    expect(requests['uploads.create']['201'] + requests['activities.create']['201']).toBe(
+      source.length - alreadyThere,
+    );
+    expect(tracked).toBeGreaterThan(0);
+    expect(requests['uploads.get']).toBeUndefined();
+    expect(requests['activities.list']['200']).toBeLessThanOrEqual(1 + 12);
+    expect(
+      Object.keys(requests)
+        .filter((e) => !e.startsWith('oauth.'))
+        .sort(),
+    ).toEqual(['activities.create', 'activities.list', 'uploads.create']);
   });
 });

@@ -2,7 +2,15 @@ import { gzipSync } from 'node:zlib';
 import { writeFit } from '../../src/common/formats/fit.js';
 import { writeTcx } from '../../src/common/formats/tcx.js';
 import { startSimulators, type RunningSimulators } from '../../src/simulators/simulators.js';
-import { atWindowStart, authorize, bearer, CLIENT, exchange, grant, STRAVA_SCOPES } from '../support/sim-client.js';
+import {
+  atWindowStart,
+  authorize,
+  bearer,
+  CLIENT,
+  exchange,
+  grant,
+  STRAVA_SCOPES,
+} from '../support/sim-client.js';
 import { checkFields } from '../support/strava-fields.js';
 
 const start = new Date('2024-03-10T08:00:00Z');

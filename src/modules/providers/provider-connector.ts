@@ -40,6 +40,25 @@ export interface WriteResult {
   duplicate: boolean;
 }
 
+/**
+ * A write the destination took but processes asynchronously (a Strava upload): its outcome is
+ * known only once {@link ProviderConnector.confirmWrites} has settled it.
+ */
+export interface PendingWrite {
+  pending: true;
+  /** The destination's handle on the write (Strava: the upload id). */
+  ref: string;
+  /** When the destination took it (ms since the epoch): processing is timed from there. */
+  at: number;
+}
+
+/** A pending write to confirm: its idempotency key, the session's start, and the write's handle. */
+export interface WriteToConfirm {
+  key: string;
+  start: string;
+  pending: PendingWrite;
+}
+
 /** A span of time at a destination, for reading what it already holds (instants; the zone names civil dates). */
 export interface ActivityWindow {
   from: Date;
@@ -80,7 +99,19 @@ export interface ProviderConnector {
     session: CanonicalSession,
     key: string,
     options: { recovering: boolean; signal?: AbortSignal },
-  ): Promise<WriteResult>;
+  ): Promise<WriteResult | PendingWrite>;
+  /**
+   * Settles the writes `write` left pending, together (one list where the provider allows), once
+   * the destination has had time to process them. Per key: the result, or the error that write
+   * ends in (a refusal, a record fault). A failure of the whole call (the list) throws; the
+   * writes then stay unconfirmed, and the ledger's CLAIMED entries make the next run look for them.
+   * Only destinations whose `write` can answer {@link PendingWrite} implement it.
+   */
+  confirmWrites?(
+    account: AccountRef,
+    writes: WriteToConfirm[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, WriteResult | Error>>;
   /**
    * Every activity the account holds that starts in the window, as the duplicate matcher sees it
    * (summaries only: no tracks), in as few paged list requests as the provider allows.

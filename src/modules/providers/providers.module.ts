@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { CHUNK_PROCESSOR } from '../chunks/chunk-processor.js';
 import { RecordStoreModule } from '../records/record-store.module.js';
 import { ProviderAccountsRepository } from './accounts/provider-accounts.repository.js';
+import { DestinationSnapshotService } from './dedup/destination-snapshot.service.js';
+import { DestinationSnapshotsRepository } from './dedup/destination-snapshots.repository.js';
 import { FitbitConnector } from './fitbit/fitbit.connector.js';
 import { ProviderHealth } from './http/provider-health.js';
 import { ProviderMetrics } from './http/provider-metrics.js';
@@ -30,6 +32,8 @@ import { TokenService } from './tokens/token.service.js';
     SyncLedgerRepository,
     ProviderChunkProcessor,
     RecordImporter,
+    DestinationSnapshotsRepository,
+    DestinationSnapshotService,
     { provide: CHUNK_PROCESSOR, useExisting: ProviderChunkProcessor },
   ],
   exports: [

@@ -44,13 +44,16 @@ export interface ReportPosition {
 export class SyncRecordsRepository {
   constructor(@InjectDb() private readonly db: Kysely<DB>) {}
 
-  async policyOf(orchestrationId: string): Promise<DuplicatePolicy> {
+  /** What an import needs of its orchestration: the duplicate policy and the sync's whole range. */
+  async importSettings(
+    orchestrationId: string,
+  ): Promise<{ policy: DuplicatePolicy; startDate: string; endDate: string }> {
     const row = await this.db
       .selectFrom('orchestrations')
-      .select('duplicate_policy')
+      .select(['duplicate_policy', 'start_date', 'end_date'])
       .where('id', '=', orchestrationId)
-      .executeTakeFirst();
-    return row?.duplicate_policy ?? 'SKIP';
+      .executeTakeFirstOrThrow();
+    return { policy: row.duplicate_policy, startDate: row.start_date, endDate: row.end_date };
   }
 
   /**

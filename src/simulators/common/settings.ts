@@ -6,8 +6,11 @@ export interface SimSettings {
   accessTokenLifetimeSeconds?: number;
   /** Latency added to every API request, in ms. */
   baseLatencyMs: number;
-  /** How long an upload stays "being processed" (Strava), in ms. */
-  uploadProcessingMs: number;
+  /**
+   * How long an upload stays "being processed" (Strava), in real ms; unset: 1.5 s of simulated
+   * time (x timeScale). See `uploadProcessingMs(settings)`.
+   */
+  uploadProcessingMs?: number;
   /** Register unknown client ids on first use (the local default) or reject them as Google/Strava do. */
   acceptAnyClient: boolean;
   /** Strava's per-application limits, [15 min, day] (default 200/2,000 overall, 100/1,000 reads). */
@@ -17,7 +20,6 @@ export interface SimSettings {
 export const defaultSettings = (overrides: Partial<SimSettings> = {}): SimSettings => ({
   timeScale: 1,
   baseLatencyMs: 0,
-  uploadProcessingMs: 1500,
   acceptAnyClient: false,
   ...overrides,
 });
@@ -25,6 +27,10 @@ export const defaultSettings = (overrides: Partial<SimSettings> = {}): SimSettin
 /** A window of `seconds` simulated seconds, in real milliseconds. */
 export const scaledMs = (settings: SimSettings, seconds: number): number =>
   Math.max(1, Math.round(seconds * 1000 * settings.timeScale));
+
+/** How long an upload is processed, in real ms (Strava's mean is under 2 s; 1.5 s simulated by default). */
+export const uploadProcessingMs = (settings: SimSettings): number =>
+  settings.uploadProcessingMs ?? scaledMs(settings, 1.5);
 
 /**
  * Fixed windows aligned to the epoch (so, unscaled, to :00/:15/:30/:45 and midnight UTC). Returns the

@@ -1,4 +1,4 @@
-import type { SimSettings } from '../common/settings.js';
+import { uploadProcessingMs, type SimSettings } from '../common/settings.js';
 import type { ParsedActivity } from './upload-parser.js';
 
 export interface UploadRequest {
@@ -45,11 +45,11 @@ export class UploadQueue {
       ...request,
       id: this.nextId++,
       athleteId,
-      readyAt: Date.now() + this.settings.uploadProcessingMs,
+      readyAt: Date.now() + uploadProcessingMs(this.settings),
       activityId: null,
     };
     this.uploads.set(upload.id, upload);
-    setTimeout(() => this.settle(upload), this.settings.uploadProcessingMs).unref();
+    setTimeout(() => this.settle(upload), uploadProcessingMs(this.settings)).unref();
     return upload;
   }
 

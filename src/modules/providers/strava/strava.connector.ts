@@ -15,6 +15,8 @@ import type {
   ReadPage,
   ReadRange,
   WriteResult,
+  PendingWrite,
+  WriteToConfirm,
   AuthorizeUrlRequest,
   ActivityWindow,
 } from '../provider-connector.js';
@@ -193,8 +195,17 @@ export class StravaConnector implements ProviderConnector {
     session: CanonicalSession,
     key: string,
     options: { recovering: boolean; signal?: AbortSignal },
-  ): Promise<WriteResult> {
+  ): Promise<WriteResult | PendingWrite> {
     return this.writer.write(account, session, key, options);
+  }
+
+  /** Uploads are confirmed together by one activity list; see StravaWriter.confirm. */
+  confirmWrites(
+    account: AccountRef,
+    writes: WriteToConfirm[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, WriteResult | Error>> {
+    return this.writer.confirm(account, writes, signal);
   }
 
   /** Summaries by after/before, 200 a page (a month's window is usually one request). */

@@ -4,7 +4,7 @@ import type { CanonicalSession } from '../canonical/canonical-session.js';
 import { kindToStrava } from '../canonical/activity-kinds.js';
 import type { ProviderHttpClient } from '../http/provider-http.client.js';
 import { AmbiguousWriteError, ProviderUnavailableError } from '../provider-errors.js';
-import type { AccountRef, WriteResult } from '../provider-connector.js';
+import type { AccountRef, PendingWrite, WriteResult, WriteToConfirm } from '../provider-connector.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
 import {
   isTracked,
@@ -16,12 +16,16 @@ import {
 } from './strava.mapper.js';
 
 const DUPLICATE = /duplicate of activity (\d+)/;
+const LIST_PAGE = 200;
+/** How far from a session's start its written activity is looked for (by external_id). */
+const FOUND_MARGIN_SECONDS = 86_400;
 
 /**
  * The Strava connector's write side: a session with a track is a FIT upload (external_id from the
- * record's key; "duplicate of activity N" means already written), polled until Strava has processed
- * it; one without is a manual activity, found again through a marker in its description, since Strava
- * does not deduplicate those. Uses the connector's HTTP client (quota, tokens, retries).
+ * record's key; "duplicate of activity N" means already written), left pending and confirmed with
+ * the page's other uploads by one activity list (polled alone only when the list does not show
+ * it); one without is a manual activity, found again through a marker in its description, since
+ * Strava does not deduplicate those. Uses the connector's HTTP client (quota, tokens, retries).
  */
 export class StravaWriter {
   constructor(
@@ -34,7 +38,7 @@ export class StravaWriter {
     session: CanonicalSession,
     key: string,
     options: { recovering: boolean; signal?: AbortSignal },
-  ): Promise<WriteResult> {
+  ): Promise<WriteResult | PendingWrite> {
     if (options.recovering) {
       // an earlier attempt may have written it: look it up rather than writing again
       const existing = await this.findWritten(account, session, key, options.signal);
@@ -45,47 +49,104 @@ export class StravaWriter {
       : this.createManual(account, session, key, options);
   }
 
+  /**
+   * Uploads a FIT file and leaves it pending: Strava processes uploads asynchronously, and
+   * `confirm` settles a page's uploads together. An answer that already says how it ended (an
+   * activity id, an error) is settled at once.
+   */
   private async upload(
     account: AccountRef,
     session: CanonicalSession,
     key: string,
     signal?: AbortSignal,
-  ): Promise<WriteResult> {
+  ): Promise<WriteResult | PendingWrite> {
     const form = new FormData();
     for (const [field, value] of Object.entries(uploadFields(session, key))) form.set(field, value);
     form.set('file', new Blob([toFitUpload(session)], { type: 'application/octet-stream' }), `${key}.fit`);
     // the external_id makes a repeated upload a "duplicate", so sending it again is safe
-    const created = await this.http.request(
+    const created = await this.http.request<Upload>(
       account,
       { method: 'POST', path: '/uploads', form, kind: 'write', idempotent: true, recordKey: key },
       signal,
     );
     if (created.status !== 201 && created.status !== 200)
       throw new RecordRejectedError(`Strava refused the upload (HTTP ${created.status})`);
+    return uploadOutcome(created.body) ?? { pending: true, ref: String(created.body.id), at: Date.now() };
+  }
+
+  /**
+   * Settles pending uploads: once Strava's processing time has passed since the last of them, one
+   * list of the activities starting around them (200 a page) finds each by its external_id (a
+   * second list a poll interval later when several are missing); only an upload the lists do not
+   * show (still processing, a duplicate, an error) is polled, at most once a second per upload in
+   * provider time.
+   */
+  async confirm(
+    account: AccountRef,
+    writes: WriteToConfirm[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, WriteResult | Error>> {
+    const results = new Map<string, WriteResult | Error>();
+    if (writes.length === 0) return results;
+    const last = Math.max(...writes.map((w) => w.pending.at));
+    await sleep(Math.max(0, last + this.firstPollMs - Date.now()), signal);
+    let unlisted = await this.findListed(account, writes, results, signal);
+    if (unlisted.length > 1) {
+      // several still processing (or refused): one more list costs less than polling each
+      await sleep(this.pollIntervalMs, signal);
+      unlisted = await this.findListed(account, unlisted, results, signal);
+    }
+    for (const write of unlisted) {
+      try {
+        results.set(write.key, await this.poll(account, write.pending.ref, signal));
+      } catch (error) {
+        if (!(error instanceof RecordRejectedError || isRecordFault(error))) throw error;
+        results.set(write.key, error as Error);
+      }
+    }
+    return results;
+  }
+
+  /** Settles the uploads one list shows (by external_id) into `results`; returns the others. */
+  private async findListed(
+    account: AccountRef,
+    writes: WriteToConfirm[],
+    results: Map<string, WriteResult | Error>,
+    signal?: AbortSignal,
+  ): Promise<WriteToConfirm[]> {
+    const starts = writes.map((w) => Math.floor(Date.parse(w.start) / 1000));
+    // an uploaded activity starts when its file's first record does, which may be later than the
+    // session's start: a day either side, still one page for a month of workouts
+    const listed = await this.list(
+      account,
+      Math.min(...starts) - FOUND_MARGIN_SECONDS,
+      Math.max(...starts) + FOUND_MARGIN_SECONDS,
+      signal,
+    );
+    const byExternalId = new Map(listed.map((a) => [a.external_id, a]));
+    return writes.filter((write) => {
+      const found = byExternalId.get(`${write.key}.fit`) ?? byExternalId.get(write.key);
+      if (found) results.set(write.key, { destinationId: String(found.id), duplicate: false });
+      return !found;
+    });
+  }
+
+  /** Polls one upload until Strava has processed it (its activity, a duplicate, or its error). */
+  private async poll(account: AccountRef, uploadId: string, signal?: AbortSignal): Promise<WriteResult> {
     const deadline = Date.now() + this.config.providers.uploadTimeoutMs;
-    let upload = created.body as { id: number; error: string | null; activity_id: number | null };
-    await sleep(this.config.providers.uploadFirstPollMs, signal); // processing takes ~2 s; polls at most once a second
     for (;;) {
-      if (upload.activity_id) return { destinationId: String(upload.activity_id), duplicate: false };
-      const duplicate = upload.error ? DUPLICATE.exec(upload.error) : null;
-      if (duplicate) return { destinationId: duplicate[1], duplicate: true };
-      if (upload.error) throw new RecordRejectedError(`Strava could not process the upload: ${upload.error}`);
-      if (Date.now() > deadline)
-        throw new ProviderUnavailableError('strava', `Strava upload ${upload.id} was still processing`);
-      const polled = await this.http.request<typeof upload>(
+      const polled = await this.http.request<Upload>(
         account,
-        { method: 'GET', path: `/uploads/${upload.id}`, kind: 'read', idempotent: true },
+        { method: 'GET', path: `/uploads/${uploadId}`, kind: 'read', idempotent: true },
         signal,
       );
       if (polled.status !== 200)
         throw new ProviderUnavailableError('strava', `upload status answered HTTP ${polled.status}`);
-      upload = polled.body;
-      if (!upload.activity_id && !upload.error)
-        await sleep(
-          // Strava: no more than one poll a second (in provider time, for time-scaled simulators)
-          Math.max(1000 * this.config.providers.timeScale, this.config.providers.uploadPollIntervalMs),
-          signal,
-        );
+      const outcome = uploadOutcome(polled.body);
+      if (outcome) return outcome;
+      if (Date.now() > deadline)
+        throw new ProviderUnavailableError('strava', `Strava upload ${uploadId} was still processing`);
+      await sleep(this.pollIntervalMs, signal);
     }
   }
 
@@ -125,9 +186,9 @@ export class StravaWriter {
   }
 
   /**
-   * The activity this key created earlier, if any: among the activities starting within 2 s of the
-   * session, an upload carries the key as its external_id; a manual activity (which has none) carries
-   * the key's marker in its description, with the same sport.
+   * The activity this key created earlier, if any: among the activities starting within a day of
+   * the session, an upload carries the key as its external_id; a manual activity (which has none)
+   * starts within 2 s of it, with the same sport and the key's marker in its description.
    */
   private async findWritten(
     account: AccountRef,
@@ -136,21 +197,20 @@ export class StravaWriter {
     signal?: AbortSignal,
   ): Promise<string | undefined> {
     const start = Math.floor(Date.parse(session.start) / 1000);
-    const list = await this.http.request<StravaSummary[]>(
+    const found = await this.list(
       account,
-      {
-        method: 'GET',
-        path: '/athlete/activities',
-        query: { after: start - 2, before: start + 2, per_page: 30 },
-        kind: 'read',
-        idempotent: true,
-      },
+      start - FOUND_MARGIN_SECONDS,
+      start + FOUND_MARGIN_SECONDS,
       signal,
     );
-    const found = list.status === 200 ? list.body : [];
     const uploaded = found.find((a) => a.external_id === `${key}.fit` || a.external_id === key);
     if (uploaded) return String(uploaded.id);
-    const candidates = found.filter((a) => a.manual && a.sport_type === kindToStrava(session.kind));
+    const candidates = found.filter(
+      (a) =>
+        a.manual &&
+        a.sport_type === kindToStrava(session.kind) &&
+        Math.abs(Date.parse(a.start_date ?? '') / 1000 - start) <= 2,
+    );
     for (const candidate of candidates) {
       const detail = await this.http.request<StravaSummary>(
         account,
@@ -162,4 +222,60 @@ export class StravaWriter {
     }
     return undefined;
   }
+
+  /** Every activity starting in (after, before), epoch seconds: 200 a page until a short one. */
+  private async list(
+    account: AccountRef,
+    after: number,
+    before: number,
+    signal?: AbortSignal,
+  ): Promise<StravaSummary[]> {
+    const found: StravaSummary[] = [];
+    for (let page = 1; ; page++) {
+      const res = await this.http.request<StravaSummary[]>(
+        account,
+        {
+          method: 'GET',
+          path: '/athlete/activities',
+          query: { after, before, page, per_page: LIST_PAGE },
+          kind: 'read',
+          idempotent: true,
+        },
+        signal,
+      );
+      if (res.status !== 200 || !Array.isArray(res.body))
+        throw new ProviderUnavailableError('strava', `the activity list answered HTTP ${res.status}`);
+      found.push(...res.body);
+      if (res.body.length < LIST_PAGE) return found;
+    }
+  }
+
+  /** Strava processes an upload in about 2 s (provider time): the first look waits that long. */
+  private get firstPollMs(): number {
+    return this.config.providers.uploadFirstPollMs;
+  }
+
+  /** Strava: no more than one poll a second (in provider time, for time-scaled simulators). */
+  private get pollIntervalMs(): number {
+    return Math.max(1000 * this.config.providers.timeScale, this.config.providers.uploadPollIntervalMs);
+  }
 }
+
+interface Upload {
+  id: number;
+  error: string | null;
+  activity_id: number | null;
+}
+
+/** How a processed upload ended; undefined while Strava is still processing it. */
+function uploadOutcome(upload: Upload): WriteResult | undefined {
+  if (upload.activity_id) return { destinationId: String(upload.activity_id), duplicate: false };
+  const duplicate = upload.error ? DUPLICATE.exec(upload.error) : null;
+  if (duplicate) return { destinationId: duplicate[1], duplicate: true };
+  if (upload.error) throw new RecordRejectedError(`Strava could not process the upload: ${upload.error}`);
+  return undefined;
+}
+
+/** A request of this record that keeps failing while Strava answers the rest (see ProviderHealth). */
+const isRecordFault = (error: unknown): boolean =>
+  error instanceof ProviderUnavailableError && error.requestFault !== undefined;

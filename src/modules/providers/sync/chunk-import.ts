@@ -20,13 +20,22 @@ import {
   type Match,
 } from '../dedup/duplicate-matcher.js';
 import { recordKey, type SyncLedgerRepository, type LedgerScope } from '../ledger/sync-ledger.repository.js';
-import type { AccountRef, ProviderConnector } from '../provider-connector.js';
+import type {
+  AccountRef,
+  ActivityWindow,
+  PendingWrite,
+  ProviderConnector,
+  WriteResult,
+} from '../provider-connector.js';
+import type { DestinationSnapshotService } from '../dedup/destination-snapshot.service.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
 
 /** One chunk run's fixed inputs. */
 export interface ChunkImportInput {
   scope: LedgerScope;
   range: { startDate: string; endDate: string; timezone: string };
+  /** The sync's whole range (civil dates in the range's time zone). */
+  syncRange: { startDate: string; endDate: string };
   sourceProvider: ProviderName;
   destination: ProviderConnector;
   to: AccountRef;
@@ -48,7 +57,9 @@ export class ChunkImport {
   /** Destination ids already paired with a source record of this chunk (one to one). */
   private readonly taken = new Set<string>();
   /** Destination ids this run wrote, with the source record each came from. */
-  private readonly written = new Map<string, string>();
+  private readonly importedHere = new Map<string, string>();
+  /** Writes the destination took and has not confirmed yet (settled at the end of their page). */
+  private readonly unconfirmed: Array<{ item: Valid; recovering: boolean; pending: PendingWrite }> = [];
   /** Records this run left waiting for another try after a record fault. */
   waiting = 0;
   /** Every source record this run was given. */
@@ -59,6 +70,7 @@ export class ChunkImport {
     private readonly policy: DuplicatePolicy,
     private readonly ledger: SyncLedgerRepository,
     private readonly records: SyncRecordsRepository,
+    private readonly snapshots: DestinationSnapshotService,
     private readonly logger: Logger,
   ) {}
 
@@ -110,6 +122,7 @@ export class ChunkImport {
     }
     if (this.policy === 'IMPORT') {
       for (const item of pending) await this.write(item);
+      await this.confirmPending();
       return;
     }
     // a CLAIMED record may already be at the destination by our own hand: recovered, not matched
@@ -120,11 +133,12 @@ export class ChunkImport {
       candidates.length > 0
         ? assignMatches(candidates, await this.destinationWindow(), this.taken)
         : new Map<string, Match>();
-    const outcome = new Map<string, string | null>();
+    const outcome = new Map<string, string | null | undefined>();
     for (const item of pending.filter((p) => !mergedInto.has(p.record.id))) {
       const match = matches.get(item.record.id);
       outcome.set(item.record.id, match ? await this.skipDuplicate(item, match) : await this.write(item));
     }
+    for (const [id, destinationId] of await this.confirmPending()) outcome.set(id, destinationId);
     for (const item of pending.filter((p) => mergedInto.has(p.record.id))) {
       const keptId = mergedInto.get(item.record.id)!;
       const message = `Same workout as source record ${keptId}, which was kept (it has more data: track, heart rate)`;
@@ -182,7 +196,7 @@ export class ChunkImport {
 
   private async skipDuplicate(item: Valid, match: Match): Promise<string> {
     const { destination } = this.input;
-    const ours = this.written.get(match.id);
+    const ours = this.importedHere.get(match.id);
     const shift =
       match.shiftSeconds === 0 ? '' : ` (shifted by ${formatShift(match.shiftSeconds)}, a time-zone error)`;
     const reason = ours
@@ -199,8 +213,11 @@ export class ChunkImport {
     return match.id;
   }
 
-  /** Claim, write, report, ledger. Returns the destination id, or null when the destination refused it. */
-  private async write(item: Valid): Promise<string | null> {
+  /**
+   * Claim, write, report, ledger. Returns the destination id, null when the destination refused
+   * it, or undefined while its write waits for confirmation (see confirmPending).
+   */
+  private async write(item: Valid): Promise<string | null | undefined> {
     const { scope, destination, to, signal } = this.input;
     const id = item.record.id;
     try {
@@ -214,71 +231,117 @@ export class ChunkImport {
         return earlier.destination_id;
       }
       // only a CLAIMED entry means an earlier attempt may have written it (SKIPPED ones never were)
-      const result = await destination.write(to, item.session, item.key, {
-        recovering: earlier?.status === 'CLAIMED',
-        signal,
-      });
-      if (result.duplicate && earlier?.status !== 'CLAIMED') {
-        // not an attempt of ours that crashed: the destination says it already holds this workout
-        // (Strava refuses an upload starting when another activity does, whatever the policy)
-        await this.settle(id, {
-          status: 'SKIPPED_DUPLICATE',
-          reason: {
-            code: 'ALREADY_AT_DESTINATION',
-            message: `${destination.provider} answered that it already holds this workout as record ${result.destinationId}`,
-          },
-          duplicateOfId: result.destinationId,
-        });
-      } else {
-        await this.settle(id, { status: 'IMPORTED', destinationId: result.destinationId });
-        this.written.set(result.destinationId, id);
-        this.existing?.push({ ...factsOf(item.session), id: result.destinationId });
+      const recovering = earlier?.status === 'CLAIMED';
+      const result = await destination.write(to, item.session, item.key, { recovering, signal });
+      if ('pending' in result) {
+        this.unconfirmed.push({ item, recovering, pending: result });
+        return undefined;
       }
-      this.taken.add(result.destinationId);
-      await this.ledger.markWritten(item.key, result.destinationId);
-      return result.destinationId;
+      return await this.written(item, recovering, result);
     } catch (error) {
-      if (error instanceof RecordRejectedError) {
-        this.logger.warn(`the destination refused source record ${id}: ${error.reason}`);
-        await this.settle(id, {
-          status: 'FAILED',
-          reason: { code: 'DESTINATION_REJECTED', message: error.reason },
-        });
-        await this.ledger.markSkipped(scope, id, item.key, error.reason);
-        return null;
-      }
-      if (error instanceof ProviderUnavailableError && error.requestFault && !signal.aborted) {
-        // its write keeps failing while the destination answers the rest; the ledger stays CLAIMED,
-        // so the next try looks for an earlier write before writing (never twice)
-        await this.recordFault(id, { provider: destination.provider, ...error.requestFault }, 'writing it');
-        return null;
-      }
-      // an error the chunk fails on is this record's failure (until a retry); a transient fault, a
-      // rate-limit wait, a revoked grant (the sync pauses) or a stop leaves it PENDING
-      const failed =
-        error instanceof ChunkError ||
-        (error instanceof ProviderError && ['permission', 'auth_rejected'].includes(error.kind));
-      if (failed && !signal.aborted)
-        await this.settle(id, {
-          status: 'FAILED',
-          reason: { code: (error as ChunkError).code, message: (error as Error).message },
-        });
-      throw error;
+      return this.writeFailed(item, error);
     }
   }
 
-  /** The destination's activities around the chunk's range: one paged list per run. */
-  private async destinationWindow(): Promise<ActivityFacts[]> {
-    if (this.existing) return this.existing;
-    const { range, destination, to, signal } = this.input;
-    const margin = DESTINATION_WINDOW_MARGIN_SECONDS * 1000;
-    const from = new Date(startOfCivilDate(range.timezone, range.startDate).getTime() - margin);
-    const until = new Date(startOfCivilDate(range.timezone, addDays(range.endDate, 1)).getTime() + margin);
-    this.existing = await destination.listActivities(
+  /**
+   * Settles the writes the destination took but had not processed (Strava uploads), together:
+   * one confirmation for the page. A write the confirmation cannot settle stays CLAIMED in the
+   * ledger, so the next run looks for it before writing again. Returns each record's destination id.
+   */
+  private async confirmPending(): Promise<Map<string, string | null>> {
+    const ids = new Map<string, string | null>();
+    const batch = this.unconfirmed.splice(0);
+    if (batch.length === 0) return ids;
+    const { destination, to, signal } = this.input;
+    const results = await destination.confirmWrites!(
       to,
-      { from, to: until, timezone: range.timezone },
+      batch.map(({ item, pending }) => ({ key: item.key, start: item.session.start, pending })),
       signal,
     );
+    for (const { item, recovering } of batch) {
+      const result = results.get(item.key);
+      if (!result) continue; // unsettled: stays CLAIMED
+      try {
+        if (result instanceof Error) throw result;
+        ids.set(item.record.id, await this.written(item, recovering, result));
+      } catch (error) {
+        ids.set(item.record.id, await this.writeFailed(item, error));
+      }
+    }
+    return ids;
+  }
+
+  /** A write the destination confirmed: the report, then the ledger. */
+  private async written(item: Valid, recovering: boolean, result: WriteResult): Promise<string> {
+    const id = item.record.id;
+    if (result.duplicate && !recovering) {
+      // not an attempt of ours that crashed: the destination says it already holds this workout
+      // (Strava refuses an upload starting when another activity does, whatever the policy)
+      await this.settle(id, {
+        status: 'SKIPPED_DUPLICATE',
+        reason: {
+          code: 'ALREADY_AT_DESTINATION',
+          message: `${this.input.destination.provider} answered that it already holds this workout as record ${result.destinationId}`,
+        },
+        duplicateOfId: result.destinationId,
+      });
+    } else {
+      await this.settle(id, { status: 'IMPORTED', destinationId: result.destinationId });
+      this.importedHere.set(result.destinationId, id);
+      this.existing?.push({ ...factsOf(item.session), id: result.destinationId });
+    }
+    this.taken.add(result.destinationId);
+    await this.ledger.markWritten(item.key, result.destinationId);
+    return result.destinationId;
+  }
+
+  /** A write that ended in an error: the record's fate, or the error the chunk ends on (rethrown). */
+  private async writeFailed(item: Valid, error: unknown): Promise<null> {
+    const { scope, destination, signal } = this.input;
+    const id = item.record.id;
+    if (error instanceof RecordRejectedError) {
+      this.logger.warn(`the destination refused source record ${id}: ${error.reason}`);
+      await this.settle(id, {
+        status: 'FAILED',
+        reason: { code: 'DESTINATION_REJECTED', message: error.reason },
+      });
+      await this.ledger.markSkipped(scope, id, item.key, error.reason);
+      return null;
+    }
+    if (error instanceof ProviderUnavailableError && error.requestFault && !signal.aborted) {
+      // its write keeps failing while the destination answers the rest; the ledger stays CLAIMED,
+      // so the next try looks for an earlier write before writing (never twice)
+      await this.recordFault(id, { provider: destination.provider, ...error.requestFault }, 'writing it');
+      return null;
+    }
+    // an error the chunk fails on is this record's failure (until a retry); a transient fault, a
+    // rate-limit wait, a revoked grant (the sync pauses) or a stop leaves it PENDING
+    const failed =
+      error instanceof ChunkError ||
+      (error instanceof ProviderError && ['permission', 'auth_rejected'].includes(error.kind));
+    if (failed && !signal.aborted)
+      await this.settle(id, {
+        status: 'FAILED',
+        reason: { code: (error as ChunkError).code, message: (error as Error).message },
+      });
+    throw error;
+  }
+
+  /**
+   * The destination's activities around the chunk's range, once per run: from the sync's snapshot
+   * (one listing of the whole range per sync; see DestinationSnapshotService).
+   */
+  private async destinationWindow(): Promise<ActivityFacts[]> {
+    if (this.existing) return this.existing;
+    const { range, syncRange, destination, to, signal, scope } = this.input;
+    this.existing = await this.snapshots.activities({
+      orchestrationId: scope.orchestrationId,
+      syncWindow: withMargin(syncRange.startDate, syncRange.endDate, range.timezone),
+      chunkWindow: withMargin(range.startDate, range.endDate, range.timezone),
+      destination,
+      to,
+      signal,
+    });
     return this.existing;
   }
 
@@ -292,6 +355,16 @@ export class ChunkImport {
       { provider: this.input.sourceProvider, id: sourceRecordId },
     );
   }
+}
+
+/** Civil dates (inclusive) as instants, widened by the matcher's margin either side. */
+function withMargin(startDate: string, endDate: string, timezone: string): ActivityWindow {
+  const margin = DESTINATION_WINDOW_MARGIN_SECONDS * 1000;
+  return {
+    from: new Date(startOfCivilDate(timezone, startDate).getTime() - margin),
+    to: new Date(startOfCivilDate(timezone, addDays(endDate, 1)).getTime() + margin),
+    timezone,
+  };
 }
 
 function seen(record: SourceRecord, chunkStart: Date): SeenRecord {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SyncRecordsRepository } from '../../records/sync-records.repository.js';
 import { SyncLedgerRepository } from '../ledger/sync-ledger.repository.js';
+import { DestinationSnapshotService } from '../dedup/destination-snapshot.service.js';
 import { ChunkImport, type ChunkImportInput } from './chunk-import.js';
 
 /** Builds a {@link ChunkImport} per chunk run with the orchestration's duplicate policy. */
@@ -11,11 +12,19 @@ export class RecordImporter {
   constructor(
     private readonly ledger: SyncLedgerRepository,
     private readonly records: SyncRecordsRepository,
+    private readonly snapshots: DestinationSnapshotService,
   ) {}
 
-  async start(input: ChunkImportInput): Promise<ChunkImport> {
-    const policy = await this.records.policyOf(input.scope.orchestrationId);
-    return new ChunkImport(input, policy, this.ledger, this.records, this.logger);
+  async start(input: Omit<ChunkImportInput, 'syncRange'>): Promise<ChunkImport> {
+    const { policy, startDate, endDate } = await this.records.importSettings(input.scope.orchestrationId);
+    return new ChunkImport(
+      { ...input, syncRange: { startDate, endDate } },
+      policy,
+      this.ledger,
+      this.records,
+      this.snapshots,
+      this.logger,
+    );
   }
 
   counts(chunkId: string) {
