@@ -184,7 +184,14 @@ export function report(input: {
     revocation: run.revocation,
     polls,
     providers,
-    processes: { injectedKills: run.kills, exits: exits.length, unexpected, startupFailures },
+    processes: {
+      injectedKills: run.kills,
+      exits: exits.length,
+      unexpected,
+      startupFailures,
+      // when each process died (epoch ms, as the service's log times), to line a log up with kills
+      exitTimes: exits.map((e) => ({ name: e.name, pid: e.pid, at: e.at, injected: e.injected })),
+    },
     events: run.events,
   });
   const passed = Object.values(checks).every((c) => c.met);

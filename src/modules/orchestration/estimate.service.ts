@@ -32,13 +32,17 @@ export class EstimateService {
     });
     const warnings: EstimateDto['warnings'] = [];
     if (cost.bindingQuota && cost.quotaSeconds > cost.workSeconds) {
-      const { provider, bucket } = cost.bindingQuota;
+      const { provider, bucket, requests, syncsPerDay } = cost.bindingQuota;
+      const shared =
+        syncsPerDay === null
+          ? ''
+          : ` Its daily quota, shared by every user of the app, carries about ${syncsPerDay} sync${syncsPerDay === 1 ? '' : 's'} like this one a day (${requests} of its requests each).`;
       warnings.push({
         code: 'PROVIDER_RATE_LIMIT',
         message:
           `${provider}'s ${bucket} request quota, not this service, sets the pace: about ` +
           `${Math.round(cost.quotaSeconds / 60)} min for ${cost.sourceCalls + cost.destinationCalls} requests ` +
-          `(the work itself needs about ${Math.max(1, Math.round(cost.workSeconds / 60))} min).`,
+          `(the work itself needs about ${Math.max(1, Math.round(cost.workSeconds / 60))} min).${shared}`,
       });
     }
     const alone = Math.max(cost.workSeconds, cost.quotaSeconds);

@@ -20,7 +20,12 @@ export interface ProviderCostModel {
    * Writing one record with a GPS track (upload + status poll) or without: requests per record, and
    * how many of them each quota bucket counts.
    */
-  write: Record<'tracked' | 'untracked', { requests: number; buckets: Record<string, number> }>;
+  write: Record<'tracked' | 'untracked', { requests: number; buckets: Record<string, number> }> & {
+    /** Requests a chunk's writes need besides one per record (Strava: the list confirming its uploads). */
+    perChunk?: { requests: number; buckets: Record<string, number> };
+    /** Requests a sync's writes need once (Strava: listing what the destination already holds). */
+    perSync?: { requests: number; buckets: Record<string, number> };
+  };
   /** Typical latency of one request, seconds. */
   latencySeconds: number;
 }
@@ -48,8 +53,16 @@ export interface SyncCost {
   workSeconds: number;
   /** Lower bound the quotas impose. */
   quotaSeconds: number;
-  /** Bucket that imposes quotaSeconds. */
-  bindingQuota: { provider: ProviderName; bucket: string } | null;
+  /**
+   * Bucket that imposes quotaSeconds, with what this sync draws on it and, for an application-wide
+   * bucket with a daily limit, how many syncs like this one its day carries.
+   */
+  bindingQuota: {
+    provider: ProviderName;
+    bucket: string;
+    requests: number;
+    syncsPerDay: number | null;
+  } | null;
 }
 
 /**
@@ -80,10 +93,16 @@ export function estimateSyncCost(input: SyncCostInput): SyncCost {
   const detailCalls = tracked * source.read.perRecord;
   const sourceCalls = Math.round(listCalls + detailCalls);
   draw(source, Object.fromEntries(source.read.buckets.map((b) => [b, 1])), sourceCalls);
+  const { perChunk: chunkWrites, perSync: syncWrites } = destination.write;
   draw(destination, destination.write.tracked.buckets, tracked);
   draw(destination, destination.write.untracked.buckets, untracked);
+  if (chunkWrites) draw(destination, chunkWrites.buckets, input.chunks);
+  if (syncWrites) draw(destination, syncWrites.buckets, 1);
   const destinationCalls = Math.round(
-    tracked * destination.write.tracked.requests + untracked * destination.write.untracked.requests,
+    tracked * destination.write.tracked.requests +
+      untracked * destination.write.untracked.requests +
+      (chunkWrites ? chunkWrites.requests * input.chunks : 0) +
+      (syncWrites?.requests ?? 0),
   );
 
   let quotaSeconds = 0;
@@ -98,7 +117,9 @@ export function estimateSyncCost(input: SyncCostInput): SyncCost {
     }
     if (seconds > quotaSeconds) {
       quotaSeconds = seconds;
-      bindingQuota = { provider, bucket: bucket.name };
+      const perDay =
+        bucket.scope === 'application' && bucket.dailyLimit ? Math.floor(bucket.dailyLimit / requests) : null;
+      bindingQuota = { provider, bucket: bucket.name, requests: Math.round(requests), syncsPerDay: perDay };
     }
   }
   const serialSeconds =

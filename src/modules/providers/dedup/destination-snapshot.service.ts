@@ -15,7 +15,7 @@ const SETTLED_BEFORE_SNAPSHOT_MS = 3 * 86_400_000;
 /** A window reaching into recent days trusts a snapshot this young (real time); else it lists anew. */
 const RECENT_MAX_AGE_MS = 10 * 60_000;
 /** How long a chunk waits for another chunk of its sync that is taking the snapshot. */
-const WAIT_FOR_SNAPSHOT_MS = 30_000;
+const WAIT_FOR_SNAPSHOT_MS = 5_000;
 
 export interface SnapshotRequest {
   orchestrationId: string;
@@ -34,7 +34,7 @@ export interface SnapshotRequest {
  * need it lists the sync's range under the sync's lock and stores it (destination_snapshots); the
  * others read it. A chunk whose window reaches into the days before the snapshot lists its own
  * window again once the snapshot is older than 10 minutes (the user may have recorded a workout
- * since); so does a chunk that waited 30 s for another chunk's listing in vain.
+ * since); so does a chunk that waited 5 s for another chunk's listing in vain.
  */
 @Injectable()
 export class DestinationSnapshotService {

@@ -185,42 +185,62 @@ export class StravaWriter {
     }
   }
 
-  /**
-   * The activity this key created earlier, if any: among the activities starting within a day of
-   * the session, an upload carries the key as its external_id; a manual activity (which has none)
-   * starts within 2 s of it, with the same sport and the key's marker in its description.
-   */
+  /** The activity this key created earlier, if any (see findWrites). */
   private async findWritten(
     account: AccountRef,
     session: CanonicalSession,
     key: string,
     signal?: AbortSignal,
   ): Promise<string | undefined> {
-    const start = Math.floor(Date.parse(session.start) / 1000);
-    const found = await this.list(
+    return (await this.findWrites(account, [{ key, session }], signal)).get(key);
+  }
+
+  /**
+   * The activities earlier attempts of these keys created, by one list of the activities starting
+   * within a day of them: an upload carries its key as its external_id; a manual activity (which
+   * has none) starts within 2 s of its session, with the same sport and the key's marker in its
+   * description (read from the activity itself). Key -> activity id, for those found.
+   */
+  async findWrites(
+    account: AccountRef,
+    writes: Array<{ key: string; session: CanonicalSession }>,
+    signal?: AbortSignal,
+  ): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (writes.length === 0) return found;
+    const starts = writes.map((w) => Math.floor(Date.parse(w.session.start) / 1000));
+    const listed = await this.list(
       account,
-      start - FOUND_MARGIN_SECONDS,
-      start + FOUND_MARGIN_SECONDS,
+      Math.min(...starts) - FOUND_MARGIN_SECONDS,
+      Math.max(...starts) + FOUND_MARGIN_SECONDS,
       signal,
     );
-    const uploaded = found.find((a) => a.external_id === `${key}.fit` || a.external_id === key);
-    if (uploaded) return String(uploaded.id);
-    const candidates = found.filter(
-      (a) =>
-        a.manual &&
-        a.sport_type === kindToStrava(session.kind) &&
-        Math.abs(Date.parse(a.start_date ?? '') / 1000 - start) <= 2,
-    );
-    for (const candidate of candidates) {
-      const detail = await this.http.request<StravaSummary>(
-        account,
-        { method: 'GET', path: `/activities/${candidate.id}`, kind: 'read', idempotent: true },
-        signal,
+    for (const { key, session } of writes) {
+      const uploaded = listed.find((a) => a.external_id === `${key}.fit` || a.external_id === key);
+      if (uploaded) {
+        found.set(key, String(uploaded.id));
+        continue;
+      }
+      const start = Date.parse(session.start) / 1000;
+      const candidates = listed.filter(
+        (a) =>
+          a.manual &&
+          a.sport_type === kindToStrava(session.kind) &&
+          Math.abs(Date.parse(a.start_date ?? '') / 1000 - start) <= 2,
       );
-      if (detail.status === 200 && detail.body.description?.includes(marker(key)))
-        return String(candidate.id);
+      for (const candidate of candidates) {
+        const detail = await this.http.request<StravaSummary>(
+          account,
+          { method: 'GET', path: `/activities/${candidate.id}`, kind: 'read', idempotent: true },
+          signal,
+        );
+        if (detail.status === 200 && detail.body.description?.includes(marker(key))) {
+          found.set(key, String(candidate.id));
+          break;
+        }
+      }
     }
-    return undefined;
+    return found;
   }
 
   /** Every activity starting in (after, before), epoch seconds: 200 a page until a short one. */

@@ -44,7 +44,15 @@ export interface ChunkImportInput {
   recordFaultAttempts: number;
 }
 
-type Valid = { record: SourceRecord; session: CanonicalSession; key: string; recovering: boolean };
+type Valid = {
+  record: SourceRecord;
+  session: CanonicalSession;
+  key: string;
+  /** CLAIMED in the ledger: an earlier run may have written it. */
+  recovering: boolean;
+  /** The destination was already searched for that earlier write, and it is not there. */
+  looked?: boolean;
+};
 
 /**
  * A record's fate in one chunk run, written to the import report (sync_record) before the ledger is
@@ -85,7 +93,7 @@ export class ChunkImport {
     );
     const keys = new Map(page.map((r) => [r.id, this.keyOf(r.id)]));
     const ledger = await this.records.ledgerByKey([...keys.values()]);
-    const pending: Valid[] = [];
+    let pending: Valid[] = [];
     for (const record of page) {
       const row = rows.get(record.id)!;
       const key = keys.get(record.id)!;
@@ -120,6 +128,7 @@ export class ChunkImport {
         pending.push({ record, session, key, recovering: entry?.status === 'CLAIMED' });
       }
     }
+    pending = await this.recover(pending);
     if (this.policy === 'IMPORT') {
       for (const item of pending) await this.write(item);
       await this.confirmPending();
@@ -149,6 +158,30 @@ export class ChunkImport {
       });
       await this.ledger.markSkipped(scope, item.record.id, item.key, message);
     }
+  }
+
+  /**
+   * Records an earlier run claimed (it may have written them, then stopped before its
+   * bookkeeping): looked for at the destination together, one list for the page, where the
+   * destination can (findWrites). Those found are settled as written; the rest are written
+   * without looking again. Returns the records still to write.
+   */
+  private async recover(pending: Valid[]): Promise<Valid[]> {
+    const { destination, to, signal } = this.input;
+    const claimed = pending.filter((p) => p.recovering);
+    if (claimed.length === 0 || !destination.findWrites) return pending;
+    const found = await destination.findWrites(
+      to,
+      claimed.map((p) => ({ key: p.key, session: p.session })),
+      signal,
+    );
+    const left: Valid[] = [];
+    for (const item of pending) {
+      const destinationId = item.recovering ? found.get(item.key) : undefined;
+      if (destinationId) await this.written(item, true, { destinationId, duplicate: true });
+      else left.push(item.recovering ? { ...item, looked: true } : item);
+    }
+    return left;
   }
 
   /** Rows whose outcome a rerun keeps: IMPORTED (repairing the ledger if a crash cut it short) and matched duplicates. */
@@ -232,7 +265,10 @@ export class ChunkImport {
       }
       // only a CLAIMED entry means an earlier attempt may have written it (SKIPPED ones never were)
       const recovering = earlier?.status === 'CLAIMED';
-      const result = await destination.write(to, item.session, item.key, { recovering, signal });
+      const result = await destination.write(to, item.session, item.key, {
+        recovering: recovering && !item.looked,
+        signal,
+      });
       if ('pending' in result) {
         this.unconfirmed.push({ item, recovering, pending: result });
         return undefined;

@@ -187,6 +187,7 @@ export class TokenService implements OnModuleDestroy {
     let onThread: { saved?: boolean; saveError?: string } | undefined;
     try {
       const refreshToken = this.cipher.open(account.refresh_token);
+      this.logger.log(`refreshing the ${account.provider} token of account ${accountId}`);
       if (this.faults.afterIssued) {
         grant = await refreshGrant(
           account.provider,
@@ -203,7 +204,7 @@ export class TokenService implements OnModuleDestroy {
     this.answerLost.delete(accountId);
     const issued: Issued = { grant, version: account.token_version, provider: account.provider };
     if (onThread?.saved) {
-      this.logger.debug(`refreshed the ${account.provider} token of account ${accountId}`);
+      this.logger.log(`refreshed the ${account.provider} token of account ${accountId}`);
       return grant.accessToken;
     }
     if (onThread?.saved === false) return await this.storedToken(accountId, conn); // a reconnect won
