@@ -62,6 +62,21 @@ export class ChunkEngine {
     private readonly records: SyncRecordsRepository,
   ) {}
 
+  /** Per provider reset: how many chunks this process sent to wait for it (see releaseDelay). */
+  private readonly waiters = new Map<string, number>();
+
+  /** Counts one more waiter for the reset `outcome` names; returns how many there are now. */
+  private waiterFor(outcome: { provider: string; retryAt: Date }): number {
+    const at = Math.ceil(outcome.retryAt.getTime() / 1000);
+    const key = `${outcome.provider}:${at}`;
+    const count = (this.waiters.get(key) ?? 0) + 1;
+    this.waiters.set(key, count);
+    // forget resets that have passed
+    for (const k of this.waiters.keys())
+      if (Number(k.slice(k.lastIndexOf(':') + 1)) * 1000 < Date.now() - 60_000) this.waiters.delete(k);
+    return count;
+  }
+
   /**
    * Takes the chunk for this job: RUNNING (and its orchestration IN_PROGRESS on the first chunk),
    * unless the job is stale or the chunk settled ('skip'), the sync is paused or ended (the job is
@@ -164,7 +179,7 @@ export class ChunkEngine {
   ): Promise<void> {
     // a daily window's waiters are spread like a 15-min window's (a quarter of Strava's short window)
     const maxSpread = 900_000 * this.config.providers.timeScale * RELEASE_SPREAD;
-    const delay = releaseDelay(context.kind, outcome, Math.random, maxSpread);
+    const delay = releaseDelay(context.kind, outcome, Math.random, maxSpread, this.waiterFor(outcome));
     const startAfter = new Date(Math.max(outcome.retryAt.getTime(), Date.now()) + delay);
     if (
       await this.requeue(context, jobId, retryCount, startAfter, {

@@ -14,7 +14,7 @@ import {
   ProviderRateLimitedError,
   ProviderUnavailableError,
 } from '../../providers/provider-errors.js';
-import { chunkOutcomeOf, RELEASE_SPREAD, releaseDelay } from './chunk-outcome.js';
+import { chunkOutcomeOf, FULL_SPREAD_WAITERS, RELEASE_SPREAD, releaseDelay } from './chunk-outcome.js';
 
 const dbError = (code: string, message = 'db') => Object.assign(new Error(message), { code });
 
@@ -128,6 +128,20 @@ describe('releaseDelay: waiters for a spent budget wake spread out, 7-day syncs 
     expect(delays[4]).toBeLessThan(window * RELEASE_SPREAD);
     expect(delays[4]).toBeGreaterThan(window * RELEASE_SPREAD * 0.99);
     expect(new Set(delays).size).toBe(5);
+  });
+  it('narrows the spread for a few waiters: 4 of them wake within 4 % of the quarter', () => {
+    const few = releaseDelay('HISTORICAL', { windowMs: window }, () => 0.999, Infinity, 4);
+    expect(few).toBeLessThan(window * RELEASE_SPREAD * 0.04);
+    expect(few).toBeGreaterThan(window * RELEASE_SPREAD * 0.039);
+    // the boundary: from FULL_SPREAD_WAITERS on, the whole quarter
+    const many = releaseDelay(
+      'HISTORICAL',
+      { windowMs: window },
+      () => 0.999,
+      Infinity,
+      FULL_SPREAD_WAITERS * 3,
+    );
+    expect(many).toBeGreaterThan(window * RELEASE_SPREAD * 0.99);
   });
   it("spreads a daily window's waiters no wider than the cap", () => {
     expect(releaseDelay('HISTORICAL', { windowMs: 86_400_000 }, () => 0.999, 225_000)).toBeLessThan(225_000);

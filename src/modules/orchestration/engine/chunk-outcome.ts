@@ -99,21 +99,30 @@ export function chunkOutcomeOf(error: unknown): ChunkOutcome {
 export const RELEASE_SPREAD = 0.25;
 /** A spread for budgets whose window length is unknown (a provider's own 429). */
 const DEFAULT_SPREAD_MS = 5_000;
+/**
+ * Waiters for one reset (seen by this process) at which the spread is the whole quarter; fewer
+ * spread over a share of it (4 waiters over 4 %), so a lone user's chunks are not held back for
+ * a herd that is not there.
+ */
+export const FULL_SPREAD_WAITERS = 100;
 
 /**
  * How long after a spent budget's reset a chunk that waited for it is released: an automatic 7-day
  * sync's within half a second (it goes first), a backfill's at a random point in the first quarter
  * of the next window (at most `maxSpreadMs`: after a daily window, a quarter of a short one), so a
  * thousand waiters never wake in the same millisecond and the fair queue's order (pg-boss priority)
- * decides among those that are due.
+ * decides among those that are due. `waiters` (for the same reset, this one included) narrows the
+ * spread in proportion below FULL_SPREAD_WAITERS: a few waiters wake together at the reset.
  */
 export function releaseDelay(
   kind: 'INITIAL_7_DAY' | 'HISTORICAL',
   outcome: { windowMs?: number },
   random: () => number = Math.random,
   maxSpreadMs = Number.POSITIVE_INFINITY,
+  waiters = FULL_SPREAD_WAITERS,
 ): number {
   if (kind === 'INITIAL_7_DAY') return Math.floor(random() * 500);
   const spread = outcome.windowMs ? outcome.windowMs * RELEASE_SPREAD : DEFAULT_SPREAD_MS;
-  return Math.floor(random() * Math.min(spread, maxSpreadMs));
+  const share = Math.min(1, Math.max(1, waiters) / FULL_SPREAD_WAITERS);
+  return Math.floor(random() * Math.min(spread, maxSpreadMs) * share);
 }
