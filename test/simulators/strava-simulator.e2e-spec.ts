@@ -2,15 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { writeFit } from '../../src/common/formats/fit.js';
 import { writeTcx } from '../../src/common/formats/tcx.js';
 import { startSimulators, type RunningSimulators } from '../../src/simulators/simulators.js';
-import {
-  atWindowStart,
-  authorize,
-  bearer,
-  CLIENT,
-  exchange,
-  grant,
-  STRAVA_SCOPES,
-} from '../support/sim-client.js';
+import { atWindowStart, authorize, bearer, exchange, grant, STRAVA_SCOPES } from '../support/sim-client.js';
 import { checkFields } from '../support/strava-fields.js';
 
 const start = new Date('2024-03-10T08:00:00Z');
@@ -114,17 +106,11 @@ describe('Strava API v3 simulator', () => {
     try {
       const abort = new AbortController();
       setTimeout(() => abort.abort(), 100);
-      const left = fetch(sims.endpoints.strava.tokenUrl, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          client_id: CLIENT.id,
-          client_secret: CLIENT.secret,
-          grant_type: 'refresh_token',
-          refresh_token: String(refresh_token),
-        }),
-        signal: abort.signal,
-      });
+      const left = exchange(
+        sims.endpoints.strava.tokenUrl,
+        { grant_type: 'refresh_token', refresh_token: String(refresh_token) },
+        abort.signal,
+      );
       await expect(left).rejects.toThrow();
       await new Promise((r) => setTimeout(r, 500)); // past the spike: the dropped request did nothing
       // the other side of the boundary: a client that waits out the spike gets its rotation

@@ -31,11 +31,13 @@ export async function authorize(
 export async function exchange(
   tokenUrl: string,
   form: Record<string, string>,
+  signal?: AbortSignal,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(tokenUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ client_id: CLIENT.id, client_secret: CLIENT.secret, ...form }),
+    signal,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withSessionLock } from '../../../database/advisory-lock.repository.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB } from '../../../database/schema.js';
 
@@ -17,16 +18,6 @@ export class SweepLockRepository {
    * connection. `{ held: false }`, without running `fn`, when another replica holds it.
    */
   withSweepLock<T>(fn: () => Promise<T>): Promise<{ held: true; value: T } | { held: false }> {
-    return this.db.connection().execute(async (conn) => {
-      const { rows } = await sql<{
-        locked: boolean;
-      }>`SELECT pg_try_advisory_lock(${SWEEP_LOCK_KEY}) AS locked`.execute(conn);
-      if (!rows[0].locked) return { held: false as const };
-      try {
-        return { held: true as const, value: await fn() };
-      } finally {
-        await sql`SELECT pg_advisory_unlock(${SWEEP_LOCK_KEY})`.execute(conn);
-      }
-    });
+    return withSessionLock(this.db, SWEEP_LOCK_KEY, () => fn());
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
+import { withSessionLock } from '../../../database/advisory-lock.repository.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB, ProviderAccount, ProviderName } from '../../../database/schema.js';
 import type { Executor } from '../../../database/transaction.js';
@@ -83,19 +84,7 @@ export class ProviderAccountsRepository {
     id: string,
     fn: (executor: Executor) => Promise<T>,
   ): Promise<{ held: true; value: T } | { held: false }> {
-    const key = sql`hashtextextended(${`token-refresh:${id}`}, 0)`;
-    return this.db.connection().execute(async (conn) => {
-      const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${key}) AS locked`.execute(
-        conn,
-      );
-      if (!rows[0].locked) return { held: false as const };
-      try {
-        return { held: true as const, value: await fn(conn) };
-      } finally {
-        // a dead connection took the lock with it; the pool does not hand a broken client out again
-        await sql`SELECT pg_advisory_unlock(${key})`.execute(conn).catch(() => undefined);
-      }
-    });
+    return withSessionLock(this.db, `token-refresh:${id}`, fn);
   }
 
   /**

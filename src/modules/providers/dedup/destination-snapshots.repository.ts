@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
+import { withSessionLock } from '../../../database/advisory-lock.repository.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB, SnapshotActivity } from '../../../database/schema.js';
 
@@ -43,17 +44,6 @@ export class DestinationSnapshotsRepository {
     orchestrationId: string,
     fn: () => Promise<T>,
   ): Promise<{ held: true; value: T } | { held: false }> {
-    const key = sql`hashtextextended(${`destination-snapshot:${orchestrationId}`}, 0)`;
-    return this.db.connection().execute(async (conn) => {
-      const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${key}) AS locked`.execute(
-        conn,
-      );
-      if (!rows[0].locked) return { held: false as const };
-      try {
-        return { held: true as const, value: await fn() };
-      } finally {
-        await sql`SELECT pg_advisory_unlock(${key})`.execute(conn).catch(() => undefined);
-      }
-    });
+    return withSessionLock(this.db, `destination-snapshot:${orchestrationId}`, () => fn());
   }
 }

@@ -1,0 +1,86 @@
+import type { AppConfig } from '../../../config/app-config.js';
+import type { ProviderHttpClient } from '../http/provider-http.client.js';
+import type { WriteToConfirm } from '../provider-connector.js';
+import { RecordRejectedError } from '../record-rejected.error.js';
+import { StravaWriter } from './strava.writer.js';
+
+const account = { id: 'acc', externalUserId: '7' };
+const config = {
+  providers: { timeScale: 0.001, uploadFirstPollMs: 1, uploadPollIntervalMs: 1, uploadTimeoutMs: 5_000 },
+} as unknown as AppConfig;
+
+/** A Strava that lists `listed` and answers upload polls from `uploads`; every request is logged. */
+function fakeStrava(
+  listed: Array<Record<string, unknown>>,
+  uploads: Record<string, Array<Record<string, unknown>>>,
+) {
+  const log: string[] = [];
+  const http = {
+    request: async (_account: unknown, req: { method: string; path: string }) => {
+      log.push(`${req.method} ${req.path}`);
+      if (req.path === '/athlete/activities') return { status: 200, body: listed, headers: {} };
+      const id = /^\/uploads\/(\d+)$/.exec(req.path)?.[1];
+      if (id) return { status: 200, body: uploads[id].shift(), headers: {} };
+      throw new Error(`unexpected ${req.method} ${req.path}`);
+    },
+  } as unknown as ProviderHttpClient;
+  return { writer: new StravaWriter(http, config), log };
+}
+
+const pending = (key: string, ref: string, start = '2025-03-01T08:00:00Z'): WriteToConfirm => ({
+  key,
+  start,
+  pending: { pending: true, ref, at: Date.now() },
+});
+
+describe('StravaWriter.confirm: a page of uploads confirmed by one list', () => {
+  it('settles every upload the list shows with one request, and polls none', async () => {
+    const { writer, log } = fakeStrava(
+      [
+        { id: 11, external_id: 'a.fit', start_date: '2025-03-01T08:00:05Z' },
+        { id: 12, external_id: 'b.fit', start_date: '2025-03-02T08:00:00Z' },
+      ],
+      {},
+    );
+    const results = await writer.confirm(account, [
+      pending('a', '1'),
+      pending('b', '2', '2025-03-02T08:00:00Z'),
+    ]);
+    expect(results.get('a')).toEqual({ destinationId: '11', duplicate: false });
+    expect(results.get('b')).toEqual({ destinationId: '12', duplicate: false });
+    expect(log).toEqual(['GET /athlete/activities']);
+  });
+
+  it('polls only what the lists miss: a duplicate is the activity Strava names, a refused file the record’s error', async () => {
+    const { writer, log } = fakeStrava(
+      [{ id: 11, external_id: 'a.fit', start_date: '2025-03-01T08:00:00Z' }],
+      {
+        '2': [{ id: 2, error: 'b.fit duplicate of activity 99', activity_id: null }],
+        '3': [
+          { id: 3, error: null, activity_id: null },
+          { id: 3, error: 'Bad file: no track points', activity_id: null },
+        ],
+      },
+    );
+    const results = await writer.confirm(account, [pending('a', '1'), pending('b', '2'), pending('c', '3')]);
+    expect(results.get('a')).toEqual({ destinationId: '11', duplicate: false });
+    expect(results.get('b')).toEqual({ destinationId: '99', duplicate: true });
+    expect(results.get('c')).toBeInstanceOf(RecordRejectedError);
+    expect((results.get('c') as RecordRejectedError).reason).toMatch(/Bad file/);
+    // two missing: one more list before polling them (the second still processing once)
+    expect(log).toEqual([
+      'GET /athlete/activities',
+      'GET /athlete/activities',
+      'GET /uploads/2',
+      'GET /uploads/3',
+      'GET /uploads/3',
+    ]);
+  });
+
+  it('one missing upload is polled without a second list', async () => {
+    const { writer, log } = fakeStrava([], { '5': [{ id: 5, error: null, activity_id: 55 }] });
+    const results = await writer.confirm(account, [pending('e', '5')]);
+    expect(results.get('e')).toEqual({ destinationId: '55', duplicate: false });
+    expect(log).toEqual(['GET /athlete/activities', 'GET /uploads/5']);
+  });
+});
