@@ -47,6 +47,7 @@ const pg = require(workerData.pgPath);
 const key = Buffer.from(workerData.key, 'base64');
 const AAD = Buffer.from('syncwell:provider-token:v1');
 let client;
+let connecting;
 function seal(plain) {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -54,15 +55,25 @@ function seal(plain) {
   const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
   return Buffer.concat([Buffer.from([1]), iv, cipher.getAuthTag(), body]);
 }
-async function connection() {
-  if (client) return client;
-  const c = new pg.Client({ connectionString: workerData.databaseUrl, application_name: 'syncwell-token-save' });
-  c.on('error', () => { if (client === c) client = undefined; });
-  await c.connect();
-  client = c;
-  return c;
+// the connection is opened before any refresh and opened again as soon as it is lost, so a save
+// never waits for a connect while the provider has already retired the refresh token we sent
+function connection() {
+  if (client) return Promise.resolve(client);
+  if (!connecting) {
+    const c = new pg.Client({ connectionString: workerData.databaseUrl, application_name: 'syncwell-token-save' });
+    c.on('error', () => lost(c));
+    c.on('end', () => lost(c));
+    connecting = c.connect().then(() => { client = c; return c; }).finally(() => { connecting = undefined; });
+  }
+  return connecting;
 }
-connection().catch(() => { client = undefined; });
+function lost(c) {
+  if (client === c) client = undefined;
+  setTimeout(() => connection().catch(() => lost(undefined)), 500).unref();
+}
+connection().catch(() => lost(undefined));
+// load fetch's answer path now (undici loads parts of it on first use), not inside a refresh's window
+fetch('data:application/json,{}').then((r) => r.text()).catch(() => {});
 async function save(request, body) {
   const expiresAt = typeof body.expires_at === 'number' ? new Date(body.expires_at * 1000)
     : typeof body.expires_in === 'number' ? new Date(Date.now() + body.expires_in * 1000) : null;
@@ -124,6 +135,11 @@ export class TokenRefreshThread {
       this.calls.set(id, resolve);
       worker.postMessage({ id, request });
     });
+  }
+
+  /** Starts the thread (and its database connection) ahead of the first refresh. */
+  warm(): void {
+    this.start();
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { sleep } from '../../../common/sleep.js';
 import { AppConfig } from '../../../config/app-config.js';
@@ -65,7 +65,7 @@ interface Issued {
  * user reconnects.
  */
 @Injectable()
-export class TokenService implements OnModuleDestroy {
+export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(TokenService.name);
   private readonly cipher: TokenCipher;
   private readonly refreshTimeoutMs: number;
@@ -92,6 +92,11 @@ export class TokenService implements OnModuleDestroy {
       key: config.tokenEncryptionKey,
       saveSql: SAVE_REFRESHED_SQL,
     });
+  }
+
+  /** Workers refresh tokens: their token thread and its connection are ready before the first chunk. */
+  onApplicationBootstrap(): void {
+    if (this.config.role.worker) this.thread.warm();
   }
 
   onModuleDestroy(): Promise<void> {
