@@ -1,6 +1,7 @@
 import type { AppConfig } from '../../../config/app-config.js';
 import type { ProviderHttpClient } from '../http/provider-http.client.js';
 import type { WriteToConfirm } from '../provider-connector.js';
+import { ProviderUnavailableError } from '../provider-errors.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
 import { StravaWriter } from './strava.writer.js';
 
@@ -75,6 +76,21 @@ describe('StravaWriter.confirm: a page of uploads confirmed by one list', () => 
       'GET /uploads/3',
       'GET /uploads/3',
     ]);
+  });
+
+  it('an upload still processing at the deadline is its record’s fault, not an outage', async () => {
+    const stuck = { id: 6, error: null, activity_id: null };
+    const { writer } = fakeStrava([], { '6': Array.from({ length: 10_000 }, () => ({ ...stuck })) });
+    const short = new StravaWriter((writer as unknown as { http: ProviderHttpClient }).http, {
+      providers: { ...config.providers, uploadTimeoutMs: 20 },
+    } as unknown as AppConfig);
+    const results = await short.confirm(account, [pending('f', '6')]);
+    const error = results.get('f') as ProviderUnavailableError;
+    expect(error).toBeInstanceOf(ProviderUnavailableError);
+    expect(error.requestFault).toEqual({
+      request: 'GET /uploads/{id} (still processing after 0 s)',
+      status: 200,
+    });
   });
 
   it('one missing upload is polled without a second list', async () => {

@@ -144,8 +144,17 @@ export class StravaWriter {
         throw new ProviderUnavailableError('strava', `upload status answered HTTP ${polled.status}`);
       const outcome = uploadOutcome(polled.body);
       if (outcome) return outcome;
-      if (Date.now() > deadline)
-        throw new ProviderUnavailableError('strava', `Strava upload ${uploadId} was still processing`);
+      if (Date.now() > deadline) {
+        // Strava answers, this upload just does not finish: its record's fault, not an outage
+        const seconds = Math.round(this.config.providers.uploadTimeoutMs / 1000);
+        throw new ProviderUnavailableError(
+          'strava',
+          `Strava upload ${uploadId} was still processing after ${seconds} s`,
+          'api',
+          undefined,
+          { request: `GET /uploads/{id} (still processing after ${seconds} s)`, status: polled.status },
+        );
+      }
       await sleep(this.pollIntervalMs, signal);
     }
   }
