@@ -25,6 +25,9 @@ export type ThreadAnswer =
     }
   | { kind: 'unreachable'; name: string; message: string; code?: string };
 
+/** How long a refresh waits for a starting thread to be ready before it goes anyway. */
+const READY_WAIT_MS = 5_000;
+
 export interface TokenRefreshThreadOptions {
   /** Read when the thread starts (the embedded database's URL is known only once it runs). */
   databaseUrl: () => string;
@@ -71,9 +74,12 @@ function lost(c) {
   if (client === c) client = undefined;
   setTimeout(() => connection().catch(() => lost(undefined)), 500).unref();
 }
-connection().catch(() => lost(undefined));
-// load fetch's answer path now (undici loads parts of it on first use), not inside a refresh's window
-fetch('data:application/json,{}').then((r) => r.text()).catch(() => {});
+// ready once the connection is open and fetch's answer path is loaded (undici loads parts of it on
+// first use): a refresh then never waits for either between the provider's answer and the save
+Promise.all([
+  connection(),
+  fetch('data:application/json,{}').then((r) => r.text()),
+]).then(() => parentPort.postMessage({ ready: true }), () => { lost(undefined); parentPort.postMessage({ ready: true }); });
 async function save(request, body) {
   const expiresAt = typeof body.expires_at === 'number' ? new Date(body.expires_at * 1000)
     : typeof body.expires_in === 'number' ? new Date(Date.now() + body.expires_in * 1000) : null;
@@ -125,16 +131,30 @@ export class TokenRefreshThread {
   private worker?: Worker;
   private nextId = 1;
   private readonly calls = new Map<number, (answer: ThreadAnswer) => void>();
+  /** Resolves when the running thread says it is ready. */
+  private ready: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: TokenRefreshThreadOptions) {}
 
-  refresh(request: ThreadRefresh): Promise<ThreadAnswer> {
+  async refresh(request: ThreadRefresh): Promise<ThreadAnswer> {
     const worker = this.start();
+    // a refresh is sent only once the thread is ready (see SOURCE), or after READY_WAIT_MS
+    await this.whenReady();
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.calls.set(id, resolve);
       worker.postMessage({ id, request });
     });
+  }
+
+  private async whenReady(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, READY_WAIT_MS);
+      timer.unref();
+    });
+    await Promise.race([this.ready, late]);
+    clearTimeout(timer);
   }
 
   /** Starts the thread (and its database connection) ahead of the first refresh. */
@@ -160,12 +180,16 @@ export class TokenRefreshThread {
       },
     });
     worker.unref();
-    worker.on('message', ({ id, answer }: { id: number; answer: ThreadAnswer }) => {
-      this.calls.get(id)?.(answer);
-      this.calls.delete(id);
+    let markReady!: () => void;
+    this.ready = new Promise((resolve) => (markReady = resolve));
+    worker.on('message', (message: { id: number; answer: ThreadAnswer } | { ready: true }) => {
+      if ('ready' in message) return markReady();
+      this.calls.get(message.id)?.(message.answer);
+      this.calls.delete(message.id);
     });
     const fail = (message: string) => {
       if (this.worker === worker) this.worker = undefined;
+      markReady(); // nobody waits for a thread that is gone
       // the refreshes in flight may have been answered: unreadable, as a dropped connection is
       for (const [id, resolve] of this.calls) {
         resolve({ kind: 'unreachable', name: 'Error', message });
