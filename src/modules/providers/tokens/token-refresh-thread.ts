@@ -162,7 +162,13 @@ export class TokenRefreshThread {
     this.start();
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops the thread once the refreshes in flight have their answers (and saves): a shutdown
+   * (SIGTERM, a deploy) must not cut a rotation off from its save. `graceMs` bounds the wait.
+   */
+  async close(graceMs = 30_000): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    while (this.calls.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const worker = this.worker;
     this.worker = undefined;
     if (worker) await worker.terminate();
