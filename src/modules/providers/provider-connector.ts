@@ -52,11 +52,16 @@ export interface PendingWrite {
   at: number;
 }
 
-/** A pending write to confirm: its idempotency key, the session's start, and the write's handle. */
+/**
+ * A pending write to confirm: its idempotency key, the session's start, and the write's handle. A
+ * handle with an empty `ref` is a write an earlier run may have made (CLAIMED in the ledger): found
+ * by its key if it is there, else left out of the answer (the caller writes it).
+ */
 export interface WriteToConfirm {
   key: string;
   start: string;
   pending: PendingWrite;
+  session?: CanonicalSession;
 }
 
 /** A span of time at a destination, for reading what it already holds (instants; the zone names civil dates). */

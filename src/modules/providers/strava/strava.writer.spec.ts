@@ -1,5 +1,6 @@
 import type { AppConfig } from '../../../config/app-config.js';
 import type { ProviderHttpClient } from '../http/provider-http.client.js';
+import type { CanonicalSession } from '../canonical/canonical-session.js';
 import type { WriteToConfirm } from '../provider-connector.js';
 import { ProviderUnavailableError } from '../provider-errors.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
@@ -14,6 +15,7 @@ const config = {
 function fakeStrava(
   listed: Array<Record<string, unknown>>,
   uploads: Record<string, Array<Record<string, unknown>>>,
+  activities: Record<string, Record<string, unknown>> = {},
 ) {
   const log: string[] = [];
   const http = {
@@ -22,6 +24,8 @@ function fakeStrava(
       if (req.path === '/athlete/activities') return { status: 200, body: listed, headers: {} };
       const id = /^\/uploads\/(\d+)$/.exec(req.path)?.[1];
       if (id) return { status: 200, body: uploads[id].shift(), headers: {} };
+      const activity = /^\/activities\/(\d+)$/.exec(req.path)?.[1];
+      if (activity) return { status: 200, body: activities[activity], headers: {} };
       throw new Error(`unexpected ${req.method} ${req.path}`);
     },
   } as unknown as ProviderHttpClient;
@@ -91,6 +95,33 @@ describe('StravaWriter.confirm: a page of uploads confirmed by one list', () => 
       request: 'GET /uploads/{id} (still processing after 0 s)',
       status: 200,
     });
+  });
+
+  it("finds an earlier run's writes in the same list (by key, a manual one by its marker) and leaves out the ones not there", async () => {
+    const session = (kind: string, start: string) => ({ kind, start }) as unknown as CanonicalSession;
+    const { writer, log } = fakeStrava(
+      [
+        { id: 21, external_id: 'up.fit', start_date: '2025-03-01T08:00:09Z' },
+        { id: 22, manual: true, sport_type: 'Workout', start_date: '2025-03-03T08:00:00Z' },
+      ],
+      {},
+      { '22': { id: 22, description: 'Gym [syncwell:man]' } },
+    );
+    const earlier = (key: string, start: string, kind: string) => ({
+      key,
+      start,
+      session: session(kind, start),
+      pending: { pending: true as const, ref: '', at: 0 },
+    });
+    const results = await writer.confirm(account, [
+      earlier('up', '2025-03-01T08:00:00Z', 'RUN'),
+      earlier('man', '2025-03-03T08:00:00Z', 'WORKOUT'),
+      earlier('gone', '2025-03-05T08:00:00Z', 'RUN'),
+    ]);
+    expect(results.get('up')).toEqual({ destinationId: '21', duplicate: true });
+    expect(results.get('man')).toEqual({ destinationId: '22', duplicate: true });
+    expect(results.has('gone')).toBe(false); // not there: the caller writes it
+    expect(log).toEqual(['GET /athlete/activities', 'GET /activities/22']);
   });
 
   it('one missing upload is polled without a second list', async () => {

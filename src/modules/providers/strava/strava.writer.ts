@@ -88,13 +88,35 @@ export class StravaWriter {
   ): Promise<Map<string, WriteResult | Error>> {
     const results = new Map<string, WriteResult | Error>();
     if (writes.length === 0) return results;
-    const last = Math.max(...writes.map((w) => w.pending.at));
-    await sleep(Math.max(0, last + this.firstPollMs - Date.now()), signal);
-    let unlisted = await this.findListed(account, writes, results, signal);
+    const ours = writes.filter((w) => w.pending.ref !== '');
+    if (ours.length > 0) {
+      const last = Math.max(...ours.map((w) => w.pending.at));
+      await sleep(Math.max(0, last + this.firstPollMs - Date.now()), signal);
+    }
+    const listed = await this.listAround(
+      account,
+      writes.map((w) => w.start),
+      signal,
+    );
+    // what earlier runs wrote (no handle of ours): by its key in the same list, else left out
+    const earlier = writes.filter((w) => w.pending.ref === '' && w.session);
+    const found = await this.matchWrites(
+      account,
+      earlier.map((w) => ({ key: w.key, session: w.session! })),
+      listed,
+      signal,
+    );
+    for (const [key, id] of found) results.set(key, { destinationId: id, duplicate: true });
+    let unlisted = listedOutcomes(ours, listed, results);
     if (unlisted.length > 1) {
       // several still processing (or refused): one more list costs less than polling each
       await sleep(this.pollIntervalMs, signal);
-      unlisted = await this.findListed(account, unlisted, results, signal);
+      const again = await this.listAround(
+        account,
+        unlisted.map((w) => w.start),
+        signal,
+      );
+      unlisted = listedOutcomes(unlisted, again, results);
     }
     for (const write of unlisted) {
       try {
@@ -107,28 +129,18 @@ export class StravaWriter {
     return results;
   }
 
-  /** Settles the uploads one list shows (by external_id) into `results`; returns the others. */
-  private async findListed(
-    account: AccountRef,
-    writes: WriteToConfirm[],
-    results: Map<string, WriteResult | Error>,
-    signal?: AbortSignal,
-  ): Promise<WriteToConfirm[]> {
-    const starts = writes.map((w) => Math.floor(Date.parse(w.start) / 1000));
-    // an uploaded activity starts when its file's first record does, which may be later than the
-    // session's start: a day either side, still one page for a month of workouts
-    const listed = await this.list(
+  /**
+   * Every activity starting within a day of these starts (an uploaded activity starts when its
+   * file's first record does, which may be later than the session's): still one page for a month.
+   */
+  private listAround(account: AccountRef, starts: string[], signal?: AbortSignal): Promise<StravaSummary[]> {
+    const seconds = starts.map((s) => Math.floor(Date.parse(s) / 1000));
+    return this.list(
       account,
-      Math.min(...starts) - FOUND_MARGIN_SECONDS,
-      Math.max(...starts) + FOUND_MARGIN_SECONDS,
+      Math.min(...seconds) - FOUND_MARGIN_SECONDS,
+      Math.max(...seconds) + FOUND_MARGIN_SECONDS,
       signal,
     );
-    const byExternalId = new Map(listed.map((a) => [a.external_id, a]));
-    return writes.filter((write) => {
-      const found = byExternalId.get(`${write.key}.fit`) ?? byExternalId.get(write.key);
-      if (found) results.set(write.key, { destinationId: String(found.id), duplicate: false });
-      return !found;
-    });
   }
 
   /** Polls one upload until Strava has processed it (its activity, a duplicate, or its error). */
@@ -215,15 +227,23 @@ export class StravaWriter {
     writes: Array<{ key: string; session: CanonicalSession }>,
     signal?: AbortSignal,
   ): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    if (writes.length === 0) return found;
-    const starts = writes.map((w) => Math.floor(Date.parse(w.session.start) / 1000));
-    const listed = await this.list(
+    if (writes.length === 0) return new Map();
+    const listed = await this.listAround(
       account,
-      Math.min(...starts) - FOUND_MARGIN_SECONDS,
-      Math.max(...starts) + FOUND_MARGIN_SECONDS,
+      writes.map((w) => w.session.start),
       signal,
     );
+    return this.matchWrites(account, writes, listed, signal);
+  }
+
+  /** The activities of `listed` these keys wrote (see findWrites): key -> activity id. */
+  private async matchWrites(
+    account: AccountRef,
+    writes: Array<{ key: string; session: CanonicalSession }>,
+    listed: StravaSummary[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
     for (const { key, session } of writes) {
       const uploaded = listed.find((a) => a.external_id === `${key}.fit` || a.external_id === key);
       if (uploaded) {
@@ -294,6 +314,20 @@ interface Upload {
   id: number;
   error: string | null;
   activity_id: number | null;
+}
+
+/** Settles the uploads `listed` shows (by external_id) into `results`; returns the others. */
+function listedOutcomes(
+  writes: WriteToConfirm[],
+  listed: StravaSummary[],
+  results: Map<string, WriteResult | Error>,
+): WriteToConfirm[] {
+  const byExternalId = new Map(listed.map((a) => [a.external_id, a]));
+  return writes.filter((write) => {
+    const found = byExternalId.get(`${write.key}.fit`) ?? byExternalId.get(write.key);
+    if (found) results.set(write.key, { destinationId: String(found.id), duplicate: false });
+    return !found;
+  });
 }
 
 /** How a processed upload ended; undefined while Strava is still processing it. */

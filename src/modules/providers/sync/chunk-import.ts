@@ -30,6 +30,9 @@ import type {
 import type { DestinationSnapshotService } from '../dedup/destination-snapshot.service.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
 
+/** A write an earlier run may have made (a CLAIMED ledger entry): the destination has no handle of ours on it. */
+const EARLIER_WRITE: PendingWrite = { pending: true, ref: '', at: 0 };
+
 /** One chunk run's fixed inputs. */
 export interface ChunkImportInput {
   scope: LedgerScope;
@@ -169,7 +172,13 @@ export class ChunkImport {
   private async recover(pending: Valid[]): Promise<Valid[]> {
     const { destination, to, signal } = this.input;
     const claimed = pending.filter((p) => p.recovering);
-    if (claimed.length === 0 || !destination.findWrites) return pending;
+    if (claimed.length === 0) return pending;
+    if (destination.confirmWrites) {
+      // looked for by the page's confirmation, with what this run writes: one list for both
+      for (const item of claimed) this.unconfirmed.push({ item, recovering: true, pending: EARLIER_WRITE });
+      return pending.filter((p) => !p.recovering);
+    }
+    if (!destination.findWrites) return pending;
     const found = await destination.findWrites(
       to,
       claimed.map((p) => ({ key: p.key, session: p.session })),
@@ -286,22 +295,38 @@ export class ChunkImport {
    */
   private async confirmPending(): Promise<Map<string, string | null>> {
     const ids = new Map<string, string | null>();
-    const batch = this.unconfirmed.splice(0);
-    if (batch.length === 0) return ids;
     const { destination, to, signal } = this.input;
-    const results = await destination.confirmWrites!(
-      to,
-      batch.map(({ item, pending }) => ({ key: item.key, start: item.session.start, pending })),
-      signal,
-    );
-    for (const { item, recovering } of batch) {
-      const result = results.get(item.key);
-      if (!result) continue; // unsettled: stays CLAIMED
-      try {
-        if (result instanceof Error) throw result;
-        ids.set(item.record.id, await this.written(item, recovering, result));
-      } catch (error) {
-        ids.set(item.record.id, await this.writeFailed(item, error));
+    // a second round confirms what the first found missing and this run then wrote
+    for (let round = 0; round < 2 && this.unconfirmed.length > 0; round++) {
+      const batch = this.unconfirmed.splice(0);
+      const results = await destination.confirmWrites!(
+        to,
+        batch.map(({ item, pending }) => ({
+          key: item.key,
+          start: item.session.start,
+          pending,
+          session: item.session,
+        })),
+        signal,
+      );
+      const missing: Valid[] = [];
+      for (const { item, recovering, pending } of batch) {
+        const result = results.get(item.key);
+        if (!result) {
+          // an earlier run's claim the destination does not hold: written now; else unsettled (CLAIMED)
+          if (pending === EARLIER_WRITE) missing.push(item);
+          continue;
+        }
+        try {
+          if (result instanceof Error) throw result;
+          ids.set(item.record.id, await this.written(item, recovering, result));
+        } catch (error) {
+          ids.set(item.record.id, await this.writeFailed(item, error));
+        }
+      }
+      for (const item of missing) {
+        const id = await this.write({ ...item, looked: true });
+        if (id !== undefined) ids.set(item.record.id, id);
       }
     }
     return ids;
