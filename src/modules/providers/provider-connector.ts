@@ -106,17 +106,6 @@ export interface ProviderConnector {
     options: { recovering: boolean; signal?: AbortSignal },
   ): Promise<WriteResult | PendingWrite>;
   /**
-   * What earlier attempts of these keys (CLAIMED in the ledger: a run that wrote and then stopped
-   * before its bookkeeping) left at the destination, found together (one list where the provider
-   * allows): key -> destination id. A key not found was not written, so `write` may write it
-   * without looking again. Optional: without it, `write` looks one record at a time (`recovering`).
-   */
-  findWrites?(
-    account: AccountRef,
-    writes: Array<{ key: string; session: CanonicalSession }>,
-    signal?: AbortSignal,
-  ): Promise<Map<string, string>>;
-  /**
    * Settles the writes `write` left pending, together (one list where the provider allows), once
    * the destination has had time to process them. Per key: the result, or the error that write
    * ends in (a refusal, a record fault). A failure of the whole call (the list) throws; the

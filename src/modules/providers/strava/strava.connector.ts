@@ -199,15 +199,6 @@ export class StravaConnector implements ProviderConnector {
     return this.writer.write(account, session, key, options);
   }
 
-  /** What earlier attempts of these keys wrote, by one activity list; see StravaWriter.findWrites. */
-  findWrites(
-    account: AccountRef,
-    writes: Array<{ key: string; session: CanonicalSession }>,
-    signal?: AbortSignal,
-  ): Promise<Map<string, string>> {
-    return this.writer.findWrites(account, writes, signal);
-  }
-
   /** Uploads are confirmed together by one activity list; see StravaWriter.confirm. */
   confirmWrites(
     account: AccountRef,

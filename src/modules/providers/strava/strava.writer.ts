@@ -222,7 +222,7 @@ export class StravaWriter {
    * has none) starts within 2 s of its session, with the same sport and the key's marker in its
    * description (read from the activity itself). Key -> activity id, for those found.
    */
-  async findWrites(
+  private async findWrites(
     account: AccountRef,
     writes: Array<{ key: string; session: CanonicalSession }>,
     signal?: AbortSignal,

@@ -117,7 +117,7 @@ export class ChunkImport implements RecordWritesHost {
         pending.push({ record, session, key, recovering: entry?.status === 'CLAIMED' });
       }
     }
-    pending = await this.writes.recover(pending);
+    pending = this.writes.recover(pending);
     if (this.policy === 'IMPORT') {
       for (const item of pending) await this.writes.write(item);
       await this.writes.confirmPending();

@@ -48,32 +48,15 @@ export class RecordWrites {
 
   /**
    * Records an earlier run claimed (it may have written them, then stopped before its
-   * bookkeeping): looked for at the destination together, one list for the page, where the
-   * destination can (findWrites). Those found are settled as written; the rest are written
-   * without looking again. Returns the records still to write.
+   * bookkeeping), at a destination that confirms writes: looked for in the page's confirmation,
+   * with what this run writes (one list for both); those not there are then written. Returns the
+   * records to write now. Elsewhere each claimed record's `write` looks for itself (`recovering`).
    */
-  async recover(pending: Valid[]): Promise<Valid[]> {
-    const { destination, to, signal } = this.host.input;
-    const claimed = pending.filter((p) => p.recovering);
-    if (claimed.length === 0) return pending;
-    if (destination.confirmWrites) {
-      // looked for by the page's confirmation, with what this run writes: one list for both
-      for (const item of claimed) this.unconfirmed.push({ item, recovering: true, pending: EARLIER_WRITE });
-      return pending.filter((p) => !p.recovering);
-    }
-    if (!destination.findWrites) return pending;
-    const found = await destination.findWrites(
-      to,
-      claimed.map((p) => ({ key: p.key, session: p.session })),
-      signal,
-    );
-    const left: Valid[] = [];
-    for (const item of pending) {
-      const destinationId = item.recovering ? found.get(item.key) : undefined;
-      if (destinationId) await this.written(item, true, { destinationId, duplicate: true });
-      else left.push(item.recovering ? { ...item, looked: true } : item);
-    }
-    return left;
+  recover(pending: Valid[]): Valid[] {
+    if (!this.host.input.destination.confirmWrites) return pending;
+    for (const item of pending.filter((p) => p.recovering))
+      this.unconfirmed.push({ item, recovering: true, pending: EARLIER_WRITE });
+    return pending.filter((p) => !p.recovering);
   }
 
   /**
