@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { withSessionLock } from '../../../database/advisory-lock.repository.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB, ProviderAccount, ProviderName } from '../../../database/schema.js';
@@ -13,9 +13,9 @@ export interface SealedTokens {
 }
 
 /**
- * `saveRefreshed` as one statement for the token thread (token-refresh-thread.ts), which holds
- * its own connection: $1 id, $2 the grant's version, $3 the sealed access token, $4 the sealed
- * refresh token (null: keep the stored one), $5 expiry. Same effect as `saveRefreshed`.
+ * A refreshed grant's save, one statement, run by `saveRefreshed` and by the token thread
+ * (token-refresh-thread.ts) on its own connection: $1 id, $2 the grant's version, $3 the sealed
+ * access token, $4 the sealed refresh token (null: keep the stored one), $5 expiry.
  */
 export const SAVE_REFRESHED_SQL = `UPDATE provider_accounts
 SET access_token = $3, refresh_token = COALESCE($4, refresh_token), access_token_expires_at = $5,
@@ -100,21 +100,17 @@ export class ProviderAccountsRepository {
     version: number,
     executor: Executor = this.db,
   ): Promise<boolean> {
-    const saved = await executor
-      .updateTable('provider_accounts')
-      .set({
-        access_token: tokens.accessToken,
-        ...(tokens.refreshToken ? { refresh_token: tokens.refreshToken } : {}),
-        access_token_expires_at: tokens.expiresAt,
-        token_version: sql`token_version + 1`,
-        status: 'ACTIVE',
-        revoked_at: null,
-        updated_at: new Date(),
-      })
-      .where('id', '=', id)
-      .where('token_version', '=', version)
-      .executeTakeFirst();
-    return saved.numUpdatedRows > 0n;
+    // the same statement the token thread sends (SAVE_REFRESHED_SQL): one definition of the save
+    const saved = await executor.executeQuery(
+      CompiledQuery.raw(SAVE_REFRESHED_SQL, [
+        id,
+        version,
+        tokens.accessToken,
+        tokens.refreshToken,
+        tokens.expiresAt,
+      ]),
+    );
+    return (saved.numAffectedRows ?? 0n) > 0n;
   }
 
   /**

@@ -206,37 +206,23 @@ export class StravaWriter {
     }
   }
 
-  /** The activity this key created earlier, if any (see findWrites). */
+  /** The activity this key created earlier, if any (see matchWrites), from one list around it. */
   private async findWritten(
     account: AccountRef,
     session: CanonicalSession,
     key: string,
     signal?: AbortSignal,
   ): Promise<string | undefined> {
-    return (await this.findWrites(account, [{ key, session }], signal)).get(key);
+    const listed = await this.listAround(account, [session.start], signal);
+    return (await this.matchWrites(account, [{ key, session }], listed, signal)).get(key);
   }
 
   /**
-   * The activities earlier attempts of these keys created, by one list of the activities starting
-   * within a day of them: an upload carries its key as its external_id; a manual activity (which
+   * The activities earlier attempts of these keys created, among the listed activities (those
+   * starting within a day of them): an upload carries its key as its external_id; a manual activity (which
    * has none) starts within 2 s of its session, with the same sport and the key's marker in its
    * description (read from the activity itself). Key -> activity id, for those found.
    */
-  private async findWrites(
-    account: AccountRef,
-    writes: Array<{ key: string; session: CanonicalSession }>,
-    signal?: AbortSignal,
-  ): Promise<Map<string, string>> {
-    if (writes.length === 0) return new Map();
-    const listed = await this.listAround(
-      account,
-      writes.map((w) => w.session.start),
-      signal,
-    );
-    return this.matchWrites(account, writes, listed, signal);
-  }
-
-  /** The activities of `listed` these keys wrote (see findWrites): key -> activity id. */
   private async matchWrites(
     account: AccountRef,
     writes: Array<{ key: string; session: CanonicalSession }>,
