@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import request from 'supertest';
 import { TokenService } from '../../src/modules/providers/tokens/token.service.js';
 import { eventually, testEnv } from '../support/app.js';
-import { spawnTs } from '../support/process.js';
+import { spawnTs, waitForOutput } from '../support/process.js';
 import {
   connectedFitbitToStrava,
   finished,
@@ -123,11 +123,13 @@ describe('the token crash window: a rotated grant whose save fails', () => {
 });
 
 /**
- * The window that cannot be closed: a process killed after Strava answered and before the save.
- * Strava has already retired the refresh token we hold, and the grant it issued died with the
- * process; the next refresh can only hear invalid_grant, and the user is asked to reconnect.
+ * A worker killed while a refresh is in flight. The refresh runs in the worker's token refresh
+ * process, which outlives it, hears Strava's answer and saves the rotated grant: no reconnect.
+ * What no client can close: the process holding the answer dying before the save (here the fault
+ * hook, which refreshes in the worker's own process). Strava has already retired the refresh token
+ * we hold; the next refresh can only hear invalid_grant, and the user is asked to reconnect.
  */
-describe('the token crash window: a process killed between Strava answering and the save', () => {
+describe('the token crash window: a worker killed mid-refresh', () => {
   let stack: ProviderStack;
 
   beforeAll(async () => {
@@ -135,7 +137,91 @@ describe('the token crash window: a process killed between Strava answering and 
   });
   afterAll(() => stack.close());
 
-  it('loses the rotated grant: the account needs a reconnect (documented, not fixable client-side)', async () => {
+  it('a worker SIGKILLed while Strava answers its refresh: the refresh process saves the grant, no reconnect', async () => {
+    const { sims, t } = stack;
+    const connection = await connectedFitbitToStrava(stack, 'cf', 90);
+    const account = await t.db
+      .selectFrom('provider_accounts')
+      .select(['id', 'token_version'])
+      .where('user_id', '=', 'cf')
+      .where('provider', '=', 'strava')
+      .executeTakeFirstOrThrow();
+    const answers = async (): Promise<Record<string, number>> =>
+      (await (await fetch(`${sims.strava.url}/_sim/requests`)).json())['oauth.token'] ?? {};
+    const before = await answers();
+    await t.db
+      .updateTable('provider_accounts')
+      .set({ access_token_expires_at: sql`now() - interval '10 minutes'` })
+      .where('id', '=', account.id)
+      .execute();
+    // Strava takes 4 s to answer; the worker is killed 1.5 s into the wait
+    await fetch(`${sims.strava.url}/_sim/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ 'oauth.token': { latencyMs: 4000 } }),
+    });
+    try {
+      const doomed = spawnTs('test/support/token-killed-in-flight.ts', {
+        ...testEnv(t.databaseUrl, { ...providerEnv(sims, 0.01), ROLE: 'api' }),
+        ACCOUNT_ID: account.id,
+      });
+      await waitForOutput(doomed, /refreshing \d+/);
+      const refresherPid = Number(/refreshing (\d+)/.exec(doomed.output())![1]);
+      await new Promise((r) => setTimeout(r, 1500));
+      doomed.kill('SIGKILL');
+      const [code, signal] = (await once(doomed, 'exit')) as [number | null, string | null];
+      expect({ code, signal }).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(doomed.output()).not.toContain('saved');
+      const saved = await eventually(
+        async () => {
+          const row = await t.db
+            .selectFrom('provider_accounts')
+            .select(['status', 'token_version'])
+            .where('id', '=', account.id)
+            .executeTakeFirstOrThrow();
+          return row.token_version > account.token_version ? row : undefined;
+        },
+        30_000,
+        'the refresh process to save the rotated grant',
+      );
+      expect(saved).toMatchObject({ status: 'ACTIVE', token_version: account.token_version + 1 });
+      expect((await answers())['200']).toBe((before['200'] ?? 0) + 1); // Strava rotated once
+      // its work done and its parent gone, the refresh process exits
+      await eventually(
+        async () => {
+          try {
+            process.kill(refresherPid, 0);
+            return undefined;
+          } catch {
+            return true;
+          }
+        },
+        10_000,
+        'the orphaned refresh process to exit',
+      );
+    } finally {
+      await fetch(`${sims.strava.url}/_sim/faults`, { method: 'DELETE' });
+    }
+
+    // the next sync refreshes with the saved grant: no invalid_grant, no reconnect
+    await fetch(`${sims.strava.url}/_sim/accounts/cf-strava/expire-tokens`, { method: 'POST' });
+    const id = await startSync(t, 'cf', connection.id, {
+      preset: 'CUSTOM',
+      startDate: '2026-08-01',
+      endDate: '2026-10-31',
+    });
+    expect(await finished(t, 'cf', id)).toMatchObject({ status: 'COMPLETED', failedChunks: 0 });
+    expect((await answers())['400'] ?? 0).toBe(before['400'] ?? 0);
+    const notices = await t.db
+      .selectFrom('notifications')
+      .select('code')
+      .where('user_id', '=', 'cf')
+      .where('code', '=', 'N-07')
+      .execute();
+    expect(notices).toHaveLength(0);
+  }, 300_000);
+
+  it('the process holding the answer killed before the save loses the grant: a reconnect (not fixable client-side)', async () => {
     const { sims, t } = stack;
     const connection = await connectedFitbitToStrava(stack, 'ck', 90);
     const account = await t.db
@@ -152,7 +238,7 @@ describe('the token crash window: a process killed between Strava answering and 
       .set({ access_token_expires_at: sql`now() - interval '10 minutes'` })
       .where('id', '=', account.id)
       .execute();
-    const doomed = spawnTs('test/support/token-refresh-process.ts', {
+    const doomed = spawnTs('test/support/token-killed-after-answer.ts', {
       ...testEnv(t.databaseUrl, { ...providerEnv(sims, 0.01), ROLE: 'api' }),
       ACCOUNT_ID: account.id,
     });

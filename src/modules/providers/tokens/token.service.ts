@@ -20,7 +20,7 @@ import {
 } from '../provider-errors.js';
 import { refreshForm, refreshGrant, toGrant } from './grants.js';
 import { readTokenAnswer, TokenAnswerLostError, unreachable } from './oauth-client.js';
-import { TokenRefreshThread } from './token-refresh-thread.js';
+import { TokenRefreshProcess } from './token-refresh-process.js';
 import { TokenCipher } from './token-cipher.js';
 
 /**
@@ -77,8 +77,8 @@ export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly answerLost = new Map<string, Date>();
   /** Test-only fault injection (off by default). */
   readonly faults: TokenFaultHooks = {};
-  /** Where refreshes run and their grants are saved (see TokenRefreshThread). */
-  private readonly thread: TokenRefreshThread;
+  /** Where refreshes run and their grants are saved (see TokenRefreshProcess). */
+  private readonly refresher: TokenRefreshProcess;
 
   constructor(
     @InjectDb() private readonly db: Kysely<DB>,
@@ -87,20 +87,20 @@ export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
   ) {
     this.cipher = new TokenCipher(config.tokenEncryptionKey);
     this.refreshTimeoutMs = Math.max(config.providers.requestTimeoutMs, REFRESH_TIMEOUT_MIN_MS);
-    this.thread = new TokenRefreshThread({
+    this.refresher = new TokenRefreshProcess({
       databaseUrl: () => config.database.url!,
       key: config.tokenEncryptionKey,
       saveSql: SAVE_REFRESHED_SQL,
     });
   }
 
-  /** Workers refresh tokens: their token thread and its connection are ready before the first chunk. */
+  /** Workers refresh tokens: their refresh process and its connection are ready before the first chunk. */
   onApplicationBootstrap(): void {
-    if (this.config.role.worker) this.thread.warm();
+    if (this.config.role.worker) this.refresher.warm();
   }
 
   onModuleDestroy(): Promise<void> {
-    return this.thread.close();
+    return this.refresher.close();
   }
 
   seal(grant: TokenGrant): SealedTokens {
@@ -189,7 +189,7 @@ export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
     const blocked = this.tokenEndpointBlockedUntil.get(account.provider);
     if (blocked && blocked.retryAt.getTime() > Date.now()) throw blocked;
     let grant: TokenGrant;
-    let onThread: { saved?: boolean; saveError?: string } | undefined;
+    let saveOutcome: { saved?: boolean; saveError?: string } | undefined;
     try {
       const refreshToken = this.cipher.open(account.refresh_token);
       this.logger.log(`refreshing the ${account.provider} token of account ${accountId}`);
@@ -201,19 +201,19 @@ export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
           this.refreshTimeoutMs,
         );
       } else {
-        ({ grant, ...onThread } = await this.refreshOnThread(account, refreshToken));
+        ({ grant, ...saveOutcome } = await this.refreshInRefreshProcess(account, refreshToken));
       }
     } catch (error) {
       return this.refreshFailed(conn, account, error);
     }
     this.answerLost.delete(accountId);
     const issued: Issued = { grant, version: account.token_version, provider: account.provider };
-    if (onThread?.saved) {
+    if (saveOutcome?.saved) {
       this.logger.log(`refreshed the ${account.provider} token of account ${accountId}`);
       return grant.accessToken;
     }
-    if (onThread?.saved === false) return await this.storedToken(accountId, conn); // a reconnect won
-    if (onThread?.saveError) return this.keepIssued(accountId, issued, new Error(onThread.saveError));
+    if (saveOutcome?.saved === false) return await this.storedToken(accountId, conn); // a reconnect won
+    if (saveOutcome?.saveError) return this.keepIssued(accountId, issued, new Error(saveOutcome.saveError));
     try {
       await this.faults.afterIssued?.(accountId, account.provider);
       if (!(await this.accounts.saveRefreshed(accountId, this.seal(grant), issued.version, conn)))
@@ -227,15 +227,15 @@ export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * The refresh request on the token thread, which saves an issued grant before answering (its
+   * The refresh request in the token refresh process, which saves an issued grant before answering (its
    * save's outcome comes back with it); the answer is read here as postTokenEndpoint reads one.
    */
-  private async refreshOnThread(
+  private async refreshInRefreshProcess(
     account: ProviderAccount,
     refreshToken: string,
   ): Promise<{ grant: TokenGrant; saved?: boolean; saveError?: string }> {
     const endpoints = this.config.providers[account.provider];
-    const answer = await this.thread.refresh({
+    const answer = await this.refresher.refresh({
       url: endpoints.tokenUrl,
       form: refreshForm(endpoints, refreshToken),
       timeoutMs: this.refreshTimeoutMs,

@@ -1,9 +1,9 @@
-import { TokenRefreshThread } from './token-refresh-thread.js';
+import { TokenRefreshProcess } from './token-refresh-process.js';
 
-describe('TokenRefreshThread.close: a shutdown waits for the refreshes in flight', () => {
+describe('TokenRefreshProcess.close: a shutdown waits for the refreshes in flight', () => {
   const thread = () =>
-    new TokenRefreshThread({ databaseUrl: () => 'postgres://unused', key: Buffer.alloc(32), saveSql: '' });
-  const inFlight = (t: TokenRefreshThread) => (t as unknown as { calls: Map<number, () => void> }).calls;
+    new TokenRefreshProcess({ databaseUrl: () => 'postgres://unused', key: Buffer.alloc(32), saveSql: '' });
+  const inFlight = (t: TokenRefreshProcess) => (t as unknown as { calls: Map<number, () => void> }).calls;
 
   it('returns only once the refresh in flight has its answer', async () => {
     const t = thread();
