@@ -89,6 +89,60 @@ describe('resumption sweeps', () => {
     expect(connector.calls.filter((c) => c.startDate)).toHaveLength(12); // each chunk ran once
   });
 
+  it('a died run whose job waits for its retry: the job is cancelled and replaced, unless pg-boss just started the retry', async () => {
+    const id = await start('sweep-retry');
+    const chunks = await api.db
+      .selectFrom('chunks')
+      .select(['id', 'job_id', 'idx'])
+      .where('orchestration_id', '=', id)
+      .where('idx', 'in', [0, 1])
+      .orderBy('idx')
+      .execute();
+    const [died, retried] = chunks;
+    // both chunks were RUNNING when their runs died; pg-boss holds each job for a backoff retry
+    await api.db
+      .updateTable('chunks')
+      .set({ status: 'RUNNING', attempts: 1 })
+      .where('id', 'in', [died.id, retried.id])
+      .execute();
+    await sql`UPDATE pgboss.job SET state = 'retry' WHERE name = 'chunk.process'
+      AND id = ANY(${[died.job_id, retried.job_id]}::uuid[])`.execute(api.db);
+
+    const sweeper = api.app.get(SweeperService);
+    let sweeping: ReturnType<SweeperService['sweepOnce']> | undefined;
+    // pg-boss's fetch takes the second job for its retry (row locked, state active) while the sweep runs
+    await api.db.transaction().execute(async (trx) => {
+      await sql`SELECT id FROM pgboss.job WHERE id = ${retried.job_id}::uuid FOR UPDATE`.execute(trx);
+      sweeping = sweeper.sweepOnce();
+      await new Promise((r) => setTimeout(r, 500));
+      await sql`UPDATE pgboss.job SET state = 'active' WHERE id = ${retried.job_id}::uuid`.execute(trx);
+    });
+    const report = await sweeping!;
+    expect(report).toMatchObject({ recovered: 1 });
+
+    const jobState = async (jobId: string | null) =>
+      (
+        await sql<{ state: string }>`SELECT state::text FROM pgboss.job WHERE id = ${jobId}::uuid`.execute(
+          api.db,
+        )
+      ).rows[0]?.state;
+    const row = (chunkId: string) =>
+      api.db
+        .selectFrom('chunks')
+        .select(['status', 'job_id'])
+        .where('id', '=', chunkId)
+        .executeTakeFirstOrThrow();
+    // the died run's job will not run again: the chunk has a new one
+    const diedNow = await row(died.id);
+    expect(await jobState(died.job_id)).toBe('cancelled');
+    expect(diedNow.job_id).not.toBe(died.job_id);
+    // (the first test's worker may already be running it)
+    expect(['created', 'active', 'completed']).toContain(await jobState(diedNow.job_id));
+    // the retry pg-boss started keeps the chunk: no second job to run it side by side
+    expect(await row(retried.id)).toMatchObject({ status: 'RUNNING', job_id: retried.job_id });
+    expect(await jobState(retried.job_id)).toBe('active');
+  });
+
   it('repairs counters that disagree with the chunk rows and finalizes an orchestration whose chunks are all terminal', async () => {
     const id = await start('sweep-2');
     await api.db

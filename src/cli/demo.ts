@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { signToken } from '../common/auth/token.js';
 import { loadConfig } from '../config/app-config.js';
 import { seedPreExisting, type SimProvider } from '../simulators/seed-duplicates.js';
+import { EXAMPLE_PROVIDERS } from '../modules/providers/provider-descriptors.js';
 import { loadDotEnv } from '../config/dotenv.js';
 import { setTimeout as wait } from 'node:timers/promises';
 
@@ -22,8 +23,8 @@ const { values } = parseArgs({
       type: 'string',
       default: process.env.SYNCWELL_URL ?? `http://localhost:${process.env.PORT ?? 3000}`,
     },
-    source: { type: 'string', default: 'fitbit' },
-    destination: { type: 'string', default: 'strava' },
+    source: { type: 'string', default: EXAMPLE_PROVIDERS.source },
+    destination: { type: 'string', default: EXAMPLE_PROVIDERS.destination },
     preset: { type: 'string', default: 'LAST_YEAR' },
   },
 });

@@ -15,6 +15,10 @@ type Json<T> = ColumnType<T, T | string, T | string>;
 type NullableJson<T> = ColumnType<T | null, T | string | null | undefined, T | string | null>;
 
 export type Tier = 'FREE' | 'PRO';
+/**
+ * The registered providers' ids: the database's vocabulary of the `provider` columns (text, no check).
+ * `provider-descriptors.ts` fails to compile unless its registry holds exactly these.
+ */
 export type ProviderName = 'fitbit' | 'strava';
 export type OrchestrationKind = 'HISTORICAL' | 'INITIAL_7_DAY';
 export type OrchestrationStatus =

@@ -44,6 +44,21 @@ export class JobsRepository {
       FROM ${this.job} WHERE ${where})`;
   }
 
+  /**
+   * Takes a job that waits for its retry away from pg-boss (cancels it), only if it still waits:
+   * the UPDATE locks the row, so it either goes first (pg-boss's fetch, which skips locked rows,
+   * then finds it cancelled) or waits for a fetch that took it and then finds it `active` (false:
+   * the retry runs). Inside `executor`'s transaction when it is one.
+   */
+  async cancelIfRetrying(executor: Executor, name: string, id: string): Promise<boolean> {
+    const { rows } = await sql<{ id: string }>`
+      UPDATE ${this.job} SET state = 'cancelled', completed_on = now()
+      WHERE name = ${name} AND id = ${id}::uuid AND state = 'retry'
+      RETURNING id
+    `.execute(executor);
+    return rows.length > 0;
+  }
+
   /** Deletes jobs of one queue by id; inside `executor`'s transaction when it is one. */
   async deleteJobs(executor: Executor, name: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;

@@ -1,6 +1,7 @@
 import type { Queue, WorkOptions } from 'pg-boss';
 import type { AppConfig } from '../config/app-config.js';
 import { JobName } from './job-names.js';
+import { retryPolicy } from '../config/retry-policy.js';
 
 export interface QueueDefinition {
   name: JobName;
@@ -16,6 +17,7 @@ const WEEK = 7 * 24 * 3600;
  */
 export function queueDefinitions(config: AppConfig): QueueDefinition[] {
   const jobs = config.jobs;
+  const retry = retryPolicy(config);
   const polling = { pollingIntervalSeconds: jobs.pollingIntervalSeconds };
   return [
     {
@@ -33,10 +35,10 @@ export function queueDefinitions(config: AppConfig): QueueDefinition[] {
       name: JobName.ChunkProcess,
       queue: {
         partition: true,
-        retryLimit: jobs.chunkRetryLimit,
-        retryDelay: jobs.chunkRetryDelaySeconds,
+        retryLimit: retry.chunk.attempts,
+        retryDelay: retry.chunk.delaySeconds,
         retryBackoff: true, // pg-boss adds jitter to every backed-off delay
-        retryDelayMax: jobs.chunkRetryDelayMaxSeconds,
+        retryDelayMax: retry.chunk.maxDelaySeconds,
         expireInSeconds: jobs.chunkExpireSeconds,
         heartbeatSeconds: jobs.chunkHeartbeatSeconds,
         deleteAfterSeconds: WEEK,
@@ -60,10 +62,10 @@ export function queueDefinitions(config: AppConfig): QueueDefinition[] {
     {
       name: JobName.NotificationDeliver,
       queue: {
-        retryLimit: 8,
-        retryDelay: 5,
+        retryLimit: retry.notification.attempts,
+        retryDelay: retry.notification.delaySeconds,
         retryBackoff: true,
-        retryDelayMax: 1800,
+        retryDelayMax: retry.notification.maxDelaySeconds,
         expireInSeconds: 300,
         heartbeatSeconds: jobs.chunkHeartbeatSeconds,
         deleteAfterSeconds: WEEK,

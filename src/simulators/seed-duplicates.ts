@@ -5,12 +5,8 @@
  * (reading the source account, inserting raw records at the destination), so tests, the demo and the
  * benchmarks can use it against any running pair.
  */
-import {
-  kindFromGoogle,
-  kindFromStrava,
-  kindToGoogle,
-  kindToStrava,
-} from '../modules/providers/canonical/activity-kinds.js';
+import { kindFromGoogle, kindToGoogle } from '../modules/providers/fitbit/fitbit.activity-kinds.js';
+import { kindFromStrava, kindToStrava } from '../modules/providers/strava/strava.activity-kinds.js';
 import type { ActivityKind } from '../modules/providers/canonical/canonical-session.js';
 
 export type SimProvider = 'fitbit' | 'strava';

@@ -1,4 +1,5 @@
-import { kindFromGoogle, kindToStrava } from '../../src/modules/providers/canonical/activity-kinds.js';
+import { kindFromGoogle } from '../../src/modules/providers/fitbit/fitbit.activity-kinds.js';
+import { kindToStrava } from '../../src/modules/providers/strava/strava.activity-kinds.js';
 import { addDays, addMonths, todayIn } from '../../src/common/civil-date.js';
 import {
   chunksOf,

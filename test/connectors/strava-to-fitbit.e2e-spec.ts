@@ -1,4 +1,5 @@
-import { kindFromStrava, kindToGoogle } from '../../src/modules/providers/canonical/activity-kinds.js';
+import { kindToGoogle } from '../../src/modules/providers/fitbit/fitbit.activity-kinds.js';
+import { kindFromStrava } from '../../src/modules/providers/strava/strava.activity-kinds.js';
 import {
   chunksOf,
   connect,

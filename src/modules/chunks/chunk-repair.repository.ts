@@ -83,6 +83,14 @@ export class ChunkRepairRepository {
     return rows;
   }
 
+  /**
+   * A RUNNING chunk whose job waits for a retry (its run died): the job is cancelled so that only
+   * the chunk's new job runs it; false when pg-boss has just started the retry (it runs the chunk).
+   */
+  takeBackRetryingJob(executor: Executor, jobId: string): Promise<boolean> {
+    return this.jobs.cancelIfRetrying(executor, JobName.ChunkProcess, jobId);
+  }
+
   /** Gives an orphaned chunk a new job id (only if it still has the old one). */
   async reassignJob(
     executor: Executor,

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ChunkQueue } from './chunk-queue.service.js';
+import { ChunkQueue } from './chunk-queue.js';
 import { ChunkRepairRepository } from './chunk-repair.repository.js';
 import { ChunksRepository } from './chunks.repository.js';
 import { FairShareRepository } from './fair-share.repository.js';

@@ -5,7 +5,7 @@ import type { AuthUser } from '../../common/auth/auth.types.js';
 import { CurrentUser } from '../../common/auth/current-user.decorator.js';
 import { notFound } from '../../common/errors/problem.exception.js';
 import { ApiDoc } from '../../common/http/api-problems.decorator.js';
-import { ResourceIdPipe } from '../../common/http/uuid.pipe.js';
+import { ResourceIdPipe } from '../../common/http/resource-id.pipe.js';
 import {
   DeviceDto,
   ListNotificationsQueryDto,

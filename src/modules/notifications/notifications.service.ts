@@ -11,6 +11,7 @@ import type { NotificationListDto } from './dto/notification.dto.js';
 import { NotificationsRepository } from './notifications.repository.js';
 import { PUSH_DRIVER, type PushDriver } from './push/push-driver.js';
 import { PushMetrics } from './push/push-metrics.js';
+import { descriptorOf } from '../providers/provider-descriptors.js';
 import { setTimeout as wait } from 'node:timers/promises';
 
 /** FR-4's messages. */
@@ -19,8 +20,6 @@ export const MESSAGES: Record<NotificationCode, { title: string; body: string }>
   'N-06': { title: 'SyncWell', body: 'Your historical sync finished with some errors.' },
   'N-07': { title: 'SyncWell', body: 'Reconnect {Provider} to finish your historical sync.' },
 };
-
-const PROVIDER_NAMES: Record<ProviderName, string> = { fitbit: 'Fitbit', strava: 'Strava' };
 
 /**
  * A delivery found SENDING when its job runs was cut off by a crash of the previous attempt (a
@@ -82,7 +81,7 @@ export class NotificationsService {
       round: 0,
       code: 'N-07',
       title: MESSAGES['N-07'].title,
-      body: MESSAGES['N-07'].body.replace('{Provider}', PROVIDER_NAMES[revocation.provider]),
+      body: MESSAGES['N-07'].body.replace('{Provider}', descriptorOf(revocation.provider).displayName),
       data: { connectionId: revocation.connectionId, provider: revocation.provider },
       dedupeKey: `N-07:${revocation.connectionId}:${revocation.revokedAt.getTime()}`,
     });

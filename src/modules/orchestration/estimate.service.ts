@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import type { ProviderName } from '../../database/schema.js';
 import { estimateSyncCost } from '../providers/cost-model.js';
-import { COST_MODELS } from '../providers/cost-models.js';
+import { descriptorOf } from '../providers/provider-descriptors.js';
 import { daysBetween } from '../../common/civil-date.js';
 import type { DateRange } from './date-range.js';
 import type { EstimateDto } from './dto/estimate.dto.js';
@@ -24,8 +24,8 @@ export class EstimateService {
   ): EstimateDto {
     const cost = estimateSyncCost({
       timeScale: this.config.providers.timeScale,
-      source: COST_MODELS[source],
-      destination: COST_MODELS[destination],
+      source: descriptorOf(source).costModel,
+      destination: descriptorOf(destination).costModel,
       days: daysBetween(range.startDate, range.endDate) + 1,
       chunks: totalChunks,
       parallelism: this.config.jobs.chunkUserConcurrency,

@@ -13,7 +13,7 @@ import type {
   RangePreset,
 } from '../../database/schema.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
-import { ChunkQueue } from '../chunks/chunk-queue.service.js';
+import { ChunkQueue } from '../chunks/chunk-queue.js';
 import { ChunksRepository } from '../chunks/chunks.repository.js';
 import { CHUNK_PROCESSOR, type ChunkProcessor } from '../chunks/chunk-processor.js';
 import { AppConfig } from '../../config/app-config.js';
@@ -51,7 +51,7 @@ export class HistoricalSyncService {
     private readonly estimates: EstimateService,
     private readonly eta: QueueEtaService,
     private readonly analytics: AnalyticsService,
-    @Inject(CHUNK_PROCESSOR) private readonly connector: ChunkProcessor,
+    @Inject(CHUNK_PROCESSOR) private readonly processor: ChunkProcessor,
     private readonly config: AppConfig,
   ) {}
 
@@ -177,7 +177,7 @@ export class HistoricalSyncService {
 
   private async resolve(connection: Connection, request: RangeRequest, prefix: string): Promise<DateRange> {
     const firstDataDate =
-      request.preset === 'ALL_TIME' ? await this.connector.firstDataDate(connection) : null;
+      request.preset === 'ALL_TIME' ? await this.processor.firstDataDate(connection) : null;
     const result = resolveRange(request, todayIn(connection.timezone), firstDataDate, prefix);
     if (!result.ok) throw validationFailed(result.errors);
     return result.range;

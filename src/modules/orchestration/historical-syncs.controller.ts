@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/
 import type { AuthUser } from '../../common/auth/auth.types.js';
 import { CurrentUser } from '../../common/auth/current-user.decorator.js';
 import { ApiDoc } from '../../common/http/api-problems.decorator.js';
-import { ResourceIdPipe } from '../../common/http/uuid.pipe.js';
+import { ResourceIdPipe } from '../../common/http/resource-id.pipe.js';
 import { RequiresPro } from '../entitlements/requires-pro.guard.js';
 import type { Idempotent, IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import { Idempotency, IdempotentRoute } from '../idempotency/idempotent-route.decorator.js';

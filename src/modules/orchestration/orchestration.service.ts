@@ -6,7 +6,7 @@ import { invalidState, notFound } from '../../common/errors/problem.exception.js
 import { InjectDb } from '../../database/database.tokens.js';
 import type { DB, Orchestration } from '../../database/schema.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
-import { ChunkQueue } from '../chunks/chunk-queue.service.js';
+import { ChunkQueue } from '../chunks/chunk-queue.js';
 import { ChunksRepository } from '../chunks/chunks.repository.js';
 import {
   IdempotencyService,

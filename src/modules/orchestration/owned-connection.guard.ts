@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { AuthUser } from '../../common/auth/auth.types.js';
-import { ResourceIdPipe } from '../../common/http/uuid.pipe.js';
+import { ResourceIdPipe } from '../../common/http/resource-id.pipe.js';
 import { HistoricalSyncService } from './historical-sync.service.js';
 
 /**

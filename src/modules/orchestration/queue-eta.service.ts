@@ -11,6 +11,7 @@ import {
   type EtaFields,
   type QueueSnapshot,
 } from './queue-eta.model.js';
+import { pacingWindowMs } from '../providers/provider-descriptors.js';
 
 export type { EtaFields, QueueSnapshot } from './queue-eta.model.js';
 
@@ -61,9 +62,12 @@ export class QueueEtaService {
     private readonly config: AppConfig,
   ) {}
 
-  /** The budget window the pace is measured in: Strava's 15 minutes (time-scaled), at least 10 s. */
+  /**
+   * The budget window the pace is measured in: the pacing window (Strava's 15 minutes, see
+   * `pacingWindowMs`), time-scaled, at least 10 s.
+   */
   get budgetWindowMs(): number {
-    return Math.max(10_000, Math.round(900_000 * this.config.providers.timeScale));
+    return Math.max(10_000, Math.round(pacingWindowMs() * this.config.providers.timeScale));
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, Orchestration } from '../../database/schema.js';
-import { ChunkQueue } from '../chunks/chunk-queue.service.js';
+import { ChunkQueue } from '../chunks/chunk-queue.js';
 import { ChunksRepository } from '../chunks/chunks.repository.js';
 import { ConnectionsRepository } from '../connection-store/connections.repository.js';
 import { ProviderAccountsRepository } from '../providers/accounts/provider-accounts.repository.js';

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../../common/auth/auth.types.js';
 import { CurrentUser } from '../../common/auth/current-user.decorator.js';
 import { ApiDoc } from '../../common/http/api-problems.decorator.js';
-import { ResourceIdPipe } from '../../common/http/uuid.pipe.js';
+import { ResourceIdPipe } from '../../common/http/resource-id.pipe.js';
 import { ListRecordsQueryDto, SyncRecordListDto } from './dto/record.dto.js';
 import { RecordsService } from './records.service.js';
 

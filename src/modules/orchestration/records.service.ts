@@ -4,7 +4,7 @@ import { validationFailed } from '../../common/errors/problem.exception.js';
 import type { ProviderName } from '../../database/schema.js';
 import { OrchestrationService } from './orchestration.service.js';
 import type { ListRecordsQueryDto, SyncRecordDto, SyncRecordListDto } from './dto/record.dto.js';
-import { recordUrl } from '../records/record-links.js';
+import { recordUrl } from '../providers/provider-descriptors.js';
 import {
   SyncRecordsRepository,
   type ReportPosition,

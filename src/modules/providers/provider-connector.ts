@@ -1,7 +1,6 @@
 import type { ProviderName } from '../../database/schema.js';
 import type { CanonicalSession, SourceRecord } from './canonical/canonical-session.js';
 import type { ActivityFacts } from './dedup/duplicate-matcher.js';
-import type { ProviderCostModel } from './cost-model.js';
 
 export interface TokenGrant {
   accessToken: string;
@@ -82,12 +81,12 @@ export interface AuthorizeUrlRequest {
 }
 
 /**
- * One provider's API (not a chunk: see chunks/chunk-processor.ts for what the engine calls), either side of a sync: OAuth, paged reads of a date range, idempotent writes and
- * its cost model. One folder per provider implements it.
+ * One provider's API (not a chunk: see chunks/chunk-processor.ts for what the engine calls), either
+ * side of a sync: OAuth, paged reads of a date range, idempotent writes. One folder per provider
+ * implements it; its descriptor (provider-descriptor.ts) names it.
  */
 export interface ProviderConnector {
   readonly provider: ProviderName;
-  readonly costModel: ProviderCostModel;
   /** The provider accepts PKCE (S256): the consent carries a challenge and the exchange its verifier. */
   readonly supportsPkce: boolean;
   authorizeUrl(params: AuthorizeUrlRequest): string;
@@ -122,6 +121,4 @@ export interface ProviderConnector {
    * (summaries only: no tracks), in as few paged list requests as the provider allows.
    */
   listActivities(account: AccountRef, window: ActivityWindow, signal?: AbortSignal): Promise<ActivityFacts[]>;
-  /** Where a person sees a record this provider holds (the import report's links). */
-  recordUrl(recordId: string): string;
 }

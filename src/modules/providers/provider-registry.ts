@@ -1,25 +1,27 @@
 import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { ProviderName } from '../../database/schema.js';
-import { FitbitConnector } from './fitbit/fitbit.connector.js';
 import type { ProviderConnector } from './provider-connector.js';
-import { StravaConnector } from './strava/strava.connector.js';
+import { descriptorOf, PROVIDER_DESCRIPTORS } from './provider-descriptors.js';
 
-/** The provider connectors, by name. */
+/** The provider connectors, by id: each registered descriptor's connector (a Nest provider). */
 @Injectable()
 export class ProviderRegistry {
-  private readonly connectors: Record<ProviderName, ProviderConnector>;
+  private readonly connectors = new Map<ProviderName, ProviderConnector>();
 
-  constructor(fitbit: FitbitConnector, strava: StravaConnector) {
-    this.connectors = { fitbit, strava };
-  }
+  constructor(private readonly moduleRef: ModuleRef) {}
 
   get(provider: ProviderName): ProviderConnector {
-    const connector = this.connectors[provider];
-    if (!connector) throw new Error(`no connector for provider ${provider}`);
+    const known = this.connectors.get(provider);
+    if (known) return known;
+    const connector = this.moduleRef.get(descriptorOf(provider).connector, { strict: false });
+    if (connector.provider !== provider)
+      throw new Error(`the ${provider} descriptor names the connector of ${connector.provider}`);
+    this.connectors.set(provider, connector);
     return connector;
   }
 
   all(): ProviderConnector[] {
-    return Object.values(this.connectors);
+    return PROVIDER_DESCRIPTORS.map((d) => this.get(d.id));
   }
 }

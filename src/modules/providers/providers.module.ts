@@ -4,14 +4,13 @@ import { RecordStoreModule } from '../records/record-store.module.js';
 import { ProviderAccountsRepository } from './accounts/provider-accounts.repository.js';
 import { DestinationSnapshotService } from './dedup/destination-snapshot.service.js';
 import { DestinationSnapshotsRepository } from './dedup/destination-snapshots.repository.js';
-import { FitbitConnector } from './fitbit/fitbit.connector.js';
 import { ProviderHealth } from './http/provider-health.js';
 import { ProviderMetrics } from './http/provider-metrics.js';
 import { SyncLedgerRepository } from './ledger/sync-ledger.repository.js';
+import { PROVIDER_DESCRIPTORS } from './provider-descriptors.js';
 import { ProviderRegistry } from './provider-registry.js';
 import { QuotaRepository } from './quota/quota.repository.js';
 import { QuotaService } from './quota/quota.service.js';
-import { StravaConnector } from './strava/strava.connector.js';
 import { ProviderChunkProcessor } from './sync/provider-chunk.processor.js';
 import { RecordImporter } from './sync/record-importer.js';
 import { TokenService } from './tokens/token.service.js';
@@ -21,8 +20,7 @@ import { TokenService } from './tokens/token.service.js';
   imports: [RecordStoreModule],
   providers: [
     ProviderAccountsRepository,
-    FitbitConnector,
-    StravaConnector,
+    ...PROVIDER_DESCRIPTORS.map((d) => d.connector),
     ProviderRegistry,
     ProviderMetrics,
     ProviderHealth,

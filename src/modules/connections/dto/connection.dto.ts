@@ -12,12 +12,11 @@ import {
 } from 'class-validator';
 import { PageQueryDto } from '../../../common/http/page-query.dto.js';
 import type { ProviderName } from '../../../database/schema.js';
-
-export const PROVIDER_NAMES: ProviderName[] = ['fitbit', 'strava'];
+import { EXAMPLE_PROVIDERS, PROVIDER_IDS } from '../../providers/provider-descriptors.js';
 
 export class ProviderGrantDto {
-  @ApiProperty({ example: 'fitbit', enum: PROVIDER_NAMES })
-  @IsIn(PROVIDER_NAMES, { message: `provider must be one of ${PROVIDER_NAMES.join(', ')}` })
+  @ApiProperty({ example: EXAMPLE_PROVIDERS.source, enum: PROVIDER_IDS })
+  @IsIn(PROVIDER_IDS, { message: `provider must be one of ${PROVIDER_IDS.join(', ')}` })
   provider!: ProviderName;
 
   @ApiProperty({
@@ -73,7 +72,7 @@ export class CreateConnectionDto {
 }
 
 export class ConnectionSideDto {
-  @ApiProperty({ example: 'fitbit', enum: PROVIDER_NAMES })
+  @ApiProperty({ example: EXAMPLE_PROVIDERS.source, enum: PROVIDER_IDS })
   provider!: ProviderName;
 
   @ApiProperty({ example: 'c20e27323ee6d64a', description: 'The account’s id at the provider' })
@@ -82,8 +81,8 @@ export class ConnectionSideDto {
 
 export class ReauthDto {
   @ApiProperty({
-    example: 'strava',
-    enum: PROVIDER_NAMES,
+    example: EXAMPLE_PROVIDERS.destination,
+    enum: PROVIDER_IDS,
     description: 'The provider whose grant must be renewed',
   })
   provider!: ProviderName;
@@ -149,8 +148,8 @@ export class ConnectionListDto {
 export class ListConnectionsQueryDto extends PageQueryDto {}
 
 export class AuthorizeUrlQueryDto {
-  @ApiProperty({ example: 'fitbit', enum: PROVIDER_NAMES })
-  @IsIn(PROVIDER_NAMES, { message: `provider must be one of ${PROVIDER_NAMES.join(', ')}` })
+  @ApiProperty({ example: EXAMPLE_PROVIDERS.source, enum: PROVIDER_IDS })
+  @IsIn(PROVIDER_IDS, { message: `provider must be one of ${PROVIDER_IDS.join(', ')}` })
   provider!: ProviderName;
 
   @ApiProperty({

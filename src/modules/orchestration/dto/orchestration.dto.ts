@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../../../common/http/page-query.dto.js';
 import type { ChunkStatus, OrchestrationStatus } from '../../../database/schema.js';
+import { EXAMPLE_PROVIDERS, PROVIDER_IDS } from '../../providers/provider-descriptors.js';
 
 export const ORCHESTRATION_STATUSES: OrchestrationStatus[] = [
   'PENDING',
@@ -56,7 +57,7 @@ export class WaitingDto {
   })
   reason!: 'PROVIDER_UNAVAILABLE' | 'PROVIDER_RATE_LIMITED';
 
-  @ApiProperty({ example: 'fitbit', enum: ['fitbit', 'strava'] })
+  @ApiProperty({ example: EXAMPLE_PROVIDERS.source, enum: PROVIDER_IDS })
   provider!: string;
 
   @ApiProperty({
@@ -127,7 +128,7 @@ export class OrchestrationStatusDto {
   @ApiProperty({
     example: {
       reason: 'PROVIDER_UNAVAILABLE',
-      provider: 'fitbit',
+      provider: EXAMPLE_PROVIDERS.source,
       since: '2026-12-07T09:12:03.000Z',
       retryAt: '2026-12-07T09:14:40.000Z',
     },
@@ -162,10 +163,10 @@ export class OrchestrationDto extends OrchestrationStatusDto {
   @ApiProperty({ example: 'HISTORICAL', enum: ['HISTORICAL', 'INITIAL_7_DAY'] })
   kind!: string;
 
-  @ApiProperty({ example: 'fitbit', enum: ['fitbit', 'strava'] })
+  @ApiProperty({ example: EXAMPLE_PROVIDERS.source, enum: PROVIDER_IDS })
   source!: string;
 
-  @ApiProperty({ example: 'strava', enum: ['fitbit', 'strava'] })
+  @ApiProperty({ example: EXAMPLE_PROVIDERS.destination, enum: PROVIDER_IDS })
   destination!: string;
 
   @ApiProperty({ example: '2025-11-23' })

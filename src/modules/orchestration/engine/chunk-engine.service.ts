@@ -5,7 +5,7 @@ import { AppConfig } from '../../../config/app-config.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB, ErrorInfo, Orchestration } from '../../../database/schema.js';
 import { AnalyticsService } from '../../analytics/analytics.service.js';
-import { ChunkQueue } from '../../chunks/chunk-queue.service.js';
+import { ChunkQueue } from '../../chunks/chunk-queue.js';
 import { ChunksRepository, type ChunkContextRow } from '../../chunks/chunks.repository.js';
 import type { ChunkCounts } from '../../chunks/chunk-processor.js';
 import { OrchestrationRepository } from '../orchestration.repository.js';
@@ -15,6 +15,8 @@ import { ReauthService } from '../reauth.service.js';
 import { RELEASE_SPREAD, releaseDelay, type ChunkOutcome } from './chunk-outcome.js';
 import { CompletionService } from './completion.service.js';
 import { EngineMetrics } from './engine.metrics.js';
+import { pacingWindowMs } from '../../providers/provider-descriptors.js';
+import { outageWaitMs, retryPolicy } from '../../../config/retry-policy.js';
 
 const RUNNABLE_CHUNK = ['PENDING', 'RUNNING'];
 const RUNNABLE_ORCHESTRATION = ['PENDING', 'IN_PROGRESS'];
@@ -177,8 +179,8 @@ export class ChunkEngine {
     retryCount: number,
     outcome: Extract<ChunkOutcome, { kind: 'reschedule' }>,
   ): Promise<void> {
-    // a daily window's waiters are spread like a 15-min window's (a quarter of Strava's short window)
-    const maxSpread = 900_000 * this.config.providers.timeScale * RELEASE_SPREAD;
+    // a daily window's waiters are spread like a short window's (a quarter of the pacing window: Strava's 15 min)
+    const maxSpread = pacingWindowMs() * this.config.providers.timeScale * RELEASE_SPREAD;
     const delay = releaseDelay(context.kind, outcome, Math.random, maxSpread, this.waiterFor(outcome));
     const startAfter = new Date(Math.max(outcome.retryAt.getTime(), Date.now()) + delay);
     if (
@@ -207,9 +209,9 @@ export class ChunkEngine {
   ): Promise<boolean> {
     const now = Date.now();
     const since = context.transient_since ?? new Date(now);
-    if (now - since.getTime() > this.config.providers.outageMaxMs) return false;
-    const backoff = Math.min(300_000, Math.max(2_000, (now - since.getTime()) / 4));
-    const at = Math.max(now + backoff * (0.5 + Math.random() / 2), outcome.retryAt?.getTime() ?? 0);
+    const policy = retryPolicy(this.config).outage;
+    if (now - since.getTime() > policy.maxWaitMs) return false;
+    const at = Math.max(now + outageWaitMs(policy, now - since.getTime()), outcome.retryAt?.getTime() ?? 0);
     if (
       await this.requeue(context, jobId, retryCount, new Date(at), {
         error: outcome.error,

@@ -22,7 +22,7 @@ export class ChunkWorker {
   constructor(
     private readonly chunks: ChunksRepository,
     private readonly engine: ChunkEngine,
-    @Inject(CHUNK_PROCESSOR) private readonly connector: ChunkProcessor,
+    @Inject(CHUNK_PROCESSOR) private readonly processor: ChunkProcessor,
     private readonly providerMetrics: ProviderMetrics,
   ) {}
 
@@ -36,7 +36,7 @@ export class ChunkWorker {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
-      const result = await this.connector.processChunk(
+      const result = await this.processor.processChunk(
         {
           chunkId: context.id,
           orchestrationId: context.orchestration_id,

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { AppConfig } from '../../../config/app-config.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB } from '../../../database/schema.js';
-import { ChunkQueue } from '../../chunks/chunk-queue.service.js';
+import { ChunkQueue } from '../../chunks/chunk-queue.js';
 import { ChunkRepairRepository, type OrphanChunk } from '../../chunks/chunk-repair.repository.js';
 import { IdempotencyRepository } from '../../idempotency/idempotency.repository.js';
 import { OrchestrationRepository } from '../orchestration.repository.js';
@@ -144,6 +144,14 @@ export class SweeperService implements OnApplicationBootstrap {
     return this.db.transaction().execute(async (trx) => {
       const o = await this.orchestrations.lock(trx, orphan.orchestration_id);
       if (!o) return undefined;
+      // a died run's job waits for pg-boss's retry: cancelled first, or the retry (if pg-boss
+      // started it meanwhile) and the new job would run the chunk side by side
+      if (
+        orphan.job_state === 'retry' &&
+        orphan.job_id &&
+        !(await this.chunks.takeBackRetryingJob(trx, orphan.job_id))
+      )
+        return undefined;
       const chunk = await this.chunks.reassignJob(trx, orphan.id, orphan.job_id);
       if (!chunk) return undefined;
       await this.queue.enqueue(trx, o, [chunk], { keepPlace: true });

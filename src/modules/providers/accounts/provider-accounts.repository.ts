@@ -13,8 +13,8 @@ export interface SealedTokens {
 }
 
 /**
- * A refreshed grant's save, one statement, run by `saveRefreshed` and by the token thread
- * (token-refresh-thread.ts) on its own connection: $1 id, $2 the grant's version, $3 the sealed
+ * A refreshed grant's save, one statement, run by `saveRefreshed` and by the token refresh
+ * process (token-refresh-process.ts) on its own connection: $1 id, $2 the grant's version, $3 the sealed
  * access token, $4 the sealed refresh token (null: keep the stored one), $5 expiry.
  */
 export const SAVE_REFRESHED_SQL = `UPDATE provider_accounts
@@ -100,7 +100,7 @@ export class ProviderAccountsRepository {
     version: number,
     executor: Executor = this.db,
   ): Promise<boolean> {
-    // the same statement the token thread sends (SAVE_REFRESHED_SQL): one definition of the save
+    // the same statement the token refresh process sends (SAVE_REFRESHED_SQL): one definition of the save
     const saved = await executor.executeQuery(
       CompiledQuery.raw(SAVE_REFRESHED_SQL, [
         id,

@@ -19,13 +19,11 @@ import {
 } from '../provider-connector.js';
 import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
 import { civilDateTime, utcOffsetSeconds } from '../../../common/time-zone.js';
-import { recordUrl } from '../../records/record-links.js';
 import { QuotaService } from '../quota/quota.service.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
 import { exchangeAuthorizationCode, toGrant } from '../tokens/grants.js';
 import { TokenService } from '../tokens/token.service.js';
 import { FitbitRateLimits } from './fitbit-rate-limits.js';
-import { fitbitCostModel } from './fitbit.cost-model.js';
 import {
   fromGooglePoint,
   googleFacts,
@@ -33,6 +31,7 @@ import {
   toGooglePoint,
   type GoogleExercisePoint,
 } from './fitbit.mapper.js';
+import { retryPolicy } from '../../../config/retry-policy.js';
 
 export const GOOGLE_HEALTH_SCOPES = [
   'https://www.googleapis.com/auth/googlehealth.activity_and_fitness',
@@ -50,7 +49,6 @@ const EXERCISE = '/v4/users/me/dataTypes/exercise/dataPoints';
 @Injectable()
 export class FitbitConnector implements ProviderConnector {
   readonly provider = 'fitbit' as const;
-  readonly costModel = fitbitCostModel;
   private readonly http: ProviderHttpClient;
 
   constructor(
@@ -67,7 +65,7 @@ export class FitbitConnector implements ProviderConnector {
       metrics,
       {
         timeoutMs: config.providers.requestTimeoutMs,
-        transientRetries: config.providers.transientRetries,
+        retry: retryPolicy(config).request,
       },
       health,
     );
@@ -256,9 +254,5 @@ export class FitbitConnector implements ProviderConnector {
       },
       signal,
     );
-  }
-
-  recordUrl(recordId: string): string {
-    return recordUrl('fitbit', recordId);
   }
 }

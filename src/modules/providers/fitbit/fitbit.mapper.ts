@@ -1,6 +1,6 @@
 import { parseTcx, type TcxActivity } from '../../../common/formats/tcx.js';
 import type { CanonicalSession, SourceRecord, TrackPoint } from '../canonical/canonical-session.js';
-import { kindFromGoogle, kindToGoogle } from '../canonical/activity-kinds.js';
+import { kindFromGoogle, kindToGoogle } from './fitbit.activity-kinds.js';
 import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
 
 /** The parts of a Google Health exercise DataPoint the product reads. */

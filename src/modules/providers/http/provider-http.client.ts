@@ -16,6 +16,7 @@ import type { TokenService } from '../tokens/token.service.js';
 import type { ProviderMetrics } from './provider-metrics.js';
 import { endpointOf, healthKey, type ProviderHealth } from './provider-health.js';
 import { sleep } from '../../../common/sleep.js';
+import { backoffMs, type RetryPolicy } from '../../../config/retry-policy.js';
 
 export interface ApiRequest {
   method: 'GET' | 'POST' | 'PUT';
@@ -57,13 +58,9 @@ export interface ProviderApiSpec {
 
 export interface HttpOptions {
   timeoutMs: number;
-  transientRetries: number;
+  /** The per-request rules of the retry policy (config/retry-policy.ts). */
+  retry: RetryPolicy['request'];
 }
-
-const TRANSIENT_STATUS = new Set([408, 500, 502, 503, 504]);
-
-/** Refreshes one request may make after 401s before the grant is taken as revoked. */
-const MAX_REFRESHES_PER_REQUEST = 2;
 
 /**
  * Every provider request goes through here: a unit from the shared quota budget first, the
@@ -118,9 +115,9 @@ export class ProviderHttpClient {
     };
     // a request lately judged a record fault gets one try: its record's own budget retries it
     const retries =
-      probing || this.health.recentlyFaulted(this.spec.provider, key) ? 0 : this.options.transientRetries;
+      probing || this.health.recentlyFaulted(this.spec.provider, key) ? 0 : this.options.retry.retries;
     for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) await backoff(attempt, signal);
+      if (attempt > 0) await sleep(backoffMs(this.options.retry.backoff, attempt), signal);
       // the token first (a refresh may take a while), then the budget: the request leaves at once,
       // in the window its unit was counted in
       const token = await this.tokens.accessToken(account.id);
@@ -150,7 +147,7 @@ export class ProviderHttpClient {
         continue;
       }
       this.metrics.request(this.spec.provider, String(response.status));
-      seen(!TRANSIENT_STATUS.has(response.status));
+      seen(!this.options.retry.transientStatus.has(response.status));
       // bookkeeping of the provider's quota headers never fails the request it accompanies
       await this.spec
         .observe(response, buckets, sentAt)
@@ -161,7 +158,7 @@ export class ProviderHttpClient {
         // a 401 means the access token lapsed: refresh and try again. The token endpoint decides
         // whether the grant is gone (invalid_grant); only a 401 that survives two successful
         // refreshes is taken as a revoked grant (a token expiring between refresh and use is not).
-        if (refreshes >= MAX_REFRESHES_PER_REQUEST) {
+        if (refreshes >= this.options.retry.refreshesAfter401) {
           await this.tokens.revokeIfCurrent(account.id, token);
           throw new ProviderGrantRevokedError(
             this.spec.provider,
@@ -196,7 +193,7 @@ export class ProviderHttpClient {
           `${this.spec.provider} denied access (${text.slice(0, 200)}); reconnect with the needed permissions`,
         );
       }
-      if (TRANSIENT_STATUS.has(response.status)) {
+      if (this.options.retry.transientStatus.has(response.status)) {
         await response.body?.cancel();
         lastProblem = `${req.method} ${req.path}: HTTP ${response.status}`;
         lastStatus = response.status;
@@ -278,11 +275,4 @@ export class ProviderHttpClient {
  */
 function isQuotaDenial(body: string): boolean {
   return /RATE_LIMIT_EXCEEDED|rateLimitExceeded|userRateLimitExceeded|RESOURCE_EXHAUSTED/.test(body);
-}
-
-/** 0.5 s, 1 s, 2 s, 4 s... with full jitter on the upper half. */
-function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
-  const base = 250 * 2 ** attempt;
-  const ms = base / 2 + Math.random() * (base / 2);
-  return sleep(ms, signal);
 }

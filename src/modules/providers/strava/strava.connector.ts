@@ -21,11 +21,9 @@ import type {
   ActivityWindow,
 } from '../provider-connector.js';
 import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
-import { recordUrl } from '../../records/record-links.js';
 import { QuotaService } from '../quota/quota.service.js';
 import { exchangeAuthorizationCode, toGrant } from '../tokens/grants.js';
 import { TokenService } from '../tokens/token.service.js';
-import { stravaCostModel } from './strava.cost-model.js';
 import {
   fromStravaActivity,
   hasTrack,
@@ -35,6 +33,7 @@ import {
 } from './strava.mapper.js';
 import { StravaRateLimits } from './strava-rate-limits.js';
 import { StravaWriter } from './strava.writer.js';
+import { retryPolicy } from '../../../config/retry-policy.js';
 
 export const STRAVA_SCOPES = 'read,activity:read_all,activity:write';
 const PER_PAGE = 200;
@@ -47,7 +46,6 @@ const PER_PAGE = 200;
 @Injectable()
 export class StravaConnector implements ProviderConnector {
   readonly provider = 'strava' as const;
-  readonly costModel = stravaCostModel;
   private readonly http: ProviderHttpClient;
   private readonly writer: StravaWriter;
 
@@ -65,7 +63,7 @@ export class StravaConnector implements ProviderConnector {
       metrics,
       {
         timeoutMs: config.providers.requestTimeoutMs,
-        transientRetries: config.providers.transientRetries,
+        retry: retryPolicy(config).request,
       },
       health,
     );
@@ -225,9 +223,5 @@ export class StravaConnector implements ProviderConnector {
       }
       if (activities.length < PER_PAGE) return found;
     }
-  }
-
-  recordUrl(recordId: string): string {
-    return recordUrl('strava', recordId);
   }
 }

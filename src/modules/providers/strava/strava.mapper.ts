@@ -1,7 +1,8 @@
 import { writeFit } from '../../../common/formats/fit.js';
 import type { CanonicalSession, SourceRecord, TrackPoint } from '../canonical/canonical-session.js';
 import { localTime } from '../canonical/canonical-session.js';
-import { kindFromStrava, kindToFit, kindToStrava } from '../canonical/activity-kinds.js';
+import { kindToFit } from '../canonical/activity-kinds.js';
+import { kindFromStrava, kindToStrava } from './strava.activity-kinds.js';
 import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
 
 /** The parts of a Strava SummaryActivity the product reads. */

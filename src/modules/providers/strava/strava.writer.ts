@@ -1,7 +1,7 @@
 import type { AppConfig } from '../../../config/app-config.js';
 import { sleep } from '../../../common/sleep.js';
 import type { CanonicalSession } from '../canonical/canonical-session.js';
-import { kindToStrava } from '../canonical/activity-kinds.js';
+import { kindToStrava } from './strava.activity-kinds.js';
 import type { ProviderHttpClient } from '../http/provider-http.client.js';
 import { AmbiguousWriteError, ProviderUnavailableError } from '../provider-errors.js';
 import type { AccountRef, PendingWrite, WriteResult, WriteToConfirm } from '../provider-connector.js';

@@ -12,6 +12,7 @@ import { ProviderAccountsRepository } from '../accounts/provider-accounts.reposi
 import type { AccountRef } from '../provider-connector.js';
 import { ProviderRegistry } from '../provider-registry.js';
 import { RecordImporter } from './record-importer.js';
+import { recordRetryAt, retryPolicy } from '../../../config/retry-policy.js';
 
 /**
  * A chunk's position, saved after every page (its counts come from the import report), and where
@@ -63,7 +64,7 @@ export class ProviderChunkProcessor implements ChunkProcessor {
       destination: this.registry.get(work.destination),
       to,
       signal: context.signal,
-      recordFaultAttempts: this.config.providers.recordFaults.attempts,
+      recordFaultAttempts: retryPolicy(this.config).recordFault.attempts,
     });
     const saved = work.cursor as Partial<ChunkState> | null;
     const state: ChunkState = { page: saved?.page ?? null };
@@ -110,10 +111,10 @@ export class ProviderChunkProcessor implements ChunkProcessor {
       ({ waiting, failed } = await this.importer.faults(work.chunkId));
     }
     if (waiting.length > 0) {
-      const { firstRetryMs } = this.config.providers.recordFaults;
+      const policy = retryPolicy(this.config).recordFault;
       const next = Math.max(
-        Date.now() + firstRetryMs, // never a tight loop over the chunk
-        Math.min(...waiting.map((w) => w.lastAt.getTime() + firstRetryMs * 3 ** (w.count - 1))),
+        Date.now() + policy.firstRetryMs, // never a tight loop over the chunk
+        Math.min(...waiting.map((w) => recordRetryAt(policy, w.lastAt.getTime(), w.count))),
       );
       await context.saveProgress({ cursor: { page: state.rewind ?? null }, ...counts });
       throw new RecordsDeferredError(

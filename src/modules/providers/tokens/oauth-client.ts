@@ -1,3 +1,4 @@
+import { TOKEN_ENDPOINT_POLICY } from '../../../config/retry-policy.js';
 import type { ProviderName } from '../../../database/schema.js';
 import {
   ProviderAppCredentialsError,
@@ -21,9 +22,6 @@ export class TokenAnswerLostError extends ProviderUnavailableError {}
 
 /** Connection errors that mean the request never left (nothing can have been issued). */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-/** How long to wait after a 429 that names no time. */
-const DEFAULT_TOKEN_RETRY_MS = 30_000;
 
 /**
  * POSTs to a provider's OAuth token endpoint (form-encoded, client credentials in the body, as both
@@ -101,7 +99,7 @@ export function readTokenAnswer(
   if (res.status === 429)
     throw new ProviderRateLimitedError(
       provider,
-      retryAt ?? new Date(Date.now() + DEFAULT_TOKEN_RETRY_MS),
+      retryAt ?? new Date(Date.now() + TOKEN_ENDPOINT_POLICY.rateLimitedDefaultMs),
       `the ${provider} token endpoint is rate limited`,
       'token',
     );

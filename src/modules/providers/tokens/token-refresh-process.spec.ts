@@ -2,7 +2,12 @@ import { TokenRefreshProcess } from './token-refresh-process.js';
 
 describe('TokenRefreshProcess.close: a shutdown waits for the refreshes in flight', () => {
   const thread = () =>
-    new TokenRefreshProcess({ databaseUrl: () => 'postgres://unused', key: Buffer.alloc(32), saveSql: '' });
+    new TokenRefreshProcess({
+      databaseUrl: () => 'postgres://unused',
+      key: Buffer.alloc(32),
+      saveSql: '',
+      saveRetryMs: 0,
+    });
   const inFlight = (t: TokenRefreshProcess) => (t as unknown as { calls: Map<number, () => void> }).calls;
 
   it('returns only once the refresh in flight has its answer', async () => {

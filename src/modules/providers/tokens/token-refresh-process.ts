@@ -38,6 +38,8 @@ export interface TokenRefreshProcessOptions {
   key: Buffer;
   /** ProviderAccountsRepository.SAVE_REFRESHED_SQL. */
   saveSql: string;
+  /** How long a grant whose save failed is saved again (the retry policy's `keepIssuedMs`). */
+  saveRetryMs: number;
 }
 
 /**
@@ -48,12 +50,11 @@ export interface TokenRefreshProcessOptions {
  *
  * It outlives its parent: when the IPC channel closes (the parent exited, or was killed) it finishes
  * the refreshes in flight, saves their grants (retrying while the database is away, up to
- * SAVE_RETRY_MS), and exits. It ignores SIGINT/SIGTERM for the same reason (a Ctrl-C reaches the
+ * `saveRetryMs`), and exits. It ignores SIGINT/SIGTERM for the same reason (a Ctrl-C reaches the
  * whole process group; the parent's graceful stop closes the channel once its refreshes are done).
  */
 const SOURCE = `
 const { createCipheriv, randomBytes } = require('node:crypto');
-const SAVE_RETRY_MS = 300000;
 let settings;
 let pg;
 let key;
@@ -104,7 +105,7 @@ async function save(request, sealed) {
 }
 // a grant whose save failed is saved again until it lands: its refresh token is the only one left
 async function saveLater(request, sealed) {
-  const until = Date.now() + SAVE_RETRY_MS;
+  const until = Date.now() + settings.saveRetryMs;
   while (Date.now() < until) {
     await new Promise((r) => setTimeout(r, 500));
     try { await save(request, sealed); return; } catch {}
@@ -259,6 +260,7 @@ export class TokenRefreshProcess {
         databaseUrl: this.options.databaseUrl(),
         key: this.options.key.toString('base64'),
         saveSql: this.options.saveSql,
+        saveRetryMs: this.options.saveRetryMs,
         pgPath: createRequire(import.meta.url).resolve('pg'),
       },
     });

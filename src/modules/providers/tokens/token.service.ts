@@ -20,6 +20,7 @@ import {
 } from '../provider-errors.js';
 import { refreshForm, refreshGrant, toGrant } from './grants.js';
 import { readTokenAnswer, TokenAnswerLostError, unreachable } from './oauth-client.js';
+import { retryPolicy, type RetryPolicy } from '../../../config/retry-policy.js';
 import { TokenRefreshProcess } from './token-refresh-process.js';
 import { TokenCipher } from './token-cipher.js';
 
@@ -33,14 +34,6 @@ const REFRESH_MARGIN_MS = 30_000;
  * how a rotated refresh token gets lost (see TokenAnswerLostError), and token endpoints are quick.
  */
 const REFRESH_TIMEOUT_MIN_MS = 30_000;
-/** How long a grant the provider issued, whose save failed, is kept in memory and offered again. */
-const KEEP_ISSUED_MS = 5 * 60_000;
-/**
- * An invalid_grant waits this long before it marks the account REVOKED: the refresh token we sent
- * may have been rotated by a refresh whose save is being retried (its database connection died,
- * and our refresh lock with it); that save lands within a second of the database answering.
- */
-const REVOKE_CONFIRM_MS = 2_000;
 
 /** Test-only fault injection: every hook is off unless a test sets it. */
 export interface TokenFaultHooks {
@@ -75,6 +68,8 @@ export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly unsaved = new Map<string, Promise<string>>();
   /** Per account: when a refresh's answer was lost (the provider may have rotated unseen). */
   private readonly answerLost = new Map<string, Date>();
+  /** The token endpoint's part of the retry policy (config/retry-policy.ts). */
+  private readonly retry: RetryPolicy['tokenEndpoint'];
   /** Test-only fault injection (off by default). */
   readonly faults: TokenFaultHooks = {};
   /** Where refreshes run and their grants are saved (see TokenRefreshProcess). */
@@ -86,11 +81,13 @@ export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly config: AppConfig,
   ) {
     this.cipher = new TokenCipher(config.tokenEncryptionKey);
+    this.retry = retryPolicy(config).tokenEndpoint;
     this.refreshTimeoutMs = Math.max(config.providers.requestTimeoutMs, REFRESH_TIMEOUT_MIN_MS);
     this.refresher = new TokenRefreshProcess({
       databaseUrl: () => config.database.url!,
       key: config.tokenEncryptionKey,
       saveSql: SAVE_REFRESHED_SQL,
+      saveRetryMs: this.retry.keepIssuedMs,
     });
   }
 
@@ -252,7 +249,9 @@ export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
     const { provider, id } = account;
     if (error instanceof ProviderRateLimitedError) {
       // spread the waiters over a second past the reset instead of all retrying into it
-      const at = new Date(error.retryAt.getTime() + Math.floor(Math.random() * 1000));
+      const at = new Date(
+        error.retryAt.getTime() + Math.floor(Math.random() * this.retry.rateLimitedSpreadMs),
+      );
       this.tokenEndpointBlockedUntil.set(
         provider,
         new ProviderRateLimitedError(provider, at, error.message, 'token'),
@@ -268,8 +267,9 @@ export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
       );
     }
     if (!(error instanceof ProviderGrantRevokedError)) throw error;
-    // the refresh token we sent may have been rotated by a refresh whose save is being retried
-    await sleep(REVOKE_CONFIRM_MS);
+    // the refresh token we sent may have been rotated by a refresh whose save is being retried (its
+    // database connection died, and our refresh lock with it): that save lands within a second
+    await sleep(this.retry.revokeConfirmMs);
     if (!(await this.accounts.markRevoked(id, account.token_version, conn)))
       return this.storedToken(id, conn);
     const lost = this.answerLost.get(id);
@@ -322,7 +322,7 @@ export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
     this.logger.warn(
       `the refreshed ${provider} token of account ${accountId} was not saved (${String(cause)}); retrying the save`,
     );
-    const deadline = Date.now() + KEEP_ISSUED_MS;
+    const deadline = Date.now() + this.retry.keepIssuedMs;
     for (let wait = 100; ; wait = Math.min(wait * 2, 1_000)) {
       await sleep(wait);
       try {
