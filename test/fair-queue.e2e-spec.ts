@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { PgBoss } from 'pg-boss';
 import type { ChunkJobData } from '../src/jobs/job-names.js';
-import { HistoricalSyncService } from '../src/modules/orchestration/historical-sync.service.js';
+import { SyncStartService } from '../src/modules/orchestration/sync-start.service.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { createConnection, grantPro } from './support/fixtures.js';
 
@@ -41,7 +41,7 @@ describe('fair queue: round-robin across users, 7-day syncs first, places kept',
     const connection = await createConnection(t, user);
     const o = await t.db
       .transaction()
-      .execute((trx) => t.app.get(HistoricalSyncService).startInitialSync(trx, connection));
+      .execute((trx) => t.app.get(SyncStartService).startInitialSync(trx, connection));
     return o.id;
   }
 

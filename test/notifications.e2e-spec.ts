@@ -138,10 +138,10 @@ describe('push notifications (FR-4) through FCM HTTP v1', () => {
 
   it('does not notify for the automatic 7-day sync unless configured to', async () => {
     const connection = await createConnection(t, 'nora');
-    const { HistoricalSyncService } = await import('../src/modules/orchestration/historical-sync.service.js');
+    const { SyncStartService } = await import('../src/modules/orchestration/sync-start.service.js');
     const initial = await t.db
       .transaction()
-      .execute((trx) => t.app.get(HistoricalSyncService).startInitialSync(trx, connection));
+      .execute((trx) => t.app.get(SyncStartService).startInitialSync(trx, connection));
     await eventually(async () => (await status(initial.id)) === 'COMPLETED', 30_000, 'the 7-day sync');
     await new Promise((r) => setTimeout(r, 1000));
     expect(fcm.messagesFor(initial.id)).toEqual([]);

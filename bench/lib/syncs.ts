@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { KYSELY } from '../../src/database/database.tokens.js';
 import type { DB } from '../../src/database/schema.js';
 import { ConnectionsRepository } from '../../src/modules/connection-store/connections.repository.js';
-import { HistoricalSyncService } from '../../src/modules/orchestration/historical-sync.service.js';
+import { SyncStartService } from '../../src/modules/orchestration/sync-start.service.js';
 import { benchEnv, FixedDelayConnector, startApp } from './app.js';
 
 /**
@@ -13,7 +13,7 @@ export async function createYearSyncs(url: string, count: number, prefix = 'benc
   const api = await startApp(benchEnv(url, { ROLE: 'api' }), new FixedDelayConnector());
   try {
     const connections = api.get(ConnectionsRepository);
-    const syncs = api.get(HistoricalSyncService);
+    const syncs = api.get(SyncStartService);
     for (let i = 0; i < count; i++) {
       const connection = await connections.create({
         user_id: `${prefix}-${i}`,

@@ -137,13 +137,17 @@ describe('the token crash window: a worker killed mid-refresh', () => {
   });
   afterAll(() => stack.close());
 
-  it('a worker SIGKILLed while Strava answers its refresh: the refresh process saves the grant, no reconnect', async () => {
+  /**
+   * A user with a Fitbit -> Strava connection whose Strava token is due for a refresh (as the
+   * service sees it), and the Strava token endpoint's answers so far, by status.
+   */
+  async function dueForRefresh(user: string) {
     const { sims, t } = stack;
-    const connection = await connectedFitbitToStrava(stack, 'cf', 90);
+    const connection = await connectedFitbitToStrava(stack, user, 90);
     const account = await t.db
       .selectFrom('provider_accounts')
       .select(['id', 'token_version'])
-      .where('user_id', '=', 'cf')
+      .where('user_id', '=', user)
       .where('provider', '=', 'strava')
       .executeTakeFirstOrThrow();
     const answers = async (): Promise<Record<string, number>> =>
@@ -154,6 +158,12 @@ describe('the token crash window: a worker killed mid-refresh', () => {
       .set({ access_token_expires_at: sql`now() - interval '10 minutes'` })
       .where('id', '=', account.id)
       .execute();
+    return { connection, account, answers, before };
+  }
+
+  it('a worker SIGKILLed while Strava answers its refresh: the refresh process saves the grant, no reconnect', async () => {
+    const { sims, t } = stack;
+    const { connection, account, answers, before } = await dueForRefresh('cf');
     // Strava takes 4 s to answer; the worker is killed 1.5 s into the wait
     await fetch(`${sims.strava.url}/_sim/faults`, {
       method: 'PUT',
@@ -223,21 +233,7 @@ describe('the token crash window: a worker killed mid-refresh', () => {
 
   it('the process holding the answer killed before the save loses the grant: a reconnect (not fixable client-side)', async () => {
     const { sims, t } = stack;
-    const connection = await connectedFitbitToStrava(stack, 'ck', 90);
-    const account = await t.db
-      .selectFrom('provider_accounts')
-      .select('id')
-      .where('user_id', '=', 'ck')
-      .where('provider', '=', 'strava')
-      .executeTakeFirstOrThrow();
-    const answers = async (): Promise<Record<string, number>> =>
-      (await (await fetch(`${sims.strava.url}/_sim/requests`)).json())['oauth.token'] ?? {};
-    const before = await answers();
-    await t.db
-      .updateTable('provider_accounts')
-      .set({ access_token_expires_at: sql`now() - interval '10 minutes'` })
-      .where('id', '=', account.id)
-      .execute();
+    const { connection, account, answers, before } = await dueForRefresh('ck');
     const doomed = spawnTs('test/support/token-killed-after-answer.ts', {
       ...testEnv(t.databaseUrl, { ...providerEnv(sims, 0.01), ROLE: 'api' }),
       ACCOUNT_ID: account.id,

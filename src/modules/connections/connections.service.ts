@@ -14,7 +14,7 @@ import {
   type IdempotencyRequest,
 } from '../idempotency/idempotency.service.js';
 import { isTimeZone } from '../../common/civil-date.js';
-import { HistoricalSyncService } from '../orchestration/historical-sync.service.js';
+import { SyncStartService } from '../orchestration/sync-start.service.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import type { AuthorizedAccount } from '../providers/provider-connector.js';
 import { ProviderAuthError } from '../providers/provider-errors.js';
@@ -63,7 +63,7 @@ export class ConnectionsService {
     private readonly accounts: ProviderAccountsRepository,
     private readonly registry: ProviderRegistry,
     private readonly tokens: TokenService,
-    private readonly syncs: HistoricalSyncService,
+    private readonly syncs: SyncStartService,
     private readonly orchestrations: OrchestrationService,
     private readonly idempotency: IdempotencyService,
     private readonly analytics: AnalyticsService,

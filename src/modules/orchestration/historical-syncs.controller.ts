@@ -10,13 +10,13 @@ import { Idempotency, IdempotentRoute } from '../idempotency/idempotent-route.de
 import { EstimateDto } from './dto/estimate.dto.js';
 import { OrchestrationDto } from './dto/orchestration.dto.js';
 import { CreateHistoricalSyncDto, EstimateQueryDto } from './dto/range.dto.js';
-import { HistoricalSyncService } from './historical-sync.service.js';
+import { SyncStartService } from './sync-start.service.js';
 import { OwnedConnectionGuard } from './owned-connection.guard.js';
 
 @ApiTags('historical syncs')
 @Controller('v1/connections/:connectionId/historical-syncs')
 export class HistoricalSyncsController {
-  constructor(private readonly syncs: HistoricalSyncService) {}
+  constructor(private readonly syncs: SyncStartService) {}
 
   @Get('estimate')
   @RequiresPro(OwnedConnectionGuard)

@@ -6,7 +6,7 @@ import { EntitlementsModule } from '../entitlements/entitlements.module.js';
 import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
-import { RecordStoreModule } from '../records/record-store.module.js';
+import { ImportReportModule } from '../import-report/import-report.module.js';
 import { ChunkEngine } from './engine/chunk-engine.service.js';
 import { ChunkWorker } from './engine/chunk.worker.js';
 import { CompletionService } from './engine/completion.service.js';
@@ -14,7 +14,7 @@ import { EngineMetrics } from './engine/engine.metrics.js';
 import { SweepLockRepository } from './engine/sweep-lock.repository.js';
 import { SweeperService } from './engine/sweeper.service.js';
 import { EstimateService } from './estimate.service.js';
-import { HistoricalSyncService } from './historical-sync.service.js';
+import { SyncStartService } from './sync-start.service.js';
 import { OwnedConnectionGuard } from './owned-connection.guard.js';
 import { OrchestrationCache } from './orchestration-cache.service.js';
 import { OrchestrationChangesRepository } from './orchestration-changes.repository.js';
@@ -34,14 +34,14 @@ import { RecordsService } from './records.service.js';
     IdempotencyModule,
     NotificationsModule,
     ProvidersModule,
-    RecordStoreModule,
+    ImportReportModule,
   ],
   providers: [
     OrchestrationRepository,
     OrchestrationChangesRepository,
     OrchestrationCache,
     OrchestrationService,
-    HistoricalSyncService,
+    SyncStartService,
     OwnedConnectionGuard,
     EstimateService,
     QueueEtaService,
@@ -56,7 +56,7 @@ import { RecordsService } from './records.service.js';
   ],
   exports: [
     OrchestrationService,
-    HistoricalSyncService,
+    SyncStartService,
     OwnedConnectionGuard,
     OrchestrationRepository,
     SweeperService,

@@ -25,7 +25,7 @@ import { CompletionService } from './engine/completion.service.js';
 import { EngineMetrics } from './engine/engine.metrics.js';
 import { OrchestrationCache } from './orchestration-cache.service.js';
 import { toChunkDto, toOrchestrationDto } from './orchestration.mapper.js';
-import { SyncRecordsRepository } from '../records/sync-records.repository.js';
+import { SyncRecordsRepository } from '../import-report/sync-records.repository.js';
 import { OrchestrationRepository } from './orchestration.repository.js';
 import {
   canTransition,

@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { AuthUser } from '../../common/auth/auth.types.js';
 import { ResourceIdPipe } from '../../common/http/resource-id.pipe.js';
-import { HistoricalSyncService } from './historical-sync.service.js';
+import { SyncStartService } from './sync-start.service.js';
 
 /**
  * The route's `:connectionId` must be one of the caller's connections, else 404 NOT_FOUND: checked
@@ -12,7 +12,7 @@ import { HistoricalSyncService } from './historical-sync.service.js';
 export class OwnedConnectionGuard implements CanActivate {
   private readonly id = new ResourceIdPipe('Connection');
 
-  constructor(private readonly syncs: HistoricalSyncService) {}
+  constructor(private readonly syncs: SyncStartService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context

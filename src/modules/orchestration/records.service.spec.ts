@@ -1,5 +1,5 @@
 import { ProblemException } from '../../common/errors/problem.exception.js';
-import type { SyncRecordRow } from '../records/sync-records.repository.js';
+import type { SyncRecordRow } from '../import-report/sync-records.repository.js';
 import { decodeRecordCursor, encodeRecordCursor, toRecordDto } from './records.service.js';
 
 const row = (over: Partial<SyncRecordRow> = {}): SyncRecordRow => ({

@@ -9,7 +9,7 @@ import {
   SyncRecordsRepository,
   type ReportPosition,
   type SyncRecordRow,
-} from '../records/sync-records.repository.js';
+} from '../import-report/sync-records.repository.js';
 
 /** Report cursors name the last row's (sort time, source record id): stable while rows are added. */
 export function encodeRecordCursor(row: Pick<SyncRecordRow, 'sort_time' | 'source_record_id'>): string {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CHUNK_PROCESSOR } from '../chunks/chunk-processor.js';
-import { RecordStoreModule } from '../records/record-store.module.js';
+import { ImportReportModule } from '../import-report/import-report.module.js';
 import { ProviderAccountsRepository } from './accounts/provider-accounts.repository.js';
 import { DestinationSnapshotService } from './dedup/destination-snapshot.service.js';
 import { DestinationSnapshotsRepository } from './dedup/destination-snapshots.repository.js';
@@ -17,7 +17,7 @@ import { TokenService } from './tokens/token.service.js';
 
 /** Provider connectors (one folder each), provider accounts and their tokens, quotas and the sync ledger. */
 @Module({
-  imports: [RecordStoreModule],
+  imports: [ImportReportModule],
   providers: [
     ProviderAccountsRepository,
     ...PROVIDER_DESCRIPTORS.map((d) => d.connector),

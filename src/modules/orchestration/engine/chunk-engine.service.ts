@@ -10,7 +10,7 @@ import { ChunksRepository, type ChunkContextRow } from '../../chunks/chunks.repo
 import type { ChunkCounts } from '../../chunks/chunk-processor.js';
 import { OrchestrationRepository } from '../orchestration.repository.js';
 import { retryTransaction } from '../../../database/database-errors.js';
-import { SyncRecordsRepository } from '../../records/sync-records.repository.js';
+import { SyncRecordsRepository } from '../../import-report/sync-records.repository.js';
 import { ReauthService } from '../reauth.service.js';
 import { RELEASE_SPREAD, releaseDelay, type ChunkOutcome } from './chunk-outcome.js';
 import { CompletionService } from './completion.service.js';

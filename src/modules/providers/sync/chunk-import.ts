@@ -7,7 +7,7 @@ import {
   type SyncRecordsRepository,
   type SeenRecord,
   type SyncRecordRow,
-} from '../../records/sync-records.repository.js';
+} from '../../import-report/sync-records.repository.js';
 import type { FaultedRead, SourceRecord } from '../canonical/canonical-session.js';
 import { validateSession } from '../canonical/validate-session.js';
 import {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { SyncRecordsRepository } from '../../records/sync-records.repository.js';
+import { SyncRecordsRepository } from '../../import-report/sync-records.repository.js';
 import { SyncLedgerRepository } from '../ledger/sync-ledger.repository.js';
 import { DestinationSnapshotService } from '../dedup/destination-snapshot.service.js';
 import { ChunkImport, type ChunkImportInput } from './chunk-import.js';

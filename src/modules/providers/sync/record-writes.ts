@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { SyncRecordsRepository } from '../../records/sync-records.repository.js';
+import type { SyncRecordsRepository } from '../../import-report/sync-records.repository.js';
 import { ChunkError } from '../../chunks/chunk-errors.js';
 import type { CanonicalSession, FaultedRead, SourceRecord } from '../canonical/canonical-session.js';
 import type { SyncLedgerRepository } from '../ledger/sync-ledger.repository.js';

@@ -6,4 +6,4 @@ import { SyncRecordsRepository } from './sync-records.repository.js';
   providers: [SyncRecordsRepository],
   exports: [SyncRecordsRepository],
 })
-export class RecordStoreModule {}
+export class ImportReportModule {}

@@ -41,7 +41,7 @@ const ONE_ACTIVE_HISTORICAL = 'orchestrations_one_active_historical';
  * chunk (plus, for API requests, the idempotency record).
  */
 @Injectable()
-export class HistoricalSyncService {
+export class SyncStartService {
   constructor(
     private readonly connections: ConnectionsRepository,
     private readonly orchestrations: OrchestrationRepository,
