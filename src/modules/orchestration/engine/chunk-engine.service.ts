@@ -21,6 +21,13 @@ import { outageWaitMs, retryPolicy } from '../../../config/retry-policy.js';
 const RUNNABLE_CHUNK = ['PENDING', 'RUNNING'];
 const RUNNABLE_ORCHESTRATION = ['PENDING', 'IN_PROGRESS'];
 
+/** One run of a chunk: the chunk as it started, and the pg-boss job running it (its retries so far). */
+export interface ChunkRun {
+  context: ChunkContextRow;
+  jobId: string;
+  retryCount: number;
+}
+
 export type StartOutcome =
   | { kind: 'run'; context: ChunkContextRow; attempts: number }
   | { kind: 'busy'; context: ChunkContextRow }
@@ -120,12 +127,8 @@ export class ChunkEngine {
   }
 
   /** RUNNING -> COMPLETED, completedChunks + 1, finalize when it was the last. Counts once. */
-  async complete(
-    context: ChunkContextRow,
-    jobId: string,
-    result: ChunkCounts,
-    seconds: number,
-  ): Promise<void> {
+  async complete(run: ChunkRun, result: ChunkCounts, seconds: number): Promise<void> {
+    const { context, jobId } = run;
     const finished = await this.transaction(async (trx) => {
       await this.orchestrations.lock(trx, context.orchestration_id);
       const run = await this.chunks.completeRun(trx, context.id, jobId, context.orchestration_id, result);
@@ -153,18 +156,13 @@ export class ChunkEngine {
   }
 
   /** A transient error: back to PENDING with the error shown, pg-boss retries the job with backoff. */
-  async releaseForRetry(
-    context: ChunkContextRow,
-    jobId: string,
-    error: ErrorInfo,
-    seconds: number,
-  ): Promise<void> {
+  async releaseForRetry({ context, jobId }: ChunkRun, error: ErrorInfo, seconds: number): Promise<void> {
     await this.chunks.release(this.db, context.id, jobId, { error });
     this.metrics.chunk('retried', seconds);
   }
 
   /** Records a non-retryable error before the job is sent to the dead-letter queue. */
-  async recordPermanentError(context: ChunkContextRow, jobId: string, error: ErrorInfo): Promise<void> {
+  async recordPermanentError({ context, jobId }: ChunkRun, error: ErrorInfo): Promise<void> {
     await this.chunks.release(this.db, context.id, jobId, { error });
   }
 
@@ -173,18 +171,14 @@ export class ChunkEngine {
    * next window, see releaseDelay) with the attempts this one had left and its place in the fair
    * queue; the attempt is given back. What the chunk wrote is kept (its cursor).
    */
-  async reschedule(
-    context: ChunkContextRow,
-    jobId: string,
-    retryCount: number,
-    outcome: Extract<ChunkOutcome, { kind: 'reschedule' }>,
-  ): Promise<void> {
+  async reschedule(run: ChunkRun, outcome: Extract<ChunkOutcome, { kind: 'reschedule' }>): Promise<void> {
+    const { context } = run;
     // a daily window's waiters are spread like a short window's (a quarter of the pacing window: Strava's 15 min)
     const maxSpread = pacingWindowMs() * this.config.providers.timeScale * RELEASE_SPREAD;
     const delay = releaseDelay(context.kind, outcome, Math.random, maxSpread, this.waiterFor(outcome));
     const startAfter = new Date(Math.max(outcome.retryAt.getTime(), Date.now()) + delay);
     if (
-      await this.requeue(context, jobId, retryCount, startAfter, {
+      await this.requeue(run, startAfter, {
         error: outcome.error,
         giveBackAttempt: true,
         waiting: { reason: 'PROVIDER_RATE_LIMITED', provider: outcome.provider, retryAt: startAfter },
@@ -201,19 +195,14 @@ export class ChunkEngine {
    * Retry-After), the attempt given back. False once the outage is longer than the configured
    * bound: the caller then lets the attempt count.
    */
-  async waitOut(
-    context: ChunkContextRow,
-    jobId: string,
-    retryCount: number,
-    outcome: Extract<ChunkOutcome, { kind: 'wait' }>,
-  ): Promise<boolean> {
+  async waitOut(run: ChunkRun, outcome: Extract<ChunkOutcome, { kind: 'wait' }>): Promise<boolean> {
     const now = Date.now();
-    const since = context.transient_since ?? new Date(now);
+    const since = run.context.transient_since ?? new Date(now);
     const policy = retryPolicy(this.config).outage;
     if (now - since.getTime() > policy.maxWaitMs) return false;
     const at = Math.max(now + outageWaitMs(policy, now - since.getTime()), outcome.retryAt?.getTime() ?? 0);
     if (
-      await this.requeue(context, jobId, retryCount, new Date(at), {
+      await this.requeue(run, new Date(at), {
         error: outcome.error,
         giveBackAttempt: true,
         transientSince: since,
@@ -231,15 +220,10 @@ export class ChunkEngine {
    * everything else): a new job at the earliest one's next try, the attempt given back. Their own
    * tries (RECORD_FAULT_ATTEMPTS) bound this; the sync is not waiting for a provider.
    */
-  async defer(
-    context: ChunkContextRow,
-    jobId: string,
-    retryCount: number,
-    outcome: Extract<ChunkOutcome, { kind: 'defer' }>,
-  ): Promise<void> {
+  async defer(run: ChunkRun, outcome: Extract<ChunkOutcome, { kind: 'defer' }>): Promise<void> {
     const startAfter = new Date(Math.max(outcome.retryAt.getTime(), Date.now()));
     if (
-      await this.requeue(context, jobId, retryCount, startAfter, {
+      await this.requeue(run, startAfter, {
         error: outcome.error,
         giveBackAttempt: true,
         transientSince: null,
@@ -254,11 +238,10 @@ export class ChunkEngine {
    * transaction. Reauthorizing the connection resumes them.
    */
   async pauseForRevokedGrant(
-    context: ChunkContextRow,
-    jobId: string,
-    retryCount: number,
+    run: ChunkRun,
     outcome: Extract<ChunkOutcome, { kind: 'reauth' }>,
   ): Promise<void> {
+    const { context, jobId } = run;
     const accountId =
       outcome.accountId ??
       (outcome.provider === context.source_provider
@@ -278,7 +261,7 @@ export class ChunkEngine {
     });
     if (result.requeued) {
       // reconnected meanwhile: run again shortly with the new grant
-      await this.requeue(context, jobId, retryCount, new Date(Date.now() + 2000), {});
+      await this.requeue(run, new Date(Date.now() + 2000), {});
       return;
     }
     this.reauth.invalidate(result.paused);
@@ -286,16 +269,14 @@ export class ChunkEngine {
   }
 
   /** The user's concurrency slots are full: the chunk waits a moment in a new job (no attempt used). */
-  async deferBusy(context: ChunkContextRow, jobId: string, retryCount: number): Promise<void> {
+  async deferBusy(run: ChunkRun): Promise<void> {
     const startAfter = new Date(Date.now() + 1000 + Math.floor(Math.random() * 1000));
-    if (await this.requeue(context, jobId, retryCount, startAfter, {})) this.metrics.chunk('deferred');
+    if (await this.requeue(run, startAfter, {})) this.metrics.chunk('deferred');
   }
 
   /** Gives the chunk a new job starting at `startAfter`, with the retries this run had left. */
   private async requeue(
-    context: ChunkContextRow,
-    jobId: string,
-    retryCount: number,
+    { context, jobId, retryCount }: ChunkRun,
     startAfter: Date,
     change: {
       error?: ErrorInfo;
@@ -357,7 +338,7 @@ export class ChunkEngine {
    * A fatal error (the provider account is gone, or the grant lacks a permission): this and every
    * unfinished chunk fail, the sync ends FAILED.
    */
-  async failFatally(context: ChunkContextRow, jobId: string, error: ErrorInfo): Promise<void> {
+  async failFatally({ context }: ChunkRun, error: ErrorInfo): Promise<void> {
     const { final, failed } = await this.transaction(async (trx) => {
       const o = await this.orchestrations.lock(trx, context.orchestration_id);
       if (!o) return { final: undefined, failed: 0 };

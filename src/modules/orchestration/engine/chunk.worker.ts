@@ -4,11 +4,11 @@ import type { ErrorInfo, ProviderName } from '../../../database/schema.js';
 import { DeadLetterError } from '../../../jobs/job-errors.js';
 import { JobName, type ChunkJobData } from '../../../jobs/job-names.js';
 import { OnJob } from '../../../jobs/on-job.decorator.js';
-import { ChunksRepository, type ChunkContextRow } from '../../chunks/chunks.repository.js';
+import { ChunksRepository } from '../../chunks/chunks.repository.js';
 import { CHUNK_PROCESSOR, type ChunkProcessor } from '../../chunks/chunk-processor.js';
 import { ProviderMetrics } from '../../providers/http/provider-metrics.js';
 import { ProviderError } from '../../providers/provider-errors.js';
-import { ChunkEngine } from './chunk-engine.service.js';
+import { ChunkEngine, type ChunkRun } from './chunk-engine.service.js';
 import { chunkOutcomeOf } from './chunk-outcome.js';
 
 /**
@@ -31,7 +31,8 @@ export class ChunkWorker {
     const outcome = await this.engine.start(job.data.chunkId, job.id);
     if (outcome.kind === 'skip') return;
     const { context } = outcome;
-    if (outcome.kind === 'busy') return this.engine.deferBusy(context, job.id, job.retryCount);
+    const run: ChunkRun = { context, jobId: job.id, retryCount: job.retryCount };
+    if (outcome.kind === 'busy') return this.engine.deferBusy(run);
 
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
@@ -57,9 +58,9 @@ export class ChunkWorker {
           saveProgress: (progress) => this.chunks.saveProgress(context.id, job.id, progress),
         },
       );
-      await this.engine.complete(context, job.id, result, seconds());
+      await this.engine.complete(run, result, seconds());
     } catch (error) {
-      await this.settleFailure(context, job, error, seconds());
+      await this.settleFailure(run, error, seconds());
     }
   }
 
@@ -82,34 +83,29 @@ export class ChunkWorker {
   }
 
   /** What the failure means for the chunk (chunk-outcome.ts), carried out. */
-  private async settleFailure(
-    context: ChunkContextRow,
-    job: Job<ChunkJobData>,
-    error: unknown,
-    seconds: number,
-  ) {
+  private async settleFailure(run: ChunkRun, error: unknown, seconds: number) {
     if (error instanceof ProviderError) this.providerMetrics.fault(error);
     const outcome = chunkOutcomeOf(error);
     switch (outcome.kind) {
       case 'reschedule':
-        return this.engine.reschedule(context, job.id, job.retryCount, outcome);
+        return this.engine.reschedule(run, outcome);
       case 'defer':
-        return this.engine.defer(context, job.id, job.retryCount, outcome);
+        return this.engine.defer(run, outcome);
       case 'reauth':
-        return this.engine.pauseForRevokedGrant(context, job.id, job.retryCount, outcome);
+        return this.engine.pauseForRevokedGrant(run, outcome);
       case 'fatal':
-        return this.engine.failFatally(context, job.id, outcome.error);
+        return this.engine.failFatally(run, outcome.error);
       case 'permanent':
-        await this.engine.recordPermanentError(context, job.id, outcome.error);
+        await this.engine.recordPermanentError(run, outcome.error);
         throw new DeadLetterError(outcome.error.message, outcome.error.code);
       case 'wait':
-        if (outcome.alert) this.logger.error(`chunk ${context.id} waits: ${outcome.error.message}`);
-        if (await this.engine.waitOut(context, job.id, job.retryCount, outcome)) return;
+        if (outcome.alert) this.logger.error(`chunk ${run.context.id} waits: ${outcome.error.message}`);
+        if (await this.engine.waitOut(run, outcome)) return;
         break; // the outage outlasted its bound: this attempt counts
       case 'retry':
         break;
     }
-    await this.engine.releaseForRetry(context, job.id, outcome.error, seconds);
+    await this.engine.releaseForRetry(run, outcome.error, seconds);
     throw error instanceof Error ? error : new Error(outcome.error.message);
   }
 }
