@@ -85,11 +85,12 @@ export async function runMixed(
       await progress(db.url, log, status());
     }
   })();
+  // the revoked user reconnects once the sync pauses for it, which may come after the faults end
+  const revocation = at(0.2, () => chaos.revokeAndReauthorize(users[0]));
   await Promise.all([
     chaos.killWorkers(until),
     chaos.expireTokens(users, until),
     at(0.15, () => chaos.storm('Strava', sims.strava.url, level)),
-    at(0.2, () => chaos.revokeAndReauthorize(users[0])),
     at(PG_RESTART_AT, () => chaos.restartDatabase(apiUrl)),
     at(0.55, () => chaos.storm('Google', sims.google.url, level)),
     sleep(until - Date.now()),
@@ -102,6 +103,7 @@ export async function runMixed(
   run.faultsOffAt = Date.now();
   event(`faults off after ${run.kills} worker kills; settling (at most ${O.settleSeconds} s)`);
   await ticker;
+  await revocation;
 
   if (await waitSettled(db.url, Date.now() + O.settleSeconds * 1000, log, status)) run.settledAt = Date.now();
   event(run.settledAt ? 'every sync has ended' : 'settle timeout: some syncs never ended');

@@ -20,7 +20,7 @@ const SPEC = {
   'reauthorize-after-ms': [
     'CHAOS_REAUTHORIZE_AFTER_MS',
     20_000,
-    'earliest reauthorize after the revocation (once the sync has paused; at most 3x this)',
+    'earliest reauthorize after the revocation (once the sync has paused, as the push asks)',
   ],
   'invalid-records': ['CHAOS_INVALID_RECORDS', 3, 'invalid source records planted'],
   'poll-interval-ms': ['CHAOS_POLL_INTERVAL_MS', 250, 'time between two status polls (one sync each)'],

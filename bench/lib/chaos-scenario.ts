@@ -184,10 +184,11 @@ export class ChaosScenario {
     Object.assign(r, { user: u.id, provider: u.source.provider, revokedAt: this.elapsed() });
     this.event(`revoke ${u.source.provider} grant of ${u.id}`);
     await sim.revoke(u.source.simulator, u.source.login);
-    // as a user would: reconnect once the push asking for it came (the sync paused), and not before
-    // reauthorizeAfterMs; if the pause never shows, reconnect anyway after 3 times that
+    // as a user would: reconnect once the push asking for it came (the sync paused: the service
+    // notices a revoked grant the next time it uses it, which a sync waiting out a storm or an
+    // outage may not do for a while), and not before reauthorizeAfterMs; at the latest after 5 min
     const earliest = Date.now() + this.o.reauthorizeAfterMs;
-    const latest = Date.now() + 3 * this.o.reauthorizeAfterMs;
+    const latest = Date.now() + Math.max(300_000, this.o.reauthorizeAfterMs);
     while (Date.now() < latest && this.running() && !(r.pausedAfterMs && Date.now() >= earliest)) {
       const connection = await u.api('GET', `/v1/connections/${u.connectionId}`).catch(() => undefined);
       const sync = await u.api('GET', `/v1/orchestrations/${u.syncId}`).catch(() => undefined);

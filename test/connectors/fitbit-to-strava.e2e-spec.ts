@@ -4,8 +4,7 @@ import { addDays, addMonths, todayIn } from '../../src/common/civil-date.js';
 import {
   chunksOf,
   civilDate,
-  connect,
-  createSimAccount,
+  connectedUser,
   finished,
   simAccount,
   startProviderStack,
@@ -23,20 +22,8 @@ describe('fitbit (Google Health API) -> strava, over HTTP against the simulators
 
   it('moves a year of ~200 sessions, each exactly once with the right sport, start, elapsed time and distance', async () => {
     const { sims, t } = stack;
-    await createSimAccount(sims, 'fitbit', {
-      id: 'ana-fitbit',
-      seed: 'ana',
-      historyDays: 400,
-      timezone: 'Europe/Berlin',
-    });
-    await createSimAccount(sims, 'strava', { id: 'ana-strava', seed: 'ana-strava', historyDays: 0 });
-    const connection = await connect(t, 'ana', {
-      source: 'fitbit',
-      sourceLogin: 'ana-fitbit',
-      destination: 'strava',
-      destinationLogin: 'ana-strava',
-    });
-    expect(await finished(t, 'ana', connection.initialSync.orchestrationId)).toMatchObject({
+    const { connection, initialSync } = await connectedUser(stack, 'ana', { historyDays: 400 });
+    expect(initialSync).toMatchObject({
       status: 'COMPLETED',
       kind: 'INITIAL_7_DAY',
     });

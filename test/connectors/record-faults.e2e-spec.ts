@@ -1,9 +1,8 @@
 import request from 'supertest';
 import {
   chunksOf,
-  connect,
+  connectedUser,
   connectedFitbitToStrava,
-  createSimAccount,
   expectNoDuplicates,
   finished,
   putJson,
@@ -190,25 +189,11 @@ describe('record faults and outages', () => {
 
   it('Strava to Fitbit: a read and a write that keep failing in one chunk fail both records and that chunk only', async () => {
     const { t, sims } = stack;
-    await createSimAccount(sims, 'strava', {
-      id: 'sf-strava',
-      seed: 'sf',
+    const { connection } = await connectedUser(stack, 'sf', {
+      from: 'strava',
+      to: 'fitbit',
       historyDays: 150,
-      timezone: 'Europe/Berlin',
     });
-    await createSimAccount(sims, 'fitbit', {
-      id: 'sf-fitbit',
-      seed: 'sf-fitbit',
-      historyDays: 0,
-      timezone: 'Europe/Berlin',
-    });
-    const connection = await connect(t, 'sf', {
-      source: 'strava',
-      sourceLogin: 'sf-strava',
-      destination: 'fitbit',
-      destinationLogin: 'sf-fitbit',
-    });
-    await finished(t, 'sf', connection.initialSync.orchestrationId);
     const october = (
       (await simAccount(sims.strava, 'sf-strava')).activities as Array<Record<string, any>>
     ).filter((a) => a.start_date_local >= '2026-10-03' && a.start_date_local < '2026-10-28');

@@ -2,6 +2,7 @@ import request from 'supertest';
 import {
   chunksOf,
   connect,
+  connectedUser,
   createSimAccount,
   finished,
   simAccount,
@@ -21,20 +22,7 @@ describe('syncing through provider trouble', () => {
 
   it('completes with 10% 5xx, 429 bursts and 2 s latency spikes: no duplicates, no chunk failed for a rate limit', async () => {
     const { sims, t } = stack;
-    await createSimAccount(sims, 'fitbit', {
-      id: 'cy-fitbit',
-      seed: 'cy',
-      historyDays: 200,
-      timezone: 'Europe/Berlin',
-    });
-    await createSimAccount(sims, 'strava', { id: 'cy-strava', seed: 'cy-strava', historyDays: 0 });
-    const connection = await connect(t, 'cy', {
-      source: 'fitbit',
-      sourceLogin: 'cy-fitbit',
-      destination: 'strava',
-      destinationLogin: 'cy-strava',
-    });
-    await finished(t, 'cy', connection.initialSync.orchestrationId);
+    const { connection } = await connectedUser(stack, 'cy', { historyDays: 200 });
 
     const trouble = { errorRate: 0.1, errorStatus: 503, spikeRate: 0.05, spikeMs: 2000 };
     for (const sim of [sims.google, sims.strava]) await putJson(`${sim.url}/_sim/faults`, { '*': trouble });

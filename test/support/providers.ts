@@ -188,27 +188,45 @@ export function startRevocationStack(): Promise<ProviderStack> {
   });
 }
 
+/** What {@link connectedUser} builds. */
+export interface ConnectedUserOptions {
+  /** Source and destination (default Fitbit -> Strava). */
+  from?: 'fitbit' | 'strava';
+  to?: 'fitbit' | 'strava';
+  /** Days of generated history at the source (the destination starts empty). */
+  historyDays: number;
+  /** The source account's time zone (and a Google Health destination's); default Europe/Berlin. */
+  timezone?: string;
+}
+
 /**
- * `<user>-fitbit` with `days` of history connected to an empty `<user>-strava`, its automatic 7-day
- * sync finished.
+ * The test factory for a synced user: `<user>-<from>` with `historyDays` of history (seed `user`)
+ * and an empty `<user>-<to>` at the simulators, a Pro user connecting them over the API, and its
+ * automatic 7-day sync finished. Returns the connection and that sync as the API last showed it.
  */
-export async function connectedFitbitToStrava(stack: ProviderStack, user: string, days: number) {
+export async function connectedUser(stack: ProviderStack, user: string, options: ConnectedUserOptions) {
   const { sims, t } = stack;
-  await createSimAccount(sims, 'fitbit', {
-    id: `${user}-fitbit`,
-    seed: user,
-    historyDays: days,
-    timezone: 'Europe/Berlin',
+  const { from = 'fitbit', to = 'strava', historyDays, timezone = 'Europe/Berlin' } = options;
+  await createSimAccount(sims, from, { id: `${user}-${from}`, seed: user, historyDays, timezone });
+  await createSimAccount(sims, to, {
+    id: `${user}-${to}`,
+    seed: `${user}-${to}`,
+    historyDays: 0,
+    ...(to === 'fitbit' ? { timezone } : {}),
   });
-  await createSimAccount(sims, 'strava', { id: `${user}-strava`, seed: `${user}-strava`, historyDays: 0 });
   const connection = await connect(t, user, {
-    source: 'fitbit',
-    sourceLogin: `${user}-fitbit`,
-    destination: 'strava',
-    destinationLogin: `${user}-strava`,
+    source: from,
+    sourceLogin: `${user}-${from}`,
+    destination: to,
+    destinationLogin: `${user}-${to}`,
   });
-  await finished(t, user, connection.initialSync.orchestrationId);
-  return connection;
+  const initialSync = await finished(t, user, connection.initialSync.orchestrationId);
+  return { connection, initialSync };
+}
+
+/** {@link connectedUser}, Fitbit -> Strava, `days` of history: the connection. */
+export async function connectedFitbitToStrava(stack: ProviderStack, user: string, days: number) {
+  return (await connectedUser(stack, user, { historyDays: days })).connection;
 }
 
 /** The activities at a simulated Strava account. */
