@@ -22,7 +22,7 @@ describe('the retry policy', () => {
     expect(policy.request.retries).toBe(3);
     expect(policy.outage.maxWaitMs).toBe(600_000);
     expect(policy.recordFault).toMatchObject({ attempts: 5, firstRetryMs: 20_000 });
-    expect(policy.chunk.attempts).toBe(7);
+    expect(policy.chunk.retryLimit).toBe(7);
   });
 
   it.each([

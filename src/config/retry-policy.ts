@@ -18,7 +18,7 @@ export interface Backoff {
  *   no attempt used, the wait growing with the outage, up to `maxWaitMs`; then attempts count.
  * - `recordFault`: one request keeps failing while the provider answers others: its record is
  *   tried `attempts` times in all, 1×, 3×, 9× `firstRetryMs` apart, then settled FAILED.
- * - `chunk`: any other failure of a chunk run: pg-boss retries the job `attempts` times with
+ * - `chunk`: any other failure of a chunk run: pg-boss retries the job `retryLimit` times with
  *   exponential backoff (pg-boss adds jitter), then the chunk ends FAILED.
  * - `tokenEndpoint`: a refresh's own rules (the token endpoint's 429 hold, the wait before an
  *   invalid_grant revokes, how long an issued grant whose save failed is offered again).
@@ -33,7 +33,8 @@ export interface RetryPolicy {
   };
   outage: { maxWaitMs: number; minMs: number; maxMs: number; shareOfOutage: number };
   recordFault: { attempts: number; firstRetryMs: number; growth: number };
-  chunk: { attempts: number; delaySeconds: number; maxDelaySeconds: number };
+  /** pg-boss's retries of a chunk job (a job runs at most retryLimit + 1 times). */
+  chunk: { retryLimit: number; delaySeconds: number; maxDelaySeconds: number };
   tokenEndpoint: {
     /** A 429 without Retry-After holds the token endpoint this long. */
     rateLimitedDefaultMs: number;
@@ -42,7 +43,7 @@ export interface RetryPolicy {
     revokeConfirmMs: number;
     keepIssuedMs: number;
   };
-  notification: { attempts: number; delaySeconds: number; maxDelaySeconds: number };
+  notification: { retryLimit: number; delaySeconds: number; maxDelaySeconds: number };
 }
 
 /** The token endpoint's rules (fixed; also read by the plain functions of tokens/oauth-client.ts). */
@@ -68,12 +69,12 @@ export function retryPolicy(config: AppConfig): RetryPolicy {
       growth: 3,
     },
     chunk: {
-      attempts: config.jobs.chunkRetryLimit,
+      retryLimit: config.jobs.chunkRetryLimit,
       delaySeconds: config.jobs.chunkRetryDelaySeconds,
       maxDelaySeconds: config.jobs.chunkRetryDelayMaxSeconds,
     },
     tokenEndpoint: TOKEN_ENDPOINT_POLICY,
-    notification: { attempts: 8, delaySeconds: 5, maxDelaySeconds: 1800 },
+    notification: { retryLimit: 8, delaySeconds: 5, maxDelaySeconds: 1800 },
   };
 }
 

@@ -35,7 +35,7 @@ export function queueDefinitions(config: AppConfig): QueueDefinition[] {
       name: JobName.ChunkProcess,
       queue: {
         partition: true,
-        retryLimit: retry.chunk.attempts,
+        retryLimit: retry.chunk.retryLimit,
         retryDelay: retry.chunk.delaySeconds,
         retryBackoff: true, // pg-boss adds jitter to every backed-off delay
         retryDelayMax: retry.chunk.maxDelaySeconds,
@@ -62,7 +62,7 @@ export function queueDefinitions(config: AppConfig): QueueDefinition[] {
     {
       name: JobName.NotificationDeliver,
       queue: {
-        retryLimit: retry.notification.attempts,
+        retryLimit: retry.notification.retryLimit,
         retryDelay: retry.notification.delaySeconds,
         retryBackoff: true,
         retryDelayMax: retry.notification.maxDelaySeconds,

@@ -131,15 +131,21 @@ export class ChunkEngine {
     const { context, jobId } = run;
     const finished = await this.transaction(async (trx) => {
       await this.orchestrations.lock(trx, context.orchestration_id);
-      const run = await this.chunks.completeRun(trx, context.id, jobId, context.orchestration_id, result);
-      if (!run) return { counted: false as const };
-      const o = run.orchestration;
+      const completed = await this.chunks.completeRun(
+        trx,
+        context.id,
+        jobId,
+        context.orchestration_id,
+        result,
+      );
+      if (!completed) return { counted: false as const };
+      const o = completed.orchestration;
       await this.analytics.record(
         {
           type: 'CHUNK_COMPLETED',
           userId: o.user_id,
           orchestrationId: o.id,
-          properties: { index: run.idx, seconds, ...result },
+          properties: { index: completed.idx, seconds, ...result },
         },
         trx,
       );
@@ -294,7 +300,7 @@ export class ChunkEngine {
       if (waiting) await this.orchestrations.setWaiting(trx, context.orchestration_id, waiting);
       await this.queue.enqueue(trx, orchestrationRef(context), [{ ...context, job_id: newJobId }], {
         startAfter,
-        retryLimit: Math.max(0, this.config.jobs.chunkRetryLimit - retryCount),
+        retryLimit: Math.max(0, retryPolicy(this.config).chunk.retryLimit - retryCount),
         keepPlace: true,
       });
       return true;

@@ -1,17 +1,17 @@
 import { TokenRefreshProcess } from './token-refresh-process.js';
 
 describe('TokenRefreshProcess.close: a shutdown waits for the refreshes in flight', () => {
-  const thread = () =>
+  const refresher = () =>
     new TokenRefreshProcess({
       databaseUrl: () => 'postgres://unused',
       key: Buffer.alloc(32),
       saveSql: '',
       saveRetryMs: 0,
     });
-  const inFlight = (t: TokenRefreshProcess) => (t as unknown as { calls: Map<number, () => void> }).calls;
+  const inFlight = (t: TokenRefreshProcess) => (t as unknown as { calls: Map<number, unknown> }).calls;
 
   it('returns only once the refresh in flight has its answer', async () => {
-    const t = thread();
+    const t = refresher();
     inFlight(t).set(1, () => undefined);
     let closed = false;
     const closing = t.close(5_000).then(() => (closed = true));
@@ -23,7 +23,7 @@ describe('TokenRefreshProcess.close: a shutdown waits for the refreshes in fligh
   });
 
   it('gives up after its grace period', async () => {
-    const t = thread();
+    const t = refresher();
     inFlight(t).set(1, () => undefined);
     const started = Date.now();
     await t.close(50);

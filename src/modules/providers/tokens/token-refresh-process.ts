@@ -64,6 +64,8 @@ let connecting;
 let pending = 0;
 let orphaned = false;
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => {});
+// a send to a parent that has just died fails asynchronously (EPIPE): never this process's end
+process.on('error', () => {});
 function seal(plain) {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -73,7 +75,7 @@ function seal(plain) {
 }
 function tell(message) {
   if (!process.connected) return;
-  try { process.send(message); } catch {}
+  try { process.send(message, () => {}); } catch {}
 }
 function done() {
   pending--;
@@ -84,7 +86,8 @@ function done() {
 function connection() {
   if (client) return Promise.resolve(client);
   if (!connecting) {
-    const c = new pg.Client({ connectionString: settings.databaseUrl, application_name: 'syncwell-token-save' });
+    const c = new pg.Client({ connectionString: settings.databaseUrl, application_name: 'syncwell-token-save',
+      connectionTimeoutMillis: 10000, keepAlive: true, query_timeout: 15000 });
     c.on('error', () => lost(c));
     c.on('end', () => lost(c));
     connecting = c.connect().then(() => { client = c; return c; }).finally(() => { connecting = undefined; });
@@ -99,9 +102,14 @@ function lost(c) {
 }
 async function save(request, sealed) {
   const c = await connection();
-  const result = await c.query(settings.saveSql,
-    [request.accountId, request.version, sealed.access, sealed.refresh, sealed.expiresAt]);
-  return result.rowCount > 0;
+  try {
+    const result = await c.query(settings.saveSql,
+      [request.accountId, request.version, sealed.access, sealed.refresh, sealed.expiresAt]);
+    return result.rowCount > 0;
+  } catch (error) {
+    lost(c); // this connection failed it: the next try opens another
+    throw error;
+  }
 }
 // a grant whose save failed is saved again until it lands: its refresh token is the only one left
 async function saveLater(request, sealed) {
@@ -140,9 +148,9 @@ async function refresh(id, request) {
       answer.saved = await save(request, sealed);
     } catch (error) {
       answer.saveError = String((error && error.message) || error);
-      if (client) lost(client);
+      const later = saveLater(request, sealed); // first: the parent may be gone already
       tell({ id, answer });
-      await saveLater(request, sealed);
+      await later;
       return;
     }
   }
@@ -155,9 +163,10 @@ process.on('message', (message) => {
     key = Buffer.from(settings.key, 'base64');
     // ready once the connection is open and fetch's answer path is loaded (undici loads parts of
     // it on first use): a refresh then never waits for either between the answer and the save
-    Promise.all([connection(), fetch('data:application/json,{}').then((r) => r.text())])
-      .catch(() => lost(undefined))
-      .finally(() => tell({ ready: true }));
+    Promise.all([
+      connection().catch(() => lost(undefined)),
+      fetch('data:application/json,{}').then((r) => r.text()).catch(() => {}),
+    ]).finally(() => tell({ ready: true }));
     return;
   }
   pending++;
@@ -166,6 +175,8 @@ process.on('message', (message) => {
 process.on('disconnect', () => {
   orphaned = true;
   if (pending === 0) process.exit(0);
+  // never longer than its refreshes can take: the request's timeout, then the saves' retries
+  setTimeout(() => process.exit(0), 60000 + (settings ? settings.saveRetryMs : 0)).unref();
 });
 `;
 
@@ -175,13 +186,21 @@ process.on('disconnect', () => {
  * one is in the database a crash of whoever holds the answer loses the user's grant. This process
  * holds it: it does nothing but refresh and save, so the answer never waits behind chunk work, and it
  * is not the process that dies when a worker is killed (an OOM kill, a crash, a `kill -9` of the
- * worker's pid): it saves the grant and then exits. Only losing both at once (the whole host or
- * container, mid-refresh) still loses the grant; nothing a client does can close that.
+ * worker's pid): it saves the grant and then exits. Only losing both at once still loses the grant:
+ * the host, or a container whose first process is the worker (the kernel ends a PID namespace's
+ * other processes with it, as in the project's Dockerfile); nothing a client does can close that.
+ * The refresh lock (TokenService) is the worker's: another worker may refresh the account once this
+ * one is gone, and hears invalid_grant if our refresh rotated meanwhile; it waits 2 s for our save
+ * before it marks the account REVOKED, and our save makes it ACTIVE again if it lands later.
  */
 export class TokenRefreshProcess {
   private child?: ChildProcess;
   private nextId = 1;
-  private readonly calls = new Map<number, (answer: RefreshAnswer) => void>();
+  /** Refreshes in flight, each with the process it was sent to. */
+  private readonly calls = new Map<
+    number,
+    { child: ChildProcess; settle: (answer: RefreshAnswer) => void }
+  >();
   /** Resolves when the running process says it is ready. */
   private ready: Promise<void> = Promise.resolve();
 
@@ -193,14 +212,15 @@ export class TokenRefreshProcess {
     await this.whenReady();
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.calls.set(id, (answer) => {
-        this.calls.delete(id);
-        if (this.calls.size === 0) channelOf(child)?.unref();
+      const settle = (answer: RefreshAnswer) => {
+        if (!this.calls.delete(id)) return;
+        if (![...this.calls.values()].some((c) => c.child === child)) channelOf(child)?.unref();
         resolve(answer);
-      });
+      };
+      this.calls.set(id, { child, settle });
       channelOf(child)?.ref(); // an answer on its way keeps this process alive
       child.send({ id, request }, (error) => {
-        if (error) this.calls.get(id)?.({ kind: 'unreachable', name: 'Error', message: error.message });
+        if (error) settle({ kind: 'unreachable', name: 'Error', message: error.message });
       });
     });
   }
@@ -237,7 +257,7 @@ export class TokenRefreshProcess {
     if (this.child) return this.child;
     const child = spawn(process.execPath, ['-e', SOURCE], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { PATH: process.env.PATH ?? '' },
+      env: childEnv(),
     });
     child.unref();
     channelOf(child)?.unref();
@@ -245,13 +265,14 @@ export class TokenRefreshProcess {
     this.ready = new Promise((resolve) => (markReady = resolve));
     child.on('message', (message: { id: number; answer: RefreshAnswer } | { ready: true }) => {
       if ('ready' in message) return markReady();
-      this.calls.get(message.id)?.(message.answer);
+      this.calls.get(message.id)?.settle(message.answer);
     });
     const fail = (message: string) => {
       if (this.child === child) this.child = undefined;
       markReady(); // nobody waits for a process that is gone
-      // the refreshes in flight may have been answered: unreadable, as a dropped connection is
-      for (const call of [...this.calls.values()]) call({ kind: 'unreachable', name: 'Error', message });
+      // its refreshes in flight may have been answered: unreadable, as a dropped connection is
+      for (const call of [...this.calls.values()])
+        if (call.child === child) call.settle({ kind: 'unreachable', name: 'Error', message });
     };
     child.on('error', (error) => fail(`the token refresh process failed: ${error.message}`));
     child.on('exit', () => fail('the token refresh process stopped'));
@@ -267,6 +288,17 @@ export class TokenRefreshProcess {
     this.child = child;
     return child;
   }
+}
+
+/**
+ * The environment the process runs with: the worker's (proxies, CA certificates, PG* settings, TZ),
+ * without the secrets it does not need (the token key comes over IPC) and without NODE_OPTIONS.
+ */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env))
+    if (name === 'NODE_OPTIONS' || /SECRET|ENCRYPTION_KEY|CREDENTIALS/.test(name)) delete env[name];
+  return env;
 }
 
 /** The IPC channel's handle (ref/unref decide whether it keeps this process alive). */
