@@ -13,6 +13,18 @@ import {
   type ProviderStack,
 } from '../support/providers.js';
 
+/** The push notifications that asked `user` to reconnect (N-07). */
+async function reconnectNotices(stack: ProviderStack, user: string): Promise<number> {
+  return (
+    await stack.t.db
+      .selectFrom('notifications')
+      .select('id')
+      .where('user_id', '=', user)
+      .where('code', '=', 'N-07')
+      .execute()
+  ).length;
+}
+
 /**
  * Strava retires a refresh token the moment it answers with a new one (rotation), so the grant it
  * issued is the account's only one until it is saved. These tests make that save fail right after
@@ -42,16 +54,6 @@ describe('the token crash window: a rotated grant whose save fails', () => {
       .where('provider', '=', 'strava')
       .executeTakeFirstOrThrow();
 
-  const reconnectNotices = async (user: string) =>
-    (
-      await stack.t.db
-        .selectFrom('notifications')
-        .select('id')
-        .where('user_id', '=', user)
-        .where('code', '=', 'N-07')
-        .execute()
-    ).length;
-
   async function expectSyncedWithoutReconnect(user: string, connectionId: string, id: string) {
     expect(await finished(stack.t, user, id)).toMatchObject({ status: 'COMPLETED', failedChunks: 0 });
     const me = await request(stack.t.http)
@@ -60,7 +62,7 @@ describe('the token crash window: a rotated grant whose save fails', () => {
       .expect(200);
     expect(me.body.status).toBe('ACTIVE');
     expect(await stravaAccount(user)).toMatchObject({ status: 'ACTIVE', revoked_at: null });
-    expect(await reconnectNotices(user)).toBe(0);
+    expect(await reconnectNotices(stack, user)).toBe(0);
   }
 
   const range = { preset: 'CUSTOM', startDate: '2026-08-01', endDate: '2026-10-31' };
@@ -222,13 +224,7 @@ describe('the token crash window: a worker killed mid-refresh', () => {
     });
     expect(await finished(t, 'cf', id)).toMatchObject({ status: 'COMPLETED', failedChunks: 0 });
     expect((await answers())['400'] ?? 0).toBe(before['400'] ?? 0);
-    const notices = await t.db
-      .selectFrom('notifications')
-      .select('code')
-      .where('user_id', '=', 'cf')
-      .where('code', '=', 'N-07')
-      .execute();
-    expect(notices).toHaveLength(0);
+    expect(await reconnectNotices(stack, 'cf')).toBe(0);
   }, 300_000);
 
   it('the process holding the answer killed before the save loses the grant: a reconnect (not fixable client-side)', async () => {
@@ -261,12 +257,6 @@ describe('the token crash window: a worker killed mid-refresh', () => {
     );
     expect(paused).toMatchObject({ status: 'PAUSED', pauseReason: 'REAUTH_REQUIRED' });
     expect((await answers())['400']).toBe((before['400'] ?? 0) + 1); // the retired refresh token
-    const notices = await t.db
-      .selectFrom('notifications')
-      .select('code')
-      .where('user_id', '=', 'ck')
-      .where('code', '=', 'N-07')
-      .execute();
-    expect(notices).toHaveLength(1);
+    expect(await reconnectNotices(stack, 'ck')).toBe(1);
   }, 300_000);
 });

@@ -16,7 +16,7 @@ import { RELEASE_SPREAD, releaseDelay, type ChunkOutcome } from './chunk-outcome
 import { CompletionService } from './completion.service.js';
 import { EngineMetrics } from './engine.metrics.js';
 import { pacingWindowMs } from '../../providers/provider-descriptors.js';
-import { outageWaitMs, retryPolicy } from '../../../config/retry-policy.js';
+import { outageWaitMs, retryPolicy, type RetryPolicy } from '../../../config/retry-policy.js';
 
 const RUNNABLE_CHUNK = ['PENDING', 'RUNNING'];
 const RUNNABLE_ORCHESTRATION = ['PENDING', 'IN_PROGRESS'];
@@ -69,7 +69,12 @@ export class ChunkEngine {
     private readonly metrics: EngineMetrics,
     private readonly reauth: ReauthService,
     private readonly records: SyncRecordsRepository,
-  ) {}
+  ) {
+    this.retry = retryPolicy(config);
+  }
+
+  /** The retry policy's outage and chunk rules (config/retry-policy.ts), read once. */
+  private readonly retry: RetryPolicy;
 
   /** Per provider reset: how many chunks this process sent to wait for it (see releaseDelay). */
   private readonly waiters = new Map<string, number>();
@@ -204,7 +209,7 @@ export class ChunkEngine {
   async waitOut(run: ChunkRun, outcome: Extract<ChunkOutcome, { kind: 'wait' }>): Promise<boolean> {
     const now = Date.now();
     const since = run.context.transient_since ?? new Date(now);
-    const policy = retryPolicy(this.config).outage;
+    const policy = this.retry.outage;
     if (now - since.getTime() > policy.maxWaitMs) return false;
     const at = Math.max(now + outageWaitMs(policy, now - since.getTime()), outcome.retryAt?.getTime() ?? 0);
     if (
@@ -300,7 +305,7 @@ export class ChunkEngine {
       if (waiting) await this.orchestrations.setWaiting(trx, context.orchestration_id, waiting);
       await this.queue.enqueue(trx, orchestrationRef(context), [{ ...context, job_id: newJobId }], {
         startAfter,
-        retryLimit: Math.max(0, retryPolicy(this.config).chunk.retryLimit - retryCount),
+        retryLimit: Math.max(0, this.retry.chunk.retryLimit - retryCount),
         keepPlace: true,
       });
       return true;

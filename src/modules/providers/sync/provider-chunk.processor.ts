@@ -12,7 +12,7 @@ import { ProviderAccountsRepository } from '../accounts/provider-accounts.reposi
 import type { AccountRef } from '../provider-connector.js';
 import { ProviderRegistry } from '../provider-registry.js';
 import { RecordImporter } from './record-importer.js';
-import { recordRetryAt, retryPolicy } from '../../../config/retry-policy.js';
+import { recordRetryAt, retryPolicy, type RetryPolicy } from '../../../config/retry-policy.js';
 
 /**
  * A chunk's position, saved after every page (its counts come from the import report), and where
@@ -36,8 +36,13 @@ export class ProviderChunkProcessor implements ChunkProcessor {
     private readonly registry: ProviderRegistry,
     private readonly accounts: ProviderAccountsRepository,
     private readonly importer: RecordImporter,
-    private readonly config: AppConfig,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.recordFaults = retryPolicy(config).recordFault;
+  }
+
+  /** The retry policy's record-fault rules (config/retry-policy.ts), read once. */
+  private readonly recordFaults: RetryPolicy['recordFault'];
 
   async firstDataDate(connection: Connection): Promise<string | null> {
     if (!connection.source_account_id) return null;
@@ -64,7 +69,7 @@ export class ProviderChunkProcessor implements ChunkProcessor {
       destination: this.registry.get(work.destination),
       to,
       signal: context.signal,
-      recordFaultAttempts: retryPolicy(this.config).recordFault.attempts,
+      recordFaultAttempts: this.recordFaults.attempts,
     });
     const saved = work.cursor as Partial<ChunkState> | null;
     const state: ChunkState = { page: saved?.page ?? null };
@@ -111,7 +116,7 @@ export class ProviderChunkProcessor implements ChunkProcessor {
       ({ waiting, failed } = await this.importer.faults(work.chunkId));
     }
     if (waiting.length > 0) {
-      const policy = retryPolicy(this.config).recordFault;
+      const policy = this.recordFaults;
       const next = Math.max(
         Date.now() + policy.firstRetryMs, // never a tight loop over the chunk
         Math.min(...waiting.map((w) => recordRetryAt(policy, w.lastAt.getTime(), w.count))),
