@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { KYSELY } from '../../src/database/database.tokens.js';
 import type { DB } from '../../src/database/schema.js';
-import { ConnectionsRepository } from '../../src/modules/connection-store/connections.repository.js';
+import { ConnectionStoreRepository } from '../../src/modules/connection-store/connection-store.repository.js';
 import { SyncStartService } from '../../src/modules/orchestration/sync-start.service.js';
 import { benchEnv, FixedDelayConnector, startApp } from './app.js';
 
@@ -12,7 +12,7 @@ import { benchEnv, FixedDelayConnector, startApp } from './app.js';
 export async function createYearSyncs(url: string, count: number, prefix = 'bench'): Promise<number> {
   const api = await startApp(benchEnv(url, { ROLE: 'api' }), new FixedDelayConnector());
   try {
-    const connections = api.get(ConnectionsRepository);
+    const connections = api.get(ConnectionStoreRepository);
     const syncs = api.get(SyncStartService);
     for (let i = 0; i < count; i++) {
       const connection = await connections.create({

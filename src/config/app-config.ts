@@ -16,6 +16,12 @@ export interface ProviderEndpoints {
   tokenUrl: string;
 }
 
+/** Each provider's credentials and URLs, under its id (the providers' own folders read theirs). */
+export interface ProviderEndpointsById {
+  fitbit: ProviderEndpoints;
+  strava: ProviderEndpoints;
+}
+
 /** The validated, structured configuration. Built once at boot by {@link loadConfig}. */
 export class AppConfig {
   readonly env!: 'development' | 'production' | 'test';
@@ -69,9 +75,7 @@ export class AppConfig {
     stravaPort: number;
     timeScale: number;
   };
-  readonly providers!: {
-    fitbit: ProviderEndpoints;
-    strava: ProviderEndpoints;
+  readonly providers!: ProviderEndpointsById & {
     credentialsConfigured: boolean;
     /** Quota windows are shrunk by this factor (the simulators' SIM_TIME_SCALE); 1 for the real providers. */
     timeScale: number;
@@ -105,17 +109,13 @@ export class AppConfig {
   }
 
   /** The same configuration, with the providers' URLs replaced (the in-process simulators'). */
-  withProviderUrls(
-    urls: Record<'fitbit' | 'strava', { apiBaseUrl: string; authorizeUrl: string; tokenUrl: string }>,
-  ): AppConfig {
-    return new AppConfig({
-      ...this,
-      providers: {
-        ...this.providers,
-        fitbit: { ...this.providers.fitbit, ...urls.fitbit },
-        strava: { ...this.providers.strava, ...urls.strava },
-      },
-    });
+  withProviderUrls(urls: {
+    [Id in keyof ProviderEndpointsById]?: Pick<ProviderEndpoints, 'apiBaseUrl' | 'authorizeUrl' | 'tokenUrl'>;
+  }): AppConfig {
+    const providers = { ...this.providers };
+    for (const id of Object.keys(urls) as (keyof ProviderEndpointsById)[])
+      providers[id] = { ...providers[id], ...urls[id] };
+    return new AppConfig({ ...this, providers });
   }
 
   /** The same configuration, pointed at a database (the embedded one is only known once started). */

@@ -1,5 +1,5 @@
 import type { TestApp } from './app.js';
-import { ConnectionsRepository } from '../../src/modules/connection-store/connections.repository.js';
+import { ConnectionStoreRepository } from '../../src/modules/connection-store/connection-store.repository.js';
 import type { Connection, ProviderName } from '../../src/database/schema.js';
 
 /** Grants (or removes) PRO through the admin API, as an operator would. */
@@ -18,7 +18,7 @@ export function createConnection(
   userId: string,
   options: { timezone?: string; source?: ProviderName; destination?: ProviderName } = {},
 ): Promise<Connection> {
-  return t.app.get(ConnectionsRepository).create({
+  return t.app.get(ConnectionStoreRepository).create({
     user_id: userId,
     source_provider: options.source ?? 'fitbit',
     source_external_user_id: `${userId}-source`,

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
-import { ConnectionsRepository } from './connections.repository.js';
+import { ConnectionStoreRepository } from './connection-store.repository.js';
 
 /**
  * Connection rows: the storage the connections API (connect, reauthorize, delete) and orchestration
  * (starting syncs, reauth pauses) share. A room below both, so neither imports the other for it.
  */
 @Module({
-  providers: [ConnectionsRepository],
-  exports: [ConnectionsRepository],
+  providers: [ConnectionStoreRepository],
+  exports: [ConnectionStoreRepository],
 })
 export class ConnectionStoreModule {}

@@ -21,7 +21,7 @@ import { ProviderAuthError } from '../providers/provider-errors.js';
 import { ReauthService } from '../orchestration/reauth.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { TokenService } from '../providers/tokens/token.service.js';
-import { ConnectionsRepository } from '../connection-store/connections.repository.js';
+import { ConnectionStoreRepository } from '../connection-store/connection-store.repository.js';
 import type {
   AuthorizeUrlQueryDto,
   ConnectionDto,
@@ -59,7 +59,7 @@ export function toConnectionDto(
 export class ConnectionsService {
   constructor(
     @InjectDb() private readonly db: Kysely<DB>,
-    private readonly connections: ConnectionsRepository,
+    private readonly connections: ConnectionStoreRepository,
     private readonly accounts: ProviderAccountsRepository,
     private readonly registry: ProviderRegistry,
     private readonly tokens: TokenService,

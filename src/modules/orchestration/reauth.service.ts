@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB, Orchestration } from '../../database/schema.js';
 import { ChunkQueue } from '../chunks/chunk-queue.js';
 import { ChunksRepository } from '../chunks/chunks.repository.js';
-import { ConnectionsRepository } from '../connection-store/connections.repository.js';
+import { ConnectionStoreRepository } from '../connection-store/connection-store.repository.js';
 import { ProviderAccountsRepository } from '../providers/accounts/provider-accounts.repository.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { OrchestrationCache } from './orchestration-cache.service.js';
@@ -21,7 +21,7 @@ export class ReauthService {
   private readonly logger = new Logger(ReauthService.name);
 
   constructor(
-    private readonly connections: ConnectionsRepository,
+    private readonly connections: ConnectionStoreRepository,
     private readonly accounts: ProviderAccountsRepository,
     private readonly orchestrations: OrchestrationRepository,
     private readonly chunks: ChunksRepository,

@@ -17,7 +17,7 @@ import { ChunkQueue } from '../chunks/chunk-queue.js';
 import { ChunksRepository } from '../chunks/chunks.repository.js';
 import { CHUNK_PROCESSOR, type ChunkProcessor } from '../chunks/chunk-processor.js';
 import { AppConfig } from '../../config/app-config.js';
-import { ConnectionsRepository } from '../connection-store/connections.repository.js';
+import { ConnectionStoreRepository } from '../connection-store/connection-store.repository.js';
 import {
   IdempotencyService,
   type Idempotent,
@@ -43,7 +43,7 @@ const ONE_ACTIVE_HISTORICAL = 'orchestrations_one_active_historical';
 @Injectable()
 export class SyncStartService {
   constructor(
-    private readonly connections: ConnectionsRepository,
+    private readonly connections: ConnectionStoreRepository,
     private readonly orchestrations: OrchestrationRepository,
     private readonly chunks: ChunksRepository,
     private readonly queue: ChunkQueue,

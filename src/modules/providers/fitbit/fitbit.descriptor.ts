@@ -3,6 +3,13 @@ import { kindFromGoogle, kindToGoogle } from './fitbit.activity-kinds.js';
 import { FitbitConnector, GOOGLE_HEALTH_SCOPES } from './fitbit.connector.js';
 import { fitbitCostModel } from './fitbit.cost-model.js';
 
+// the database's vocabulary of providers (schema.ts `ProviderName`) gains this id
+declare module '../../../database/schema.js' {
+  interface RegisteredProviders {
+    fitbit: true;
+  }
+}
+
 /** Fitbit, through the Google Health API v4 (the Fitbit Web API was retired in 2026). */
 export const fitbitDescriptor: ProviderDescriptor<'fitbit'> = {
   id: 'fitbit',

@@ -3,6 +3,13 @@ import { kindFromStrava, kindToStrava } from './strava.activity-kinds.js';
 import { STRAVA_SCOPES, StravaConnector } from './strava.connector.js';
 import { stravaCostModel } from './strava.cost-model.js';
 
+// the database's vocabulary of providers (schema.ts `ProviderName`) gains this id
+declare module '../../../database/schema.js' {
+  interface RegisteredProviders {
+    strava: true;
+  }
+}
+
 /** Strava API v3. */
 export const stravaDescriptor: ProviderDescriptor<'strava'> = {
   id: 'strava',

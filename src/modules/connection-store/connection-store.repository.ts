@@ -5,7 +5,7 @@ import type { Connection, DB, NewConnection, ProviderName } from '../../database
 import type { Executor } from '../../database/transaction.js';
 
 @Injectable()
-export class ConnectionsRepository {
+export class ConnectionStoreRepository {
   constructor(@InjectDb() private readonly db: Kysely<DB>) {}
 
   create(values: Omit<NewConnection, 'updated_at'>, executor: Executor = this.db): Promise<Connection> {
