@@ -2,12 +2,12 @@ import request from 'supertest';
 import {
   connect,
   consent,
-  createSimAccount,
   finished,
+  type ProviderStack,
   REDIRECT,
   startProviderStack,
   startSync,
-  type ProviderStack,
+  userAccounts,
 } from '../support/providers.js';
 
 describe('connections API (US-31)', () => {
@@ -16,13 +16,7 @@ describe('connections API (US-31)', () => {
 
   beforeAll(async () => {
     stack = await startProviderStack();
-    await createSimAccount(stack.sims, 'fitbit', {
-      id: 'gus-fitbit',
-      seed: 'gus',
-      historyDays: 900,
-      timezone: 'Europe/Berlin',
-    });
-    await createSimAccount(stack.sims, 'strava', { id: 'gus-strava', seed: 'gus-s', historyDays: 0 });
+    await userAccounts(stack, 'gus', { historyDays: 900 });
   });
   afterAll(() => stack.close());
 

@@ -1,14 +1,13 @@
 import { createTestApp, eventually, testEnv, type TestApp } from '../support/app.js';
 import { kill, spawnTs, waitForOutput } from '../support/process.js';
 import {
-  connect,
-  createSimAccount,
+  connectedUser,
   finished,
   providerEnv,
+  type ProviderStack,
   simAccount,
   startProviderStack,
   startSync,
-  type ProviderStack,
 } from '../support/providers.js';
 
 /**
@@ -30,19 +29,10 @@ describe('a worker killed between a Strava upload and its ledger update', () => 
 
   it('leaves exactly one activity', async () => {
     const { sims, t } = stack;
-    await createSimAccount(sims, 'fitbit', {
-      id: 'fi-fitbit',
-      seed: 'fi',
+    const { connection } = await connectedUser(stack, 'fi', {
       historyDays: 200,
       sessionsPerWeek: [4, 5],
-      timezone: 'Europe/Berlin',
-    });
-    await createSimAccount(sims, 'strava', { id: 'fi-strava', seed: 'fi-strava', historyDays: 0 });
-    const connection = await connect(t, 'fi', {
-      source: 'fitbit',
-      sourceLogin: 'fi-fitbit',
-      destination: 'strava',
-      destinationLogin: 'fi-strava',
+      waitForInitialSync: false,
     });
     const id = await startSync(t, 'fi', connection.id, {
       preset: 'CUSTOM',

@@ -4,12 +4,12 @@ import { startOfCivilDate } from '../../src/common/time-zone.js';
 import { seedPreExisting } from '../../src/simulators/seed-duplicates.js';
 import { eventually } from '../support/app.js';
 import {
-  connect,
-  createSimAccount,
+  connectUser,
   finished,
+  type ProviderStack,
   simAccount,
   startProviderStack,
-  type ProviderStack,
+  userAccounts,
 } from '../support/providers.js';
 import { report, startSyncWith } from '../support/records.js';
 
@@ -26,14 +26,14 @@ describe('duplicates, strava -> fitbit', () => {
 
   it('strava -> fitbit: copies already at Google Health (listed by civil time) are not written; the report pages stably while the sync runs', async () => {
     const { t, sims } = stack;
-    await createSimAccount(sims, 'strava', {
-      id: 'fay-strava',
-      seed: 'fay',
+    const fay = {
+      from: 'strava',
+      to: 'fitbit',
       historyDays: 120,
       sessionsPerWeek: [3, 4],
       timezone: TZ,
-    });
-    await createSimAccount(sims, 'fitbit', { id: 'fay-fitbit', seed: 'fay-f', historyDays: 0, timezone: TZ });
+    } as const;
+    await userAccounts(stack, 'fay', fay);
     const today = todayIn(TZ);
     const [startDate, endDate] = [addDays(today, -70), addDays(today, -10)];
     const window = { from: startOfCivilDate(TZ, startDate), to: startOfCivilDate(TZ, addDays(endDate, 1)) };
@@ -43,14 +43,7 @@ describe('duplicates, strava -> fitbit', () => {
       ...window,
     });
     expect(seeded.copies.length).toBeGreaterThanOrEqual(5);
-    const connection = await connect(t, 'fay', {
-      source: 'strava',
-      sourceLogin: 'fay-strava',
-      destination: 'fitbit',
-      destinationLogin: 'fay-fitbit',
-      timezone: TZ,
-    });
-    await finished(t, 'fay', connection.initialSync.orchestrationId);
+    const { connection } = await connectUser(stack, 'fay', fay);
     const created = await startSyncWith(t, 'fay', connection.id, {
       range: { preset: 'CUSTOM', startDate, endDate },
     });

@@ -4,12 +4,12 @@ import { startOfCivilDate } from '../../src/common/time-zone.js';
 import { seedPreExisting, type SeedResult } from '../../src/simulators/seed-duplicates.js';
 import { report, startSyncWith } from '../support/records.js';
 import {
-  connect,
-  createSimAccount,
+  connectUser,
   finished,
+  type ProviderStack,
   simAccount,
   startProviderStack,
-  type ProviderStack,
+  userAccounts,
 } from '../support/providers.js';
 
 const TZ = 'Europe/Berlin';
@@ -45,14 +45,8 @@ describe('duplicates: a careful import skips what the destination already holds,
 
   async function setUp(user: string, seed: SeedResult | null = null) {
     const { sims } = stack;
-    await createSimAccount(sims, 'fitbit', {
-      id: `${user}-fitbit`,
-      seed: 'dup-athlete',
-      historyDays: 400,
-      sessionsPerWeek: [2, 3],
-      timezone: TZ,
-    });
-    await createSimAccount(sims, 'strava', { id: `${user}-strava`, seed: `${user}-s`, historyDays: 0 });
+    const options = { historyDays: 400, seed: 'dup-athlete', sessionsPerWeek: [2, 3], timezone: TZ } as const;
+    await userAccounts(stack, user, options);
     const window = lastYear();
     const seeded =
       seed ??
@@ -62,14 +56,7 @@ describe('duplicates: a careful import skips what the destination already holds,
         from: window.from,
         to: window.to,
       }));
-    const connection = await connect(stack.t, user, {
-      source: 'fitbit',
-      sourceLogin: `${user}-fitbit`,
-      destination: 'strava',
-      destinationLogin: `${user}-strava`,
-      timezone: TZ,
-    });
-    await finished(stack.t, user, connection.initialSync.orchestrationId);
+    const { connection } = await connectUser(stack, user, options);
     return { connection, seeded, window, source: await fitbitSource(stack, `${user}-fitbit`, window) };
   }
 

@@ -3,10 +3,10 @@ import { grantPro } from '../support/fixtures.js';
 import {
   connectedFitbitToStrava,
   consent,
-  createSimAccount,
-  startRevocationStack,
   type ProviderStack,
   putJson,
+  startRevocationStack,
+  userAccounts,
 } from '../support/providers.js';
 
 /**
@@ -26,8 +26,7 @@ describe('provider faults answered over HTTP', () => {
   });
 
   async function connectBody(user: string) {
-    await createSimAccount(stack.sims, 'fitbit', { id: `${user}-fitbit`, seed: user, historyDays: 30 });
-    await createSimAccount(stack.sims, 'strava', { id: `${user}-strava`, seed: `${user}-s`, historyDays: 0 });
+    await userAccounts(stack, user, { historyDays: 30 });
     return {
       source: await consent(stack.t, user, 'fitbit', `${user}-fitbit`),
       destination: await consent(stack.t, user, 'strava', `${user}-strava`),

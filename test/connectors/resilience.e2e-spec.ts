@@ -1,15 +1,15 @@
 import request from 'supertest';
 import {
   chunksOf,
-  connect,
   connectedUser,
-  createSimAccount,
+  connectUser,
   finished,
+  type ProviderStack,
+  putJson,
   simAccount,
   startProviderStack,
   startSync,
-  type ProviderStack,
-  putJson,
+  userAccounts,
 } from '../support/providers.js';
 
 describe('syncing through provider trouble', () => {
@@ -70,22 +70,10 @@ describe('syncing through provider trouble', () => {
     for (const sim of [sims.google, sims.strava])
       await putJson(`${sim.url}/_sim/config`, { accessTokenLifetimeSeconds: 120 * sim.settings.timeScale });
     try {
-      await createSimAccount(sims, 'fitbit', {
-        id: 'di-fitbit',
-        seed: 'di',
-        historyDays: 200,
-        timezone: 'Europe/Berlin',
-      });
-      await createSimAccount(sims, 'strava', { id: 'di-strava', seed: 'di-strava', historyDays: 0 });
+      await userAccounts(stack, 'di', { historyDays: 200 });
       await fetch(`${sims.google.url}/_sim/requests`, { method: 'DELETE' });
       await fetch(`${sims.strava.url}/_sim/requests`, { method: 'DELETE' });
-      const connection = await connect(t, 'di', {
-        source: 'fitbit',
-        sourceLogin: 'di-fitbit',
-        destination: 'strava',
-        destinationLogin: 'di-strava',
-      });
-      await finished(t, 'di', connection.initialSync.orchestrationId);
+      const { connection } = await connectUser(stack, 'di', { historyDays: 200 });
       const id = await startSync(t, 'di', connection.id, {
         preset: 'CUSTOM',
         startDate: '2026-08-01',

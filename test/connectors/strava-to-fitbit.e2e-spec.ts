@@ -2,13 +2,13 @@ import { kindToGoogle } from '../../src/modules/providers/fitbit/fitbit.activity
 import { kindFromStrava } from '../../src/modules/providers/strava/strava.activity-kinds.js';
 import {
   chunksOf,
-  connect,
-  createSimAccount,
+  connectUser,
   finished,
+  type ProviderStack,
   simAccount,
   startProviderStack,
   startSync,
-  type ProviderStack,
+  userAccounts,
 } from '../support/providers.js';
 
 describe('strava -> fitbit (Google Health API), over HTTP against the simulators', () => {
@@ -21,18 +21,8 @@ describe('strava -> fitbit (Google Health API), over HTTP against the simulators
 
   it('moves a year of Strava activities to Google Health exactly once, a malformed activity skipped and reported', async () => {
     const { sims, t } = stack;
-    await createSimAccount(sims, 'strava', {
-      id: 'bo-strava',
-      seed: 'bo',
-      historyDays: 400,
-      timezone: 'America/New_York',
-    });
-    await createSimAccount(sims, 'fitbit', {
-      id: 'bo-fitbit',
-      seed: 'bo-fitbit',
-      historyDays: 0,
-      timezone: 'America/New_York',
-    });
+    const bo = { from: 'strava', to: 'fitbit', historyDays: 400, timezone: 'America/New_York' } as const;
+    await userAccounts(stack, 'bo', bo);
     // a record the source returns but that cannot be an exercise: it ends before it starts
     const broken = await (
       await fetch(`${sims.strava.url}/_sim/accounts/bo-strava/raw`, {
@@ -48,14 +38,7 @@ describe('strava -> fitbit (Google Health API), over HTTP against the simulators
     ).json();
     expect(broken.elapsed_time).toBe(-60);
 
-    const connection = await connect(t, 'bo', {
-      source: 'strava',
-      sourceLogin: 'bo-strava',
-      destination: 'fitbit',
-      destinationLogin: 'bo-fitbit',
-      timezone: 'America/New_York',
-    });
-    await finished(t, 'bo', connection.initialSync.orchestrationId);
+    const { connection } = await connectUser(stack, 'bo', bo);
     const id = await startSync(t, 'bo', connection.id, { preset: 'LAST_YEAR' });
     const done = await finished(t, 'bo', id);
     expect(done).toMatchObject({ status: 'COMPLETED', completedChunks: 12, failedChunks: 0 });

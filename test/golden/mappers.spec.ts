@@ -71,7 +71,7 @@ describe('golden files: provider responses -> canonical -> destination payloads'
     const key = recordKey(destination, run.source);
     const fit = toFitUpload(run);
     expectGolden('strava-upload.fit', fit);
-    expectGolden('strava-upload-fields.json', json(uploadFields(run, key)));
+    expectGolden('strava-upload-fields.json', json(uploadFields(run, key, 'Fitbit')));
     const { session, records } = readFit(fit);
     expectGolden('strava-upload-fit-decoded.json', json({ session, records }));
   });
@@ -80,7 +80,7 @@ describe('golden files: provider responses -> canonical -> destination payloads'
     const indoor = googleSessions.find((s) => !s.track)!;
     expectGolden(
       'strava-manual-activity.json',
-      json(toManualActivity(indoor, recordKey(destination, indoor.source))),
+      json(toManualActivity(indoor, recordKey(destination, indoor.source), 'Fitbit')),
     );
   });
 

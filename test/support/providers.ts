@@ -195,8 +195,51 @@ export interface ConnectedUserOptions {
   to?: 'fitbit' | 'strava';
   /** Days of generated history at the source (the destination starts empty). */
   historyDays: number;
-  /** The source account's time zone (and a Google Health destination's); default Europe/Berlin. */
+  /** The source account's time zone (and a Google Health destination's; the connection's); default Europe/Berlin. */
   timezone?: string;
+  /** The source history's seed (default the user) and sessions a week (default the simulator's). */
+  seed?: string;
+  sessionsPerWeek?: readonly [number, number];
+  /** Wait for the automatic 7-day sync to finish (default true). */
+  waitForInitialSync?: boolean;
+}
+
+/**
+ * The simulator accounts of {@link connectedUser}: `<user>-<from>` with `historyDays` of history and an
+ * empty `<user>-<to>`. For a test that changes them (seeds copies, adds a broken record) before connecting.
+ */
+export async function userAccounts(stack: ProviderStack, user: string, options: ConnectedUserOptions) {
+  const { from = 'fitbit', to = 'strava', historyDays, timezone = 'Europe/Berlin', seed = user } = options;
+  await createSimAccount(stack.sims, from, {
+    id: `${user}-${from}`,
+    seed,
+    historyDays,
+    timezone,
+    ...(options.sessionsPerWeek ? { sessionsPerWeek: options.sessionsPerWeek } : {}),
+  });
+  await createSimAccount(stack.sims, to, {
+    id: `${user}-${to}`,
+    seed: `${user}-${to}`,
+    historyDays: 0,
+    ...(to === 'fitbit' ? { timezone } : {}),
+  });
+}
+
+/** The second half of {@link connectedUser}: a Pro user connecting {@link userAccounts}' accounts over the API. */
+export async function connectUser(stack: ProviderStack, user: string, options: ConnectedUserOptions) {
+  const { t } = stack;
+  const { from = 'fitbit', to = 'strava', timezone = 'Europe/Berlin', waitForInitialSync = true } = options;
+  const connection = await connect(t, user, {
+    source: from,
+    sourceLogin: `${user}-${from}`,
+    destination: to,
+    destinationLogin: `${user}-${to}`,
+    timezone,
+  });
+  const initialSync = waitForInitialSync
+    ? await finished(t, user, connection.initialSync.orchestrationId)
+    : undefined;
+  return { connection, initialSync };
 }
 
 /**
@@ -205,23 +248,8 @@ export interface ConnectedUserOptions {
  * automatic 7-day sync finished. Returns the connection and that sync as the API last showed it.
  */
 export async function connectedUser(stack: ProviderStack, user: string, options: ConnectedUserOptions) {
-  const { sims, t } = stack;
-  const { from = 'fitbit', to = 'strava', historyDays, timezone = 'Europe/Berlin' } = options;
-  await createSimAccount(sims, from, { id: `${user}-${from}`, seed: user, historyDays, timezone });
-  await createSimAccount(sims, to, {
-    id: `${user}-${to}`,
-    seed: `${user}-${to}`,
-    historyDays: 0,
-    ...(to === 'fitbit' ? { timezone } : {}),
-  });
-  const connection = await connect(t, user, {
-    source: from,
-    sourceLogin: `${user}-${from}`,
-    destination: to,
-    destinationLogin: `${user}-${to}`,
-  });
-  const initialSync = await finished(t, user, connection.initialSync.orchestrationId);
-  return { connection, initialSync };
+  await userAccounts(stack, user, options);
+  return connectUser(stack, user, options);
 }
 
 /** {@link connectedUser}, Fitbit -> Strava, `days` of history: the connection. */

@@ -80,6 +80,14 @@ export interface AuthorizeUrlRequest {
   codeChallenge?: string;
 }
 
+/** How {@link ProviderConnector.write} writes one record. */
+export interface WriteOptions {
+  recovering: boolean;
+  /** The source provider's display name (its descriptor's), e.g. for "Imported by SyncWell from Fitbit". */
+  sourceName: string;
+  signal?: AbortSignal;
+}
+
 /**
  * One provider's API (not a chunk: see chunks/chunk-processor.ts for what the engine calls), either
  * side of a sync: OAuth, paged reads of a date range, idempotent writes. One folder per provider
@@ -96,13 +104,14 @@ export interface ProviderConnector {
   /**
    * Writes one session under an idempotency key derived from its source. Writing the same key
    * twice must not create a second record (the provider's duplicate answer is success).
-   * `recovering` says an earlier attempt may have written it already.
+   * `recovering` says an earlier attempt may have written it already; `sourceName` is the source
+   * provider's display name, for a destination that says where a record came from.
    */
   write(
     account: AccountRef,
     session: CanonicalSession,
     key: string,
-    options: { recovering: boolean; signal?: AbortSignal },
+    options: WriteOptions,
   ): Promise<WriteResult | PendingWrite>;
   /**
    * Settles the writes `write` left pending, together (one list where the provider allows), once

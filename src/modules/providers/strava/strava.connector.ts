@@ -19,6 +19,7 @@ import type {
   WriteToConfirm,
   AuthorizeUrlRequest,
   ActivityWindow,
+  WriteOptions,
 } from '../provider-connector.js';
 import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
 import { QuotaService } from '../quota/quota.service.js';
@@ -192,7 +193,7 @@ export class StravaConnector implements ProviderConnector {
     account: AccountRef,
     session: CanonicalSession,
     key: string,
-    options: { recovering: boolean; signal?: AbortSignal },
+    options: WriteOptions,
   ): Promise<WriteResult | PendingWrite> {
     return this.writer.write(account, session, key, options);
   }

@@ -134,38 +134,33 @@ export function toFitUpload(s: CanonicalSession): Uint8Array {
 }
 
 /** The form fields of the upload (besides the file). */
-export function uploadFields(s: CanonicalSession, key: string): Record<string, string> {
+export function uploadFields(s: CanonicalSession, key: string, sourceName: string): Record<string, string> {
   return {
     data_type: 'fit',
     external_id: `${key}.fit`,
     name: s.name,
-    description: describe(s, key),
+    description: describe(s, key, sourceName),
     trainer: s.indoor ? '1' : '0',
     commute: '0',
   };
 }
 
 /** POST /activities body for a session without a track. */
-export function toManualActivity(s: CanonicalSession, key: string) {
+export function toManualActivity(s: CanonicalSession, key: string, sourceName: string) {
   return {
     name: s.name,
     sport_type: kindToStrava(s.kind),
     start_date_local: `${localTime(s.start, s.startUtcOffsetSeconds)}${offsetSuffix(s.startUtcOffsetSeconds)}`,
     elapsed_time: Math.round(s.elapsedSeconds),
     ...(s.distanceMeters !== undefined ? { distance: Math.round(s.distanceMeters * 10) / 10 } : {}),
-    description: describe(s, key),
+    description: describe(s, key, sourceName),
     trainer: s.indoor ? 1 : 0,
     commute: 0,
   };
 }
 
-function describe(s: CanonicalSession, key: string): string {
-  return [
-    s.notes,
-    `Imported by SyncWell from ${s.source.provider === 'fitbit' ? 'Fitbit' : s.source.provider}. ${marker(key)}`,
-  ]
-    .filter(Boolean)
-    .join('\n\n');
+function describe(s: CanonicalSession, key: string, sourceName: string): string {
+  return [s.notes, `Imported by SyncWell from ${sourceName}. ${marker(key)}`].filter(Boolean).join('\n\n');
 }
 
 /** '+01:00' for 3600: pins the local time to the right instant whatever the athlete's time zone. */

@@ -4,7 +4,13 @@ import type { CanonicalSession } from '../canonical/canonical-session.js';
 import { kindToStrava } from './strava.activity-kinds.js';
 import type { ProviderHttpClient } from '../http/provider-http.client.js';
 import { AmbiguousWriteError, ProviderUnavailableError } from '../provider-errors.js';
-import type { AccountRef, PendingWrite, WriteResult, WriteToConfirm } from '../provider-connector.js';
+import type {
+  AccountRef,
+  PendingWrite,
+  WriteOptions,
+  WriteResult,
+  WriteToConfirm,
+} from '../provider-connector.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
 import {
   isTracked,
@@ -37,7 +43,7 @@ export class StravaWriter {
     account: AccountRef,
     session: CanonicalSession,
     key: string,
-    options: { recovering: boolean; signal?: AbortSignal },
+    options: WriteOptions,
   ): Promise<WriteResult | PendingWrite> {
     if (options.recovering) {
       // an earlier attempt may have written it: look it up rather than writing again
@@ -45,7 +51,7 @@ export class StravaWriter {
       if (existing) return { destinationId: existing, duplicate: true };
     }
     return isTracked(session)
-      ? this.upload(account, session, key, options.signal)
+      ? this.upload(account, session, key, options)
       : this.createManual(account, session, key, options);
   }
 
@@ -58,10 +64,11 @@ export class StravaWriter {
     account: AccountRef,
     session: CanonicalSession,
     key: string,
-    signal?: AbortSignal,
+    { sourceName, signal }: WriteOptions,
   ): Promise<WriteResult | PendingWrite> {
     const form = new FormData();
-    for (const [field, value] of Object.entries(uploadFields(session, key))) form.set(field, value);
+    for (const [field, value] of Object.entries(uploadFields(session, key, sourceName)))
+      form.set(field, value);
     form.set('file', new Blob([toFitUpload(session)], { type: 'application/octet-stream' }), `${key}.fit`);
     // the external_id makes a repeated upload a "duplicate", so sending it again is safe
     const created = await this.http.request<Upload>(
@@ -175,7 +182,7 @@ export class StravaWriter {
     account: AccountRef,
     session: CanonicalSession,
     key: string,
-    options: { recovering: boolean; signal?: AbortSignal },
+    options: WriteOptions,
   ): Promise<WriteResult> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -184,7 +191,7 @@ export class StravaWriter {
           {
             method: 'POST',
             path: '/activities',
-            json: toManualActivity(session, key),
+            json: toManualActivity(session, key, options.sourceName),
             kind: 'write',
             idempotent: false,
             recordKey: key,

@@ -4,6 +4,7 @@ import { ChunkError } from '../../chunks/chunk-errors.js';
 import type { CanonicalSession, FaultedRead, SourceRecord } from '../canonical/canonical-session.js';
 import type { SyncLedgerRepository } from '../ledger/sync-ledger.repository.js';
 import type { PendingWrite, WriteResult } from '../provider-connector.js';
+import { descriptorOf } from '../provider-descriptors.js';
 import { ProviderError, ProviderUnavailableError } from '../provider-errors.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
 import type { ChunkImportInput } from './chunk-import.js';
@@ -80,6 +81,7 @@ export class RecordWrites {
       const recovering = earlier?.status === 'CLAIMED';
       const result = await destination.write(to, item.session, item.key, {
         recovering: recovering && !item.looked,
+        sourceName: descriptorOf(item.session.source.provider).displayName,
         signal,
       });
       if ('pending' in result) {
