@@ -330,6 +330,7 @@ export function sqlExamples(db: Kysely<DB>): RepositorySql[] {
     ),
     repository('src/modules/providers/ledger/sync-ledger.repository.ts', new SyncLedgerRepository(db), {
       claim: [{ connectionId: ID, orchestrationId: OTHER, chunkId: ID }, 'r1', 'key'],
+      release: [{ connectionId: ID, orchestrationId: OTHER, chunkId: ID }, 'key'],
       markWritten: ['key', '123'],
       markSkipped: [{ connectionId: ID, orchestrationId: OTHER, chunkId: ID }, 'r1', 'key', 'DUPLICATE'],
     }),

@@ -75,6 +75,13 @@ export class AmbiguousWriteError extends ProviderUnavailableError {}
 export class ProviderRateLimitedError extends ProviderError {
   readonly kind = 'rate_limited';
   readonly code = 'PROVIDER_RATE_LIMITED';
+  /**
+   * No attempt of the request (nor of the write it serves) reached the provider, or only to be
+   * refused for the quota: whatever it would have written does not exist. Set by the HTTP client
+   * (and cleared by a writer whose earlier attempt may have landed); a write's ledger claim is then
+   * released, so the rerun writes the record as new instead of looking for it first.
+   */
+  unsent = false;
 
   constructor(
     provider: ProviderName,

@@ -116,13 +116,21 @@ export class ProviderHttpClient {
     // a request lately judged a record fault gets one try: its record's own budget retries it
     const retries =
       probing || this.health.recentlyFaulted(this.spec.provider, key) ? 0 : this.options.retry.retries;
+    // whether an attempt reached the provider (and was not refused for its quota): a rate limit
+    // before any did means nothing was written
+    let reached = false;
+    const rateLimited = (error: ProviderRateLimitedError) => Object.assign(error, { unsent: !reached });
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await sleep(backoffMs(this.options.retry.backoff, attempt), signal);
       // the token first (a refresh may take a while), then the budget: the request leaves at once,
       // in the window its unit was counted in
       const token = await this.tokens.accessToken(account.id);
-      await this.quota.acquire(this.spec.provider, buckets, signal);
+      await this.quota.acquire(this.spec.provider, buckets, signal).catch((error: unknown) => {
+        throw error instanceof ProviderRateLimitedError ? rateLimited(error) : error;
+      });
       const sentAt = Date.now();
+      const reachedBefore = reached;
+      reached = true;
       let response: Response;
       try {
         response = await fetch(this.url(req), {
@@ -179,14 +187,16 @@ export class ProviderHttpClient {
         await this.quota
           .block(buckets, retryAt)
           .catch((error: unknown) => this.logger.debug(`quota block not recorded: ${String(error)}`));
-        throw new ProviderRateLimitedError(this.spec.provider, retryAt);
+        reached = reachedBefore; // refused for the quota, not processed
+        throw rateLimited(new ProviderRateLimitedError(this.spec.provider, retryAt));
       }
       if (response.status === 403) {
         const text = await response.text().catch(() => '');
         if (isQuotaDenial(text)) {
           const retryAt =
             parseRetryAfter(response.headers.get('retry-after')) ?? this.spec.retryAt(response, buckets);
-          throw new ProviderRateLimitedError(this.spec.provider, retryAt);
+          reached = reachedBefore;
+          throw rateLimited(new ProviderRateLimitedError(this.spec.provider, retryAt));
         }
         throw new ProviderPermissionDeniedError(
           this.spec.provider,

@@ -17,6 +17,14 @@ ON CONFLICT ("idempotency_key") DO NOTHING
 RETURNING
   "source_record_id";
 
+-- sync-ledger.repository: release
+DELETE FROM "sync_ledger"
+WHERE
+  "idempotency_key" = $1
+  AND "status" = $2
+  AND "destination_id" IS NULL
+  AND "chunk_id" = $3;
+
 -- sync-ledger.repository: markWritten
 UPDATE "sync_ledger"
 SET

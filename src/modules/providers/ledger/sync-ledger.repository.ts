@@ -68,6 +68,20 @@ export class SyncLedgerRepository {
     return rows[0];
   }
 
+  /**
+   * Takes back a claim this chunk's run made and whose write never left (held back by a spent
+   * request budget): no entry, so the next run writes the record as new.
+   */
+  async release(scope: LedgerScope, key: string): Promise<void> {
+    await this.db
+      .deleteFrom('sync_ledger')
+      .where('idempotency_key', '=', key)
+      .where('status', '=', 'CLAIMED')
+      .where('destination_id', 'is', null)
+      .where('chunk_id', '=', scope.chunkId)
+      .execute();
+  }
+
   async markWritten(key: string, destinationId: string): Promise<void> {
     await this.db
       .updateTable('sync_ledger')

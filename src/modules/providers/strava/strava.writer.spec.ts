@@ -2,7 +2,11 @@ import type { AppConfig } from '../../../config/app-config.js';
 import type { ProviderHttpClient } from '../http/provider-http.client.js';
 import type { CanonicalSession } from '../canonical/canonical-session.js';
 import type { WriteToConfirm } from '../provider-connector.js';
-import { ProviderUnavailableError } from '../provider-errors.js';
+import {
+  AmbiguousWriteError,
+  ProviderRateLimitedError,
+  ProviderUnavailableError,
+} from '../provider-errors.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
 import { StravaWriter } from './strava.writer.js';
 
@@ -129,5 +133,55 @@ describe('StravaWriter.confirm: a page of uploads confirmed by one list', () => 
     const results = await writer.confirm(account, [pending('e', '5')]);
     expect(results.get('e')).toEqual({ destinationId: '55', duplicate: false });
     expect(log).toEqual(['GET /athlete/activities', 'GET /uploads/5']);
+  });
+});
+
+describe('StravaWriter.write: a rate limit after an attempt that may have landed', () => {
+  const manual = {
+    source: { provider: 'fitbit', id: 'r1' },
+    kind: 'WORKOUT',
+    name: 'Gym',
+    start: '2025-03-01T08:00:00Z',
+    end: '2025-03-01T09:00:00Z',
+    startUtcOffsetSeconds: 0,
+    endUtcOffsetSeconds: 0,
+    elapsedSeconds: 3600,
+  } as unknown as CanonicalSession;
+
+  /** A Strava whose POST /activities answers (or throws) `posts` in turn and lists nothing. */
+  function scripted(posts: Array<() => never>) {
+    const http = {
+      request: async (_account: unknown, req: { method: string; path: string }) => {
+        if (req.path === '/athlete/activities') return { status: 200, body: [], headers: {} };
+        if (req.method === 'POST' && req.path === '/activities') posts.shift()!();
+        throw new Error(`unexpected ${req.method} ${req.path}`);
+      },
+    } as unknown as ProviderHttpClient;
+    return new StravaWriter(http, config);
+  }
+  const limited = () => {
+    throw Object.assign(new ProviderRateLimitedError('strava', new Date()), { unsent: true });
+  };
+  const write = (writer: StravaWriter) =>
+    writer.write(account, manual, 'k1', { recovering: false, sourceName: 'Fitbit' }).then(
+      () => {
+        throw new Error('expected a rate limit');
+      },
+      (error: ProviderRateLimitedError) => error,
+    );
+
+  it('keeps "unsent" when the budget held back the only attempt', async () => {
+    const error = await write(scripted([limited]));
+    expect(error).toBeInstanceOf(ProviderRateLimitedError);
+    expect(error.unsent).toBe(true);
+  });
+
+  it('clears it after an attempt whose answer was lost (the activity may exist)', async () => {
+    const lost = () => {
+      throw new AmbiguousWriteError('strava', 'POST /activities: timed out');
+    };
+    const error = await write(scripted([lost, limited]));
+    expect(error).toBeInstanceOf(ProviderRateLimitedError);
+    expect(error.unsent).toBe(false);
   });
 });

@@ -3,7 +3,11 @@ import { sleep } from '../../../common/sleep.js';
 import type { CanonicalSession } from '../canonical/canonical-session.js';
 import { kindToStrava } from './strava.activity-kinds.js';
 import type { ProviderHttpClient } from '../http/provider-http.client.js';
-import { AmbiguousWriteError, ProviderUnavailableError } from '../provider-errors.js';
+import {
+  AmbiguousWriteError,
+  ProviderRateLimitedError,
+  ProviderUnavailableError,
+} from '../provider-errors.js';
 import type {
   AccountRef,
   PendingWrite,
@@ -47,7 +51,9 @@ export class StravaWriter {
   ): Promise<WriteResult | PendingWrite> {
     if (options.recovering) {
       // an earlier attempt may have written it: look it up rather than writing again
-      const existing = await this.findWritten(account, session, key, options.signal);
+      const existing = await this.findWritten(account, session, key, options.signal).catch((e: unknown) => {
+        throw mayHaveLanded(e);
+      });
       if (existing) return { destinationId: existing, duplicate: true };
     }
     return isTracked(session)
@@ -204,9 +210,11 @@ export class StravaWriter {
           `Strava refused the activity (HTTP ${res.status}: ${JSON.stringify(res.body).slice(0, 200)})`,
         );
       } catch (error) {
-        if (!(error instanceof AmbiguousWriteError)) throw error;
+        if (!(error instanceof AmbiguousWriteError)) throw attempt > 1 ? mayHaveLanded(error) : error;
         // it may have been created before the answer was lost: look before writing again
-        const existing = await this.findWritten(account, session, key, options.signal);
+        const existing = await this.findWritten(account, session, key, options.signal).catch((e: unknown) => {
+          throw mayHaveLanded(e);
+        });
         if (existing) return { destinationId: existing, duplicate: true };
         if (attempt >= 3) throw error;
       }
@@ -330,6 +338,12 @@ function uploadOutcome(upload: Upload): WriteResult | undefined {
   if (duplicate) return { destinationId: duplicate[1], duplicate: true };
   if (upload.error) throw new RecordRejectedError(`Strava could not process the upload: ${upload.error}`);
   return undefined;
+}
+
+/** An error after an attempt whose write may have landed: a rate limit then says nothing of it. */
+function mayHaveLanded(error: unknown): unknown {
+  if (error instanceof ProviderRateLimitedError) error.unsent = false;
+  return error;
 }
 
 /** A request of this record that keeps failing while Strava answers the rest (see ProviderHealth). */

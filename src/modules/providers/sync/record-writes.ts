@@ -5,7 +5,7 @@ import type { CanonicalSession, FaultedRead, SourceRecord } from '../canonical/c
 import type { SyncLedgerRepository } from '../ledger/sync-ledger.repository.js';
 import type { PendingWrite, WriteResult } from '../provider-connector.js';
 import { descriptorOf } from '../provider-descriptors.js';
-import { ProviderError, ProviderUnavailableError } from '../provider-errors.js';
+import { ProviderError, ProviderRateLimitedError, ProviderUnavailableError } from '../provider-errors.js';
 import { RecordRejectedError } from '../record-rejected.error.js';
 import type { ChunkImportInput } from './chunk-import.js';
 
@@ -67,8 +67,10 @@ export class RecordWrites {
   async write(item: Valid): Promise<string | null | undefined> {
     const { scope, destination, to, signal } = this.host.input;
     const id = item.record.id;
+    let claimedHere = false;
     try {
       const earlier = await this.host.ledger.claim(scope, id, item.key);
+      claimedHere = earlier === undefined;
       if (earlier?.status === 'WRITTEN') {
         await this.host.settle(id, {
           status: 'SKIPPED_DUPLICATE',
@@ -90,6 +92,9 @@ export class RecordWrites {
       }
       return await this.written(item, recovering, result);
     } catch (error) {
+      if (claimedHere && error instanceof ProviderRateLimitedError && error.unsent)
+        // the spent budget held the write back before it left: nothing for the rerun to look for
+        await this.host.ledger.release(scope, item.key);
       return this.writeFailed(item, error);
     }
   }
