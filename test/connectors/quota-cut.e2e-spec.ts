@@ -41,7 +41,10 @@ describe('chunks cut short by a spent Strava window', () => {
     expect(done).toMatchObject({ status: 'COMPLETED', failedChunks: 0 });
 
     const source = (await simAccount(sims.google, 'qc-fitbit')).dataPoints.filter((p: any) => {
-      const date = civilDate(p.exercise.interval.startTime, Number.parseFloat(p.exercise.interval.startUtcOffset));
+      const date = civilDate(
+        p.exercise.interval.startTime,
+        Number.parseFloat(p.exercise.interval.startUtcOffset),
+      );
       return date >= startDate && date <= endDate;
     });
     const writes = (requests['uploads.create']?.['201'] ?? 0) + (requests['activities.create']?.['201'] ?? 0);
