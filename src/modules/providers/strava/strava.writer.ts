@@ -2,6 +2,7 @@ import type { AppConfig } from '../../../config/app-config.js';
 import { sleep } from '../../../common/sleep.js';
 import type { CanonicalSession } from '../canonical/canonical-session.js';
 import { kindToStrava } from './strava.activity-kinds.js';
+import { StravaListBatcher } from './strava-list-batcher.js';
 import type { ProviderHttpClient } from '../http/provider-http.client.js';
 import {
   AmbiguousWriteError,
@@ -38,6 +39,12 @@ const FOUND_MARGIN_SECONDS = 86_400;
  * Strava does not deduplicate those. Uses the connector's HTTP client (quota, tokens, retries).
  */
 export class StravaWriter {
+  /** Confirmation lists of one account's chunks due together go out as one (strava-list-batcher.ts). */
+  private readonly lists = new StravaListBatcher(
+    (account, after, before, signal) => this.list(account, after, before, signal),
+    () => this.firstPollMs,
+  );
+
   constructor(
     private readonly http: ProviderHttpClient,
     private readonly config: AppConfig,
@@ -102,15 +109,11 @@ export class StravaWriter {
     const results = new Map<string, WriteResult | Error>();
     if (writes.length === 0) return results;
     const ours = writes.filter((w) => w.pending.ref !== '');
-    if (ours.length > 0) {
-      const last = Math.max(...ours.map((w) => w.pending.at));
-      await sleep(Math.max(0, last + this.firstPollMs - Date.now()), signal);
-    }
-    const listed = await this.listAround(
-      account,
-      writes.map((w) => w.start),
-      signal,
-    );
+    // once Strava has had time to process the last of them; with other chunks' lists due by then
+    const readyAt =
+      ours.length > 0 ? Math.max(...ours.map((w) => w.pending.at)) + this.firstPollMs : Date.now();
+    const [after, before] = windowAround(writes.map((w) => w.start));
+    const listed = await this.lists.request(account, after, before, readyAt, signal);
     // what earlier runs wrote (no handle of ours): by its key in the same list, else left out
     const earlier = writes.filter((w) => w.pending.ref === '' && w.session);
     const found = await this.matchWrites(
@@ -147,13 +150,8 @@ export class StravaWriter {
    * file's first record does, which may be later than the session's): still one page for a month.
    */
   private listAround(account: AccountRef, starts: string[], signal?: AbortSignal): Promise<StravaSummary[]> {
-    const seconds = starts.map((s) => Math.floor(Date.parse(s) / 1000));
-    return this.list(
-      account,
-      Math.min(...seconds) - FOUND_MARGIN_SECONDS,
-      Math.max(...seconds) + FOUND_MARGIN_SECONDS,
-      signal,
-    );
+    const [after, before] = windowAround(starts);
+    return this.list(account, after, before, signal);
   }
 
   /** Polls one upload until Strava has processed it (its activity, a duplicate, or its error). */
@@ -309,6 +307,12 @@ export class StravaWriter {
   private get pollIntervalMs(): number {
     return Math.max(1000 * this.config.providers.timeScale, this.config.providers.uploadPollIntervalMs);
   }
+}
+
+/** Every activity starting within a day of these starts: (after, before), epoch seconds. */
+function windowAround(starts: string[]): [number, number] {
+  const seconds = starts.map((s) => Math.floor(Date.parse(s) / 1000));
+  return [Math.min(...seconds) - FOUND_MARGIN_SECONDS, Math.max(...seconds) + FOUND_MARGIN_SECONDS];
 }
 
 interface Upload {
