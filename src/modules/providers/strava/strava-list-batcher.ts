@@ -37,8 +37,8 @@ interface Batch {
  * The confirmation lists of one Strava account's chunks, coalesced. A chunk confirms its page's
  * uploads with one activity list once Strava has had time to process them (`readyAt`); chunks of
  * the same user run side by side and often get there within seconds of each other. A list due
- * within `lingerMs` of the first one waiting joins it, the list is sent when the last of them is
- * due, and each gets the activities of its own window: one read for several chunks instead of one
+ * within `lingerMs` of the first one waiting joins it (a lone one is sent when due), the list is
+ * sent when the last of them is due, and each gets the activities of its own window: one read for several chunks instead of one
  * each (reads are the scarcer Strava budget). Windows far apart are listed apart, so a union never
  * pages through months nobody asked for.
  */

@@ -28,6 +28,12 @@ import {
 
 const DUPLICATE = /duplicate of activity (\d+)/;
 const LIST_PAGE = 200;
+/**
+ * How long (provider time) a confirmation list due waits for the account's other chunks to join it:
+ * chunks of one user run side by side and finish their pages within seconds of each other. A lone
+ * chunk's list is not held back; a joiner delays the ones before it by at most this.
+ */
+const LIST_LINGER_MS = 10_000;
 /** How far from a session's start its written activity is looked for (by external_id). */
 const FOUND_MARGIN_SECONDS = 86_400;
 
@@ -42,7 +48,7 @@ export class StravaWriter {
   /** Confirmation lists of one account's chunks due together go out as one (strava-list-batcher.ts). */
   private readonly lists = new StravaListBatcher(
     (account, after, before, signal) => this.list(account, after, before, signal),
-    () => this.firstPollMs,
+    () => Math.max(this.firstPollMs, LIST_LINGER_MS * this.config.providers.timeScale),
   );
 
   constructor(
