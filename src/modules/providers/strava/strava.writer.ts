@@ -34,6 +34,8 @@ const LIST_PAGE = 200;
  * chunk's list is not held back; a joiner delays the ones before it by at most this.
  */
 const LIST_LINGER_MS = 10_000;
+/** Never less, in real ms: our own work between pages (database, CPU) is not provider time. */
+const LIST_LINGER_MIN_MS = 2_000;
 /** How far from a session's start its written activity is looked for (by external_id). */
 const FOUND_MARGIN_SECONDS = 86_400;
 
@@ -48,7 +50,7 @@ export class StravaWriter {
   /** Confirmation lists of one account's chunks due together go out as one (strava-list-batcher.ts). */
   private readonly lists = new StravaListBatcher(
     (account, after, before, signal) => this.list(account, after, before, signal),
-    () => Math.max(this.firstPollMs, LIST_LINGER_MS * this.config.providers.timeScale),
+    () => Math.max(this.firstPollMs, LIST_LINGER_MS * this.config.providers.timeScale, LIST_LINGER_MIN_MS),
   );
 
   constructor(
