@@ -39,7 +39,12 @@ describe('committed SQL', () => {
     expect(stale).toEqual([]);
   });
 
-  it('leaves no generated file behind a repository that is gone', () => {
+  it('records every example to its end (an example that throws is a broken example)', () => {
+    const broken = [...generated].filter(([, text]) => text.includes('-- (stopped')).map(([file]) => file);
+    expect(broken).toEqual([]);
+  });
+
+  it('leaves no generated file behind a repository that is gone (`npm run sql:sync` deletes them)', () => {
     const orphans = filesEndingWith(join(ROOT, 'src'), '.repository.sql').filter(
       (file) => !generated.has(file),
     );

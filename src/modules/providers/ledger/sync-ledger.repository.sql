@@ -16,6 +16,29 @@ VALUES
 ON CONFLICT ("idempotency_key") DO NOTHING
 RETURNING
   "source_record_id";
+WITH
+  earlier AS (
+    SELECT
+      *
+    FROM
+      sync_ledger
+    WHERE
+      idempotency_key = $1
+    FOR UPDATE
+  )
+UPDATE sync_ledger l
+SET
+  attempts = l.attempts + 1,
+  connection_id = $2,
+  orchestration_id = $3,
+  chunk_id = $4,
+  updated_at = now()
+FROM
+  earlier
+WHERE
+  l.idempotency_key = earlier.idempotency_key
+RETURNING
+  earlier.*;
 
 -- sync-ledger.repository: release
 DELETE FROM "sync_ledger"
@@ -23,7 +46,8 @@ WHERE
   "idempotency_key" = $1
   AND "status" = $2
   AND "destination_id" IS NULL
-  AND "chunk_id" = $3;
+  AND "chunk_id" = $3
+  AND "attempts" = $4;
 
 -- sync-ledger.repository: markWritten
 UPDATE "sync_ledger"

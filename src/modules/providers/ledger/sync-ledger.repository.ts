@@ -70,7 +70,9 @@ export class SyncLedgerRepository {
 
   /**
    * Takes back a claim this chunk's run made and whose write never left (held back by a spent
-   * request budget): no entry, so the next run writes the record as new.
+   * request budget): no entry, so the next run writes the record as new. Only a claim nobody has
+   * made since (`attempts` 1: every other claim of the key counts one more), so a concurrent run
+   * that claimed it again keeps its entry.
    */
   async release(scope: LedgerScope, key: string): Promise<void> {
     await this.db
@@ -79,6 +81,7 @@ export class SyncLedgerRepository {
       .where('status', '=', 'CLAIMED')
       .where('destination_id', 'is', null)
       .where('chunk_id', '=', scope.chunkId)
+      .where('attempts', '=', 1)
       .execute();
   }
 

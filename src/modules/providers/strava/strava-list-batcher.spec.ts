@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import type { StravaSummary } from './strava.mapper.js';
 import { StravaListBatcher } from './strava-list-batcher.js';
 
@@ -76,6 +77,31 @@ describe('StravaListBatcher: confirmation lists of one account, coalesced', () =
     await expect(gone).rejects.toThrow('chunk stopped');
     expect(ids(await stays)).toEqual([2]);
     expect(calls).toEqual([month(1)]);
+  });
+
+  it('leaves no listener on a chunk’s signal once its list is answered (a chunk confirms page after page)', async () => {
+    const { lists } = batcher();
+    const chunk = new AbortController();
+    for (let page = 0; page < 3; page++) {
+      const now = Date.now();
+      await Promise.all([
+        lists.request(account, ...month(0), now, chunk.signal),
+        lists.request(account, ...month(1), now + 5, chunk.signal),
+      ]);
+    }
+    expect(getEventListeners(chunk.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('a late joiner that leaves no longer holds the others back', async () => {
+    const { lists } = batcher(5_000);
+    const late = new AbortController();
+    const now = Date.now();
+    const early = lists.request(account, ...month(0), now);
+    const joiner = lists.request(account, ...month(1), now + 3_000, late.signal);
+    late.abort(new Error('stopped'));
+    await expect(joiner).rejects.toThrow('stopped');
+    expect(ids(await early)).toEqual([1]);
+    expect(Date.now() - now).toBeLessThan(1_000);
   });
 
   it('a failed list fails every chunk waiting for it', async () => {

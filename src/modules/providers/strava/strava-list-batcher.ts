@@ -16,6 +16,7 @@ interface Member {
   batch?: Batch;
   after: number;
   before: number;
+  readyAt: number;
   resolve(listed: StravaSummary[]): void;
   reject(error: unknown): void;
   signal?: AbortSignal;
@@ -60,7 +61,22 @@ export class StravaListBatcher {
   ): Promise<StravaSummary[]> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<StravaSummary[]>((resolve, reject) => {
-      const member: Member = { after, before, resolve, reject, signal };
+      const onAbort = () => this.leave(member);
+      // settled either way, the member no longer listens to its chunk's signal
+      const settle =
+        <A extends unknown[]>(fn: (...args: A) => void) =>
+        (...args: A) => {
+          signal?.removeEventListener('abort', onAbort);
+          fn(...args);
+        };
+      const member: Member = {
+        after,
+        before,
+        readyAt,
+        resolve: settle(resolve),
+        reject: settle(reject),
+        signal,
+      };
       const batch = this.open.get(account.id);
       if (batch && readyAt <= batch.deadline && joins(batch, after, before)) {
         member.batch = batch;
@@ -82,7 +98,7 @@ export class StravaListBatcher {
         this.open.set(account.id, fresh);
         this.schedule(fresh, readyAt);
       }
-      signal?.addEventListener('abort', () => this.leave(member), { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -103,6 +119,8 @@ export class StravaListBatcher {
       } else {
         batch.after = Math.min(...batch.members.map((m) => m.after));
         batch.before = Math.max(...batch.members.map((m) => m.before));
+        // the one that pushed the send time back may be the one gone
+        this.schedule(batch, Math.max(...batch.members.map((m) => m.readyAt)));
       }
     }
     member.reject(member.signal?.reason);
@@ -123,6 +141,8 @@ export class StravaListBatcher {
       for (const m of members) m.resolve(listed.filter((a) => startsWithin(a, m.after, m.before)));
     } catch (error) {
       for (const m of members) m.reject(error);
+    } finally {
+      for (const m of members) m.signal?.removeEventListener('abort', stopIfAll);
     }
   }
 }

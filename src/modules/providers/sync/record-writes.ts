@@ -94,7 +94,10 @@ export class RecordWrites {
     } catch (error) {
       if (claimedHere && error instanceof ProviderRateLimitedError && error.unsent)
         // the spent budget held the write back before it left: nothing for the rerun to look for
-        await this.host.ledger.release(scope, item.key);
+        // (a claim that stays is safe too: the rerun looks for it first)
+        await this.host.ledger
+          .release(scope, item.key)
+          .catch((e: unknown) => this.host.logger.warn(`claim of ${id} kept: ${String(e)}`));
       return this.writeFailed(item, error);
     }
   }
