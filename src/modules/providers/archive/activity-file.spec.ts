@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { Encoder, Profile, type Mesg } from '@garmin/fitsdk';
 import { writeFit } from '../../../common/formats/fit.js';
 import { writeTcx } from '../../../common/formats/tcx.js';
 import { contentId, readActivityFile, type FileSession } from './activity-file.js';
@@ -127,6 +128,20 @@ describe('readActivityFile: the activity files of export archives', () => {
     expect(readActivityFile('x.tcx', Buffer.from('<TrainingCenterDatabase/>'))).toHaveProperty('invalid');
     expect(readActivityFile('activities.csv', Buffer.from('a,b'))).toBeUndefined();
     expect(readActivityFile('photo.jpg', Buffer.from([0xff, 0xd8]))).toBeUndefined();
+  });
+
+  it('passes over a FIT file that is not an activity (a watch’s monitoring file in a Garmin export)', () => {
+    const encoder = new Encoder();
+    encoder.onMesg(Profile.MesgNum.FILE_ID, {
+      type: 'monitoringB',
+      manufacturer: 'garmin',
+      product: 1,
+      serialNumber: 1,
+      timeCreated: START,
+    } as unknown as Mesg);
+    expect(
+      readActivityFile('UploadedFiles_0-_Part1.zip/123_WELLNESS.fit', Buffer.from(encoder.close())),
+    ).toBeUndefined();
   });
 
   it('bounds a gzipped file’s inflated size', () => {

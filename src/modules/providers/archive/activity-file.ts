@@ -12,7 +12,8 @@ export type FileSession = Omit<CanonicalSession, 'source'>;
 /**
  * What an activity file in an export archive holds: a session, the reason it cannot be one (an
  * unreadable or truncated file: the record is SKIPPED_INVALID with it), or nothing for a file that
- * is not an activity file at all (a CSV, a photo, a settings JSON).
+ * is not an activity file at all (a CSV, a photo, a settings JSON, a FIT file of another type: a
+ * watch's monitoring or settings file).
  */
 export type ActivityFileResult = { session: FileSession } | { invalid: string } | undefined;
 
@@ -51,6 +52,7 @@ export function readActivityFile(path: string, bytes: Buffer, maxBytes = 256 * 2
     const problem = check(session);
     return problem ? { invalid: problem } : { session };
   } catch (error) {
+    if (error instanceof NotAnActivity) return undefined;
     return {
       invalid:
         error instanceof FileError || error instanceof TcxError
@@ -61,6 +63,8 @@ export function readActivityFile(path: string, bytes: Buffer, maxBytes = 256 * 2
 }
 
 class FileError extends Error {}
+/** A FIT file that is not an activity (Garmin exports mix in monitoring and settings files). */
+class NotAnActivity extends Error {}
 
 function check(s: FileSession): string | undefined {
   if (Number.isNaN(Date.parse(s.start))) return 'the file has no start time';
@@ -77,6 +81,8 @@ function fromFit(bytes: Buffer): FileSession {
   const decoder = new Decoder(stream);
   if (!decoder.checkIntegrity()) throw new FileError('the FIT file is damaged or truncated');
   const { messages } = decoder.read();
+  const fileType = (messages.fileIdMesgs?.[0] as Record<string, unknown> | undefined)?.type;
+  if (fileType !== undefined && fileType !== 'activity') throw new NotAnActivity();
   const session = messages.sessionMesgs?.[0] as Record<string, unknown> | undefined;
   if (!(session?.startTime instanceof Date)) throw new FileError('the FIT file holds no session');
   const activity = messages.activityMesgs?.[0] as Record<string, unknown> | undefined;
