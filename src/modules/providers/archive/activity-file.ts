@@ -106,7 +106,7 @@ function fromFit(bytes: Buffer): FileSession {
   const kind = fitKind(session.sport as string | undefined, session.subSport as string | undefined);
   return {
     kind,
-    name: NAMES[kind],
+    name: KIND_NAMES[kind],
     start: iso(start),
     end: iso(new Date(start.getTime() + elapsed * 1000)),
     startUtcOffsetSeconds: offset,
@@ -183,7 +183,7 @@ function fromGpx(xml: string): FileSession {
   const hr = track.map((p) => p.heartRate).filter((h): h is number => h !== undefined && h > 0);
   return {
     kind,
-    name: text(trk.name) || NAMES[kind],
+    name: text(trk.name) || KIND_NAMES[kind],
     ...(trk.desc ? { notes: text(trk.desc) } : {}),
     start,
     end,
@@ -223,7 +223,7 @@ function fromTcx(xml: string): FileSession {
   const maxHr = Math.max(0, ...laps.map((l) => l.maxHeartRate ?? 0));
   return {
     kind,
-    name: NAMES[kind],
+    name: KIND_NAMES[kind],
     ...(tcx.notes ? { notes: tcx.notes } : {}),
     start: iso(start),
     end: iso(new Date(start.getTime() + elapsed * 1000)),
@@ -240,7 +240,8 @@ function fromTcx(xml: string): FileSession {
   };
 }
 
-const NAMES: Record<ActivityKind, string> = {
+/** What a session without a name of its own is called, by kind. */
+export const KIND_NAMES: Record<ActivityKind, string> = {
   RUN: 'Run',
   RIDE: 'Ride',
   WALK: 'Walk',

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 
 /** What an export archive may hold before it is taken for a ZIP bomb (issue 27: limits and bad input). */
@@ -41,6 +42,8 @@ export interface ArchiveEntry {
   size: number;
   /** Its bytes (read once, as the walk reaches it; the size is checked while reading). */
   read(): Promise<Buffer>;
+  /** Its content as a stream, for a file too big to hold (Apple Health's export.xml); read it to its end. */
+  open(): Promise<Readable>;
 }
 
 interface Budget {
@@ -100,7 +103,7 @@ async function walk(
         await walk(await read(), `${path}/`, depth + 1, visit, limits, budget);
         continue;
       }
-      await visit({ path, size: entry.uncompressedSize, read });
+      await visit({ path, size: entry.uncompressedSize, read, open: () => openEntry(zip, entry, path) });
     }
   } finally {
     zip.close();
@@ -155,6 +158,16 @@ function nextEntry(zip: ZipFile, prefix: string): Promise<Entry | undefined> {
     zip.on('end', onEnd);
     zip.on('error', onError);
     zip.readEntry();
+  });
+}
+
+function openEntry(zip: ZipFile, entry: Entry, path: string): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(entry, (error, stream) => {
+      if (error)
+        reject(new ArchiveProblem('NOT_AN_ARCHIVE', path, `${path} cannot be read (${error.message})`));
+      else resolve(stream);
+    });
   });
 }
 
