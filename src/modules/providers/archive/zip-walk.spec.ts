@@ -1,23 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import yazl from 'yazl';
+import { buildZip as zip } from '../../../../test/support/zip.js';
 import { ArchiveProblem, DEFAULT_ARCHIVE_LIMITS, walkZip, type ArchiveLimits } from './zip-walk.js';
-
-/** A ZIP of these files, built in memory (yazl; deflated unless `store`). */
-function zip(files: Record<string, Buffer | string>, store = false): Promise<Buffer> {
-  const archive = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files))
-    if (name.endsWith('/')) archive.addEmptyDirectory(name);
-    else archive.addBuffer(Buffer.from(content), name, { compress: !store });
-  archive.end();
-  const parts: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    archive.outputStream.on('data', (part: Buffer) => parts.push(part));
-    archive.outputStream.on('end', () => resolve(Buffer.concat(parts)));
-    archive.outputStream.on('error', reject);
-  });
-}
 
 async function walked(source: string | Buffer, limits?: Partial<ArchiveLimits>) {
   const seen: Array<[string, string]> = [];

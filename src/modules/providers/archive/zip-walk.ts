@@ -22,7 +22,8 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   maxDepth: 3,
 };
 
-export type ArchiveProblemCode = 'NOT_AN_ARCHIVE' | 'ZIP_BOMB' | 'UNSAFE_PATH' | 'ENCRYPTED';
+export type ArchiveProblemCode =
+  'NOT_AN_ARCHIVE' | 'ZIP_BOMB' | 'UNSAFE_PATH' | 'ENCRYPTED' | 'UNKNOWN_FORMAT';
 
 /** The archive as a whole cannot be read safely: it is FAILED with this problem (contract: problems). */
 export class ArchiveProblem extends Error {

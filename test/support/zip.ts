@@ -1,0 +1,16 @@
+import yazl from 'yazl';
+
+/** A ZIP of these files, built in memory (yazl; deflated unless `store`; names ending in `/` are folders). */
+export function buildZip(files: Record<string, Buffer | string>, store = false): Promise<Buffer> {
+  const archive = new yazl.ZipFile();
+  for (const [name, content] of Object.entries(files))
+    if (name.endsWith('/')) archive.addEmptyDirectory(name);
+    else archive.addBuffer(Buffer.from(content), name, { compress: !store });
+  archive.end();
+  const parts: Buffer[] = [];
+  return new Promise((resolve, reject) => {
+    archive.outputStream.on('data', (part: Buffer) => parts.push(part));
+    archive.outputStream.on('end', () => resolve(Buffer.concat(parts)));
+    archive.outputStream.on('error', reject);
+  });
+}
