@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Encoder, Profile, type Mesg } from '@garmin/fitsdk';
 import { writeFit } from '../../../common/formats/fit.js';
 import { buildZip } from '../../../../test/support/zip.js';
 import { scanArchive, type ScannedRecord } from './scan-archive.js';
@@ -26,6 +27,19 @@ const fit = (start: string, sport = 'running') =>
       })),
     }),
   );
+
+/** A watch's monitoring file: a FIT file, but no activity. */
+function monitoringFit(): Buffer {
+  const encoder = new Encoder();
+  encoder.onMesg(Profile.MesgNum.FILE_ID, {
+    type: 'monitoringB',
+    manufacturer: 'garmin',
+    product: 1,
+    serialNumber: 1,
+    timeCreated: new Date('2024-03-01T00:00:00Z'),
+  } as unknown as Mesg);
+  return Buffer.from(encoder.close());
+}
 
 const gpx = (
   start: string,
@@ -58,6 +72,7 @@ describe('scanArchive: an export archive, told by its content and read into reco
       'rides/2024-03-02.fit.gz': gzipSync(fit('2024-03-02T07:00:00Z', 'cycling')),
       'broken.fit': Buffer.from('nope'),
       'notes.txt': 'hello',
+      'DI_CONNECT/monitor/123_WELLNESS.fit': monitoringFit(),
     });
     expect(format).toBe('ACTIVITY_FILES');
     expect(problems).toEqual([]);

@@ -53,8 +53,9 @@ export async function scanArchive(
       async (entry) => {
         if (!isActivityFile(entry.path)) return;
         const bytes = await readOrProblem(entry, problems);
-        if (bytes)
-          await onRecord(recordOf(entry.path, contentId(bytes), readActivityFile(entry.path, bytes)!));
+        const read = bytes && readActivityFile(entry.path, bytes);
+        // a FIT file of another kind (a watch's monitoring file) is no workout
+        if (bytes && read) await onRecord(recordOf(entry.path, contentId(bytes), read));
       },
       limits,
     );
@@ -96,23 +97,20 @@ async function scanStravaExport(
       const row = byFile.get(entry.path);
       const bytes = await readOrProblem(entry, problems);
       if (!bytes) return;
-      const read = readActivityFile(entry.path, bytes)!;
+      const read = readActivityFile(entry.path, bytes);
+      if (!read && !row) return; // not a workout, and no activity of the CSV
       if (row) done.add(row);
       // an unreadable file of a listed activity: the CSV still says what it was
-      const session = 'session' in read ? read.session : undefined;
+      const session = read && 'session' in read ? read.session : undefined;
       if (row) {
-        if (!session)
-          problems.push({
-            entry: entry.path,
-            code: 'INVALID_FILE',
-            message: (read as { invalid: string }).invalid,
-          });
+        if (read && 'invalid' in read)
+          problems.push({ entry: entry.path, code: 'INVALID_FILE', message: read.invalid });
         await onRecord({
           id: contentId(bytes),
           entry: entry.path,
           session: stravaExportSession(row, session),
         });
-      } else await onRecord(recordOf(entry.path, contentId(bytes), read));
+      } else if (read) await onRecord(recordOf(entry.path, contentId(bytes), read));
     },
     limits,
   );
