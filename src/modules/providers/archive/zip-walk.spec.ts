@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildZip as zip } from '../../../../test/support/zip.js';
@@ -72,6 +72,19 @@ describe('walkZip: the files of an export archive, safely', () => {
     expect((await problem(outer, { maxTotalBytes: 5000 })).code).toBe('ZIP_BOMB');
     expect((await problem(outer, { maxEntries: 2 })).code).toBe('ZIP_BOMB');
     expect(await walked(outer, { maxTotalBytes: 10_000, maxEntries: 3 })).toHaveLength(2);
+  });
+
+  it('walks a nested ZIP too big for memory from a temporary file, and deletes the file', async () => {
+    const inner = await zip({ 'b.gpx': 'y'.repeat(4000), 'c.fit': 'z' }, true);
+    const outer = await zip({ 'UploadedFiles_0-_Part1.zip': inner, 'a.gpx': 'x' });
+    const before = readdirSync(tmpdir()).filter((f) => f.startsWith('syncwell-archive-')).length;
+    const seen = await walked(outer, { maxNestedInMemoryBytes: 100 });
+    expect(seen.map(([path]) => path)).toEqual([
+      'UploadedFiles_0-_Part1.zip/b.gpx',
+      'UploadedFiles_0-_Part1.zip/c.fit',
+      'a.gpx',
+    ]);
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('syncwell-archive-'))).toHaveLength(before);
   });
 
   it('hands a nested ZIP over as a file past the depth limit', async () => {

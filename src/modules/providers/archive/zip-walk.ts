@@ -1,4 +1,9 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 
 /** What an export archive may hold before it is taken for a ZIP bomb (issue 27: limits and bad input). */
@@ -9,8 +14,11 @@ export interface ArchiveLimits {
   maxRatio: number;
   /** Entries in all, nested ones included. */
   maxEntries: number;
-  /** A nested ZIP is read into memory to walk it: at most this big, at most this deep. */
-  maxNestedBytes: number;
+  /**
+   * A nested ZIP up to this size is walked from memory, a bigger one from a temporary file (Garmin's
+   * UploadedFiles_Part1.zip can hold gigabytes); nested at most `maxDepth` deep.
+   */
+  maxNestedInMemoryBytes: number;
   maxDepth: number;
 }
 
@@ -18,7 +26,7 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   maxTotalBytes: 16 * 2 ** 30,
   maxRatio: 200,
   maxEntries: 200_000,
-  maxNestedBytes: 512 * 2 ** 20,
+  maxNestedInMemoryBytes: 16 * 2 ** 20,
   maxDepth: 3,
 };
 
@@ -96,12 +104,11 @@ async function walk(
           `${path} expands ${Math.round(entry.uncompressedSize / Math.max(entry.compressedSize, 1))} : 1`,
         );
       const read = () => readEntry(zip, entry, path);
-      if (
-        /\.zip$/i.test(entry.fileName) &&
-        depth < limits.maxDepth &&
-        entry.uncompressedSize <= limits.maxNestedBytes
-      ) {
-        await walk(await read(), `${path}/`, depth + 1, visit, limits, budget);
+      if (/\.zip$/i.test(entry.fileName) && depth < limits.maxDepth) {
+        const nested = (source: string | Buffer) =>
+          walk(source, `${path}/`, depth + 1, visit, limits, budget);
+        if (entry.uncompressedSize <= limits.maxNestedInMemoryBytes) await nested(await read());
+        else await viaTempFile(await openEntry(zip, entry, path), nested);
         continue;
       }
       await visit({ path, size: entry.uncompressedSize, read, open: () => openEntry(zip, entry, path) });
@@ -160,6 +167,18 @@ function nextEntry(zip: ZipFile, prefix: string): Promise<Entry | undefined> {
     zip.on('error', onError);
     zip.readEntry();
   });
+}
+
+/** Copies a stream to a file of its own in a temporary folder, runs `use` on it, and deletes it. */
+async function viaTempFile(stream: Readable, use: (file: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'syncwell-archive-'));
+  try {
+    const file = join(dir, 'nested.zip');
+    await pipeline(stream, createWriteStream(file));
+    await use(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function openEntry(zip: ZipFile, entry: Entry, path: string): Promise<Readable> {
