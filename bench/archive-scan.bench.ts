@@ -18,7 +18,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { writeFit } from '../src/common/formats/fit.js';
-import { scanArchive } from '../src/modules/providers/archive/scan-archive.js';
 import { printTable, round, writeResult } from './lib/report.js';
 
 const FIT_FILES = Number(process.env.BENCH_FIT_FILES ?? 3000);
