@@ -238,6 +238,7 @@ export function sqlExamples(db: Kysely<DB>): RepositorySql[] {
       noteFault: [ID, 'r1', REASON],
       faults: [ID],
       resetFaults: [db, [ID]],
+      outcomes: [ID],
       chunkCounts: [ID],
       ledgerByKey: [['key']],
       list: [ID, { status: 'FAILED', chunkId: OTHER, limit: 50 }],

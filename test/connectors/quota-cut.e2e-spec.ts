@@ -1,4 +1,5 @@
 import { addDays, todayIn } from '../../src/common/civil-date.js';
+import { hasTrack } from '../../src/modules/providers/strava/strava.mapper.js';
 import {
   civilDate,
   connectedUser,
@@ -65,5 +66,31 @@ describe('chunks cut short by a spent Strava window', () => {
       .map(([endpoint, byStatus]) => [endpoint, Object.values(byStatus).reduce((a, b) => a + b, 0)] as const);
     // the snapshot and one list per chunk: no record confirmed alone on a rerun
     expect(Object.fromEntries(reads)).toEqual({ 'activities.list': 1 + done.totalChunks });
+  });
+
+  it('Strava -> Fitbit: a rerun reads no streams of activities an earlier run settled', async () => {
+    const { sims, t } = stack;
+    const options = { from: 'strava', to: 'fitbit', historyDays: 120, sessionsPerWeek: [4, 5] } as const;
+    const { connection } = await connectedUser(stack, 'qr', options);
+    const today = todayIn('Europe/Berlin');
+    const [startDate, endDate] = [addDays(today, -100), addDays(today, -10)];
+    sims.strava.stats.reset();
+    const id = await startSync(t, 'qr', connection.id, { preset: 'CUSTOM', startDate, endDate });
+    const done = await finished(t, 'qr', id);
+    const requests = sims.strava.stats.snapshot() as Record<string, Record<string, number>>;
+    expect(done).toMatchObject({ status: 'COMPLETED', failedChunks: 0 });
+
+    const activities = ((await simAccount(sims.strava, 'qr-strava')).activities as any[]).filter((a) => {
+      const date = civilDate(a.start_date, a.utc_offset);
+      return date >= startDate && date <= endDate;
+    });
+    const reads = Object.values(requests).reduce(
+      (sum, byStatus) => sum + Object.values(byStatus).reduce((a, b) => a + b, 0),
+      0,
+    );
+    // more reads than two windows carry: the sync was cut short at least twice
+    expect(reads).toBeGreaterThan(2 * 20);
+    // each tracked activity's streams once, however often its chunk ran
+    expect(requests['streams.get']).toEqual({ '200': activities.filter(hasTrack).length });
   });
 });

@@ -104,6 +104,15 @@ WHERE
   "chunk_id" IN ($3)
   AND "fault_count" > $4;
 
+-- sync-records.repository: outcomes
+SELECT
+  *
+FROM
+  "sync_record"
+WHERE
+  "chunk_id" = $1
+  AND "status" <> $2;
+
 -- sync-records.repository: chunkCounts
 SELECT
   count(*)::int AS "read",

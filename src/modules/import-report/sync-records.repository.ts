@@ -202,6 +202,16 @@ export class SyncRecordsRepository {
       .execute();
   }
 
+  /** A chunk's records that have an outcome (not PENDING), for the rerun of a chunk cut short. */
+  async outcomes(chunkId: string): Promise<SyncRecordRow[]> {
+    return this.db
+      .selectFrom('sync_record')
+      .selectAll()
+      .where('chunk_id', '=', chunkId)
+      .where('status', '<>', 'PENDING')
+      .execute();
+  }
+
   /** A chunk's counts, as its recordsRead/recordsWritten/recordsSkipped: the report's rows. */
   async chunkCounts(chunkId: string): Promise<{ read: number; imported: number; skipped: number }> {
     const row = await this.db

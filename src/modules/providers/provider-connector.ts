@@ -31,6 +31,12 @@ export interface ReadPage {
   records: SourceRecord[];
   /** Where the next page starts; null after the last. Saved so a rescheduled chunk resumes there. */
   next: unknown;
+  /**
+   * The page was cut short by this error (a spent request budget) after `records` were read: they
+   * are imported, then the chunk stops with it; `next` is this page's own cursor, so the rerun reads
+   * it again and passes them as settled (their detail reads are not made twice).
+   */
+  interrupted?: Error;
 }
 
 export interface WriteResult {
@@ -100,7 +106,18 @@ export interface ProviderConnector {
   authorizeUrl(params: AuthorizeUrlRequest): string;
   exchangeCode(code: string, redirectUri: string, codeVerifier?: string): Promise<AuthorizedAccount>;
   firstDataDate(account: AccountRef): Promise<string | null>;
-  readPage(account: AccountRef, range: ReadRange, cursor: unknown, signal?: AbortSignal): Promise<ReadPage>;
+  /**
+   * One page of the source's records in the range. `settled`: ids of records this chunk already
+   * settled (a rerun after a cut passes them again): the connector may leave out their detail
+   * reads (a track, streams) and return their summaries, which are not written again.
+   */
+  readPage(
+    account: AccountRef,
+    range: ReadRange,
+    cursor: unknown,
+    signal?: AbortSignal,
+    settled?: ReadonlySet<string>,
+  ): Promise<ReadPage>;
   /**
    * Writes one session under an idempotency key derived from its source. Writing the same key
    * twice must not create a second record (the provider's duplicate answer is success).

@@ -135,6 +135,7 @@ export class FitbitConnector implements ProviderConnector {
     range: ReadRange,
     cursor: unknown,
     signal?: AbortSignal,
+    settled?: ReadonlySet<string>,
   ): Promise<ReadPage> {
     const filter = `exercise.interval.civil_start_time >= "${range.startDate}" AND exercise.interval.civil_start_time < "${addDays(range.endDate, 1)}"`;
     const list = (pageToken: string | undefined) => this.exercisePage(account, filter, pageToken, signal);
@@ -147,6 +148,12 @@ export class FitbitConnector implements ProviderConnector {
       );
     const records: SourceRecord[] = [];
     for (const point of page.body.dataPoints ?? []) {
+      const summary = fromGooglePoint(point, undefined);
+      // settled by an earlier run of this chunk: passed again, never written again, no TCX export
+      if (settled?.has(summary.id)) {
+        records.push(summary);
+        continue;
+      }
       try {
         const tcx = hasGps(point) ? await this.exportTcx(account, point, signal) : undefined;
         records.push(fromGooglePoint(point, tcx ?? undefined));

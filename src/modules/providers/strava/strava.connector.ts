@@ -5,7 +5,7 @@ import { PermanentChunkError } from '../../chunks/chunk-errors.js';
 import { addDays } from '../../../common/civil-date.js';
 import { faultedRead, type CanonicalSession, type SourceRecord } from '../canonical/canonical-session.js';
 import { ProviderHttpClient } from '../http/provider-http.client.js';
-import { ProviderUnavailableError } from '../provider-errors.js';
+import { ProviderRateLimitedError, ProviderUnavailableError } from '../provider-errors.js';
 import { ProviderHealth } from '../http/provider-health.js';
 import { ProviderMetrics } from '../http/provider-metrics.js';
 import type {
@@ -120,6 +120,7 @@ export class StravaConnector implements ProviderConnector {
     range: ReadRange,
     cursor: unknown,
     signal?: AbortSignal,
+    settled?: ReadonlySet<string>,
   ): Promise<ReadPage> {
     const page =
       typeof (cursor as { page?: unknown })?.page === 'number' ? (cursor as { page: number }).page : 1;
@@ -128,10 +129,18 @@ export class StravaConnector implements ProviderConnector {
     const activities = await this.activityPage(account, after, before, page, signal);
     const records: SourceRecord[] = [];
     for (const activity of activities) {
+      // settled by an earlier run of this chunk: passed again, never written again, no streams
+      if (settled?.has(String(activity.id))) {
+        records.push(fromStravaActivity(activity, undefined));
+        continue;
+      }
       try {
         const streams = hasTrack(activity) ? await this.streams(account, activity.id, signal) : undefined;
         records.push(fromStravaActivity(activity, streams));
       } catch (error) {
+        // the read budget ran out partway: what was read is kept, and this page is read again later
+        if (error instanceof ProviderRateLimitedError && records.length > 0)
+          return { records, next: cursor, interrupted: error };
         // this activity's streams keep failing while Strava answers the rest: the record's fault
         const faulted = faultedRead(fromStravaActivity(activity, undefined), error, this.provider);
         if (!faulted) throw error;

@@ -23,6 +23,16 @@ import type { AccountRef, ActivityWindow, ProviderConnector } from '../provider-
 import type { DestinationSnapshotService } from '../dedup/destination-snapshot.service.js';
 import { RecordWrites, type RecordWritesHost, type Valid } from './record-writes.js';
 
+/**
+ * A record's row says it is done for this round: imported (with where), a duplicate of a record
+ * the destination holds, or failed for good with a record fault (FAILED until retry-failed).
+ */
+function settled(row: SyncRecordRow): boolean {
+  if (row.status === 'IMPORTED') return row.destination_id !== null;
+  if (row.status === 'SKIPPED_DUPLICATE') return row.reason_code !== 'ALREADY_SYNCED';
+  return row.status === 'FAILED' && row.reason_code === RECORD_FAULT_CODE && row.fault_count > 0;
+}
+
 /** One chunk run's fixed inputs. */
 export interface ChunkImportInput {
   scope: LedgerScope;
@@ -154,17 +164,22 @@ export class ChunkImport implements RecordWritesHost {
 
   /** Rows whose outcome a rerun keeps: IMPORTED (repairing the ledger if a crash cut it short) and matched duplicates. */
   private async alreadySettled(id: string, row: SyncRecordRow, ledger: string | undefined): Promise<boolean> {
+    if (!settled(row)) return false;
     if (row.status === 'IMPORTED' && row.destination_id) {
       this.taken.add(row.destination_id);
       if (ledger !== 'WRITTEN') await this.ledger.markWritten(this.keyOf(id), row.destination_id);
-      return true;
     }
-    if (row.status === 'SKIPPED_DUPLICATE' && row.reason_code !== 'ALREADY_SYNCED') {
-      if (row.duplicate_of_id) this.taken.add(row.duplicate_of_id);
-      return true;
-    }
-    // failed for good with a record fault in this round: it stays FAILED until retry-failed
-    return row.status === 'FAILED' && row.reason_code === RECORD_FAULT_CODE && row.fault_count > 0;
+    if (row.status === 'SKIPPED_DUPLICATE' && row.duplicate_of_id) this.taken.add(row.duplicate_of_id);
+    return true;
+  }
+
+  /**
+   * The chunk's records an earlier run settled for good (see `settled`): a rerun passes them again
+   * without writing, so the source need not read their details (a Strava activity's streams).
+   */
+  async settledIds(): Promise<Set<string>> {
+    const rows = await this.records.outcomes(this.input.scope.chunkId);
+    return new Set(rows.filter(settled).map((r) => r.source_record_id));
   }
 
   /**

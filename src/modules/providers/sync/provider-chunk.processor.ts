@@ -74,9 +74,11 @@ export class ProviderChunkProcessor implements ChunkProcessor {
     const saved = work.cursor as Partial<ChunkState> | null;
     const state: ChunkState = { page: saved?.page ?? null };
     if (saved && 'rewind' in saved) state.rewind = saved.rewind;
+    // a rerun of a chunk cut short: what an earlier run settled needs no detail reads
+    const settled = await run.settledIds();
     for (;;) {
       const at = state.page;
-      const page = await source.readPage(from, range, state.page, context.signal);
+      const page = await source.readPage(from, range, state.page, context.signal, settled);
       const waitingBefore = run.waiting;
       await run.importPage(page.records);
       if (!('rewind' in state) && run.waiting > waitingBefore) state.rewind = at;
@@ -89,6 +91,8 @@ export class ProviderChunkProcessor implements ChunkProcessor {
         recordsSkipped: report.skipped,
       };
       await context.saveProgress({ cursor: state, ...counts });
+      // the page was cut short (its records so far are settled above): stop, to read it again later
+      if (page.interrupted) throw page.interrupted;
       if (state.page === null)
         return this.settleFaults(work, state, counts, context, {
           seen: run.seen,
