@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { Encoder, Profile, type Mesg } from '@garmin/fitsdk';
+import { monitoringFit } from '../../../../test/support/archive-files.js';
 import { writeFit } from '../../../common/formats/fit.js';
 import { writeTcx } from '../../../common/formats/tcx.js';
 import { contentId, readActivityFile, type FileSession } from './activity-file.js';
@@ -131,17 +131,7 @@ describe('readActivityFile: the activity files of export archives', () => {
   });
 
   it('passes over a FIT file that is not an activity (a watch’s monitoring file in a Garmin export)', () => {
-    const encoder = new Encoder();
-    encoder.onMesg(Profile.MesgNum.FILE_ID, {
-      type: 'monitoringB',
-      manufacturer: 'garmin',
-      product: 1,
-      serialNumber: 1,
-      timeCreated: START,
-    } as unknown as Mesg);
-    expect(
-      readActivityFile('UploadedFiles_0-_Part1.zip/123_WELLNESS.fit', Buffer.from(encoder.close())),
-    ).toBeUndefined();
+    expect(readActivityFile('UploadedFiles_0-_Part1.zip/123_WELLNESS.fit', monitoringFit())).toBeUndefined();
   });
 
   it('bounds a gzipped file’s inflated size', () => {

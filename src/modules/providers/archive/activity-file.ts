@@ -179,7 +179,7 @@ function fromGpx(xml: string): FileSession {
   const start = track[0].time;
   const end = track.at(-1)!.time;
   const elapsed = (Date.parse(end) - Date.parse(start)) / 1000;
-  const kind = textKind(trk.type);
+  const kind = kindOfText(trk.type);
   const hr = track.map((p) => p.heartRate).filter((h): h is number => h !== undefined && h > 0);
   return {
     kind,
@@ -284,14 +284,23 @@ function fitKind(sport: string | undefined, subSport: string | undefined): Activ
   }
 }
 
-/** A GPX track's `<type>` (free text: "running", "Run", "cycling", "9", …) to a kind. */
-function textKind(type: string | undefined): ActivityKind {
-  const t = String(type ?? '').toLowerCase();
+/**
+ * An activity type written as text to a kind: a GPX track's `<type>` ("running", "cycling", "9", …),
+ * a Strava export's `Activity Type` ("Run", "Trail Run", "Weight Training", …).
+ */
+export function kindOfText(type: string | undefined): ActivityKind {
+  const t = String(type ?? '')
+    .toLowerCase()
+    .replace(/[\s_-]/g, '');
   if (/run/.test(t)) return 'RUN';
-  if (/cycl|bik|ride/.test(t)) return 'RIDE';
+  if (/ride|cycl|bik/.test(t)) return 'RIDE';
   if (/walk/.test(t)) return 'WALK';
   if (/hik/.test(t)) return 'HIKE';
   if (/swim/.test(t)) return 'SWIM';
+  if (t === 'yoga') return 'YOGA';
+  if (t === 'pilates') return 'PILATES';
+  if (t === 'weighttraining') return 'STRENGTH';
+  if (/highintensity|hiit/.test(t)) return 'HIIT';
   return 'WORKOUT';
 }
 
@@ -309,6 +318,7 @@ const text = (value: unknown): string =>
     .replace(/&amp;/g, '&');
 const iso = (d: Date): string => d.toISOString().replace('.000Z', 'Z');
 const quarterHours = (seconds: number): number => Math.round(seconds / 900) * 900;
-function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+/** `{ [key]: value }`, or nothing for a missing (or NaN) value: a session's optional numbers. */
+export function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
   return value === undefined || Number.isNaN(value) ? {} : ({ [key]: value } as Record<K, number>);
 }

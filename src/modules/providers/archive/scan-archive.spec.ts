@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Encoder, Profile, type Mesg } from '@garmin/fitsdk';
 import { writeFit } from '../../../common/formats/fit.js';
-import { buildZip } from '../../../../test/support/zip.js';
+import { buildZip, monitoringFit } from '../../../../test/support/archive-files.js';
 import { scanArchive, type ScannedRecord } from './scan-archive.js';
 import { ArchiveProblem } from './zip-walk.js';
 
@@ -27,19 +26,6 @@ const fit = (start: string, sport = 'running') =>
       })),
     }),
   );
-
-/** A watch's monitoring file: a FIT file, but no activity. */
-function monitoringFit(): Buffer {
-  const encoder = new Encoder();
-  encoder.onMesg(Profile.MesgNum.FILE_ID, {
-    type: 'monitoringB',
-    manufacturer: 'garmin',
-    product: 1,
-    serialNumber: 1,
-    timeCreated: new Date('2024-03-01T00:00:00Z'),
-  } as unknown as Mesg);
-  return Buffer.from(encoder.close());
-}
 
 const gpx = (
   start: string,

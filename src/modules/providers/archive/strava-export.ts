@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import type { ActivityKind } from '../canonical/canonical-session.js';
-import type { FileSession } from './activity-file.js';
+import { kindOfText, optional, type FileSession } from './activity-file.js';
 
 /** One row of a Strava bulk export's `activities.csv`: what the athlete curated about an activity. */
 export interface StravaExportRow {
@@ -74,11 +74,11 @@ export function readStravaActivitiesCsv(text: string): {
       type: cell(col.type),
       ...(cell(col.description) ? { description: cell(col.description) } : {}),
       elapsedSeconds: Math.round(elapsed),
-      ...defined('movingSeconds', number(col.moving)),
-      ...defined('distanceMeters', number(col.meters)),
-      ...defined('averageHeartRate', number(col.avgHr)),
-      ...defined('maxHeartRate', number(col.maxHr)),
-      ...defined('energyKcal', number(col.calories)),
+      ...optional('movingSeconds', number(col.moving)),
+      ...optional('distanceMeters', number(col.meters)),
+      ...optional('averageHeartRate', number(col.avgHr)),
+      ...optional('maxHeartRate', number(col.maxHr)),
+      ...optional('energyKcal', number(col.calories)),
       ...(cell(col.filename) ? { filename: cell(col.filename) } : {}),
     });
   });
@@ -107,10 +107,10 @@ export function stravaExportSession(row: StravaExportRow, file?: FileSession): F
     endUtcOffsetSeconds: 0,
     elapsedSeconds: row.elapsedSeconds,
     movingSeconds: Math.round(row.movingSeconds ?? row.elapsedSeconds),
-    ...defined('distanceMeters', row.distanceMeters),
-    ...defined('averageHeartRate', row.averageHeartRate),
-    ...defined('maxHeartRate', row.maxHeartRate),
-    ...defined('energyKcal', row.energyKcal),
+    ...optional('distanceMeters', row.distanceMeters),
+    ...optional('averageHeartRate', row.averageHeartRate),
+    ...optional('maxHeartRate', row.maxHeartRate),
+    ...optional('energyKcal', row.energyKcal),
     indoor: true,
   };
 }
@@ -155,20 +155,4 @@ export function parseActivityDate(text: string): string | undefined {
 }
 
 /** Strava's activity types as exports write them ("Run", "Trail Run", "Weight Training", …). */
-export function kindOfType(type: string): ActivityKind {
-  const t = type.toLowerCase().replace(/[\s_-]/g, '');
-  if (/run/.test(t)) return 'RUN';
-  if (/ride|cycl|bik/.test(t)) return 'RIDE';
-  if (/walk/.test(t)) return 'WALK';
-  if (/hike/.test(t)) return 'HIKE';
-  if (/swim/.test(t)) return 'SWIM';
-  if (t === 'yoga') return 'YOGA';
-  if (t === 'pilates') return 'PILATES';
-  if (t === 'weighttraining') return 'STRENGTH';
-  if (/highintensity|hiit/.test(t)) return 'HIIT';
-  return 'WORKOUT';
-}
-
-function defined<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
-}
+export const kindOfType = (type: string): ActivityKind => kindOfText(type);

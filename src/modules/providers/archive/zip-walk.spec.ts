@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildZip as zip } from '../../../../test/support/zip.js';
+import { buildZip as zip } from '../../../../test/support/archive-files.js';
 import { ArchiveProblem, DEFAULT_ARCHIVE_LIMITS, walkZip, type ArchiveLimits } from './zip-walk.js';
 
 async function walked(source: string | Buffer, limits?: Partial<ArchiveLimits>) {

@@ -148,9 +148,9 @@ export class FitbitConnector implements ProviderConnector {
       );
     const records: SourceRecord[] = [];
     for (const point of page.body.dataPoints ?? []) {
-      const summary = fromGooglePoint(point, undefined);
       // settled by an earlier run of this chunk: passed again, never written again, no TCX export
-      if (settled?.has(summary.id)) {
+      const summary = settled?.size ? fromGooglePoint(point, undefined) : undefined;
+      if (summary && settled!.has(summary.id)) {
         records.push(summary);
         continue;
       }

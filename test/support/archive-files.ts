@@ -1,3 +1,4 @@
+import { Encoder, Profile, type Mesg } from '@garmin/fitsdk';
 import yazl from 'yazl';
 
 /** A ZIP of these files, built in memory (yazl; deflated unless `store`; names ending in `/` are folders). */
@@ -13,4 +14,17 @@ export function buildZip(files: Record<string, Buffer | string>, store = false):
     archive.outputStream.on('end', () => resolve(Buffer.concat(parts)));
     archive.outputStream.on('error', reject);
   });
+}
+
+/** A watch's monitoring file (as Garmin exports mix in): a FIT file, but no activity. */
+export function monitoringFit(): Buffer {
+  const encoder = new Encoder();
+  encoder.onMesg(Profile.MesgNum.FILE_ID, {
+    type: 'monitoringB',
+    manufacturer: 'garmin',
+    product: 1,
+    serialNumber: 1,
+    timeCreated: new Date('2024-03-01T00:00:00Z'),
+  } as unknown as Mesg);
+  return Buffer.from(encoder.close());
 }
