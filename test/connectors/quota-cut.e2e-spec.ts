@@ -70,7 +70,8 @@ describe('chunks cut short by a spent Strava window', () => {
 
   it('Strava -> Fitbit: a rerun reads no streams of activities an earlier run settled', async () => {
     const { sims, t } = stack;
-    const options = { from: 'strava', to: 'fitbit', historyDays: 120, sessionsPerWeek: [4, 5] } as const;
+    // dense enough that its reads (a list per chunk, the streams of ~60 tracked activities) need 3+ windows
+    const options = { from: 'strava', to: 'fitbit', historyDays: 120, sessionsPerWeek: [6, 7] } as const;
     const { connection } = await connectedUser(stack, 'qr', options);
     const today = todayIn('Europe/Berlin');
     const [startDate, endDate] = [addDays(today, -100), addDays(today, -10)];
