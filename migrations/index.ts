@@ -9,6 +9,7 @@ import * as m0007 from './0007_sync_records.js';
 import * as m0008 from './0008_fair_share.js';
 import * as m0009 from './0009_fault_isolation.js';
 import * as m0010 from './0010_destination_snapshots.js';
+import * as m0011 from './0011_archives.js';
 
 /**
  * Every migration, in order. Files stay plain Kysely migrations against `Kysely<any>`; listing them
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0008_fair_share': m0008,
   '0009_fault_isolation': m0009,
   '0010_destination_snapshots': m0010,
+  '0011_archives': m0011,
 };

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { AdminController } from './modules/admin/admin.controller.js';
+import { ArchiveUploadsController } from './modules/archives/archive-uploads.controller.js';
+import { ArchivesController } from './modules/archives/archives.controller.js';
+import { ArchivesModule } from './modules/archives/archives.module.js';
 import { AdminModule } from './modules/admin/admin.module.js';
 import { AuditLogModule } from './modules/audit/audit-log.module.js';
 import { AnalyticsController } from './modules/analytics/analytics.controller.js';
@@ -22,6 +25,7 @@ import { RecordsController } from './modules/orchestration/records.controller.js
 @Module({
   imports: [
     AdminModule,
+    ArchivesModule,
     AuditLogModule,
     ConnectionsModule,
     EntitlementsModule,
@@ -32,6 +36,8 @@ import { RecordsController } from './modules/orchestration/records.controller.js
   controllers: [
     AdminController,
     AnalyticsController,
+    ArchivesController,
+    ArchiveUploadsController,
     ConnectionsController,
     EntitlementsController,
     HistoricalSyncsController,

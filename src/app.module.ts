@@ -9,6 +9,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
+import { ArchivesModule } from './modules/archives/archives.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { OrchestrationModule } from './modules/orchestration/orchestration.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         HealthModule,
         AuthModule,
         OrchestrationModule,
+        ArchivesModule,
         ...(config.role.api ? [ApiModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

@@ -18,6 +18,7 @@ import { assignRequestId } from './common/http/request-id.js';
 import { applyRateLimit } from './common/rate-limit/rate-limit.headers.js';
 import { RateLimitService } from './common/rate-limit/rate-limit.service.js';
 import { AppConfig } from './config/app-config.js';
+import { UPLOADS_PATH } from './modules/archives/archive-upload.server.js';
 
 export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -117,6 +118,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   }
   // a body the JSON parser would skip (text/plain, a form, no type) must not reach a route as `{}`
   app.use((req: Request, res: Response, next: NextFunction) => {
+    // tus uploads carry the archive's bytes (application/offset+octet-stream), streamed to storage
+    if (req.path === UPLOADS_PATH || req.path.startsWith(`${UPLOADS_PATH}/`)) return next();
     if (hasBody(req) && !isJsonBody(req)) {
       return sendProblem(
         req,

@@ -43,8 +43,8 @@ export class FixedDelayConnector implements ChunkProcessor {
     return { recordsRead: 17, recordsWritten: 17, recordsSkipped: 0 };
   }
 
-  async firstDataDate(): Promise<string | null> {
-    return null;
+  async dataSpan(): Promise<{ first: string | null; last: string | null }> {
+    return { first: null, last: null };
   }
 }
 

@@ -24,6 +24,8 @@ import { ProviderAccountsRepository } from '../../src/modules/providers/accounts
 import { DestinationSnapshotsRepository } from '../../src/modules/providers/dedup/destination-snapshots.repository.js';
 import { SyncLedgerRepository } from '../../src/modules/providers/ledger/sync-ledger.repository.js';
 import { QuotaRepository } from '../../src/modules/providers/quota/quota.repository.js';
+import { ArchivesRepository } from '../../src/modules/archives/archives.repository.js';
+import { ArchiveSessionsRepository } from '../../src/modules/providers/archive/archive-sessions.repository.js';
 
 /** One public method of a repository and how the generator calls it (or why it does not). */
 export type SqlCall =
@@ -350,5 +352,44 @@ export function sqlExamples(db: Kysely<DB>): RepositorySql[] {
       ],
       block: [['strava:app:15m'], AT],
     }),
+    repository('src/modules/archives/archives.repository.ts', new ArchivesRepository(db), {
+      create: [{ id: ID, userId: 'u1', filename: 'export.zip', sizeBytes: 1024, expiresAt: AT }],
+      findForUser: [ID, 'u1', 30],
+      find: [ID],
+      listForUser: ['u1', 30, 21, OTHER],
+      setUploaded: [ID, 512],
+      markUploaded: [db, ID, 1024],
+      startScan: [ID],
+      scanProgress: [ID, 200],
+      finishScan: [
+        ID,
+        {
+          status: 'READY',
+          format: 'ACTIVITY_FILES',
+          sessionsFound: 12,
+          firstDate: '2024-01-02',
+          lastDate: '2025-06-30',
+          problems: [{ entry: 'broken.fit', code: 'INVALID_RECORD', message: 'not a FIT file' }],
+        },
+      ],
+      markDeleted: [db, ID],
+      connectionsReading: [ID],
+      due: [30, 100],
+      withRetentionLock: { args: [async () => 1], results: [[{ locked: true }]] },
+      deletedSince: [AT, 1000],
+    }),
+    repository(
+      'src/modules/providers/archive/archive-sessions.repository.ts',
+      new ArchiveSessionsRepository(db),
+      {
+        span: [ID],
+        page: [ID, { from: AT, to: AT, undated: true }, { start: AT.toISOString(), id: 'r1' }, 200],
+        insert: [
+          ID,
+          [{ recordId: 'r1', entry: 'a.fit', start: AT, session: Buffer.from('gz'), invalid: null }],
+        ],
+        clear: [ID],
+      },
+    ),
   ];
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { archiveConfig, type ArchiveConfig } from './archive-config.js';
 import { localSecret } from './local-secret.js';
 import { EnvironmentVariables } from './environment.js';
 
@@ -96,6 +97,7 @@ export class AppConfig {
     uploadTimeoutMs: number;
   };
   readonly tokenEncryptionKey!: Buffer;
+  readonly archives!: ArchiveConfig;
   readonly push!: {
     driver: 'log' | 'fcm';
     fcmProjectId?: string;
@@ -147,6 +149,10 @@ const KEYS = Object.keys(new EnvironmentVariables()).concat([
   'JWT_ISSUER',
   'JWT_AUDIENCE',
   'OAUTH_REDIRECT_URIS',
+  'ARCHIVE_DIR',
+  'ARCHIVE_S3_BUCKET',
+  'ARCHIVE_S3_REGION',
+  'ARCHIVE_S3_ENDPOINT',
 ]);
 
 /**
@@ -190,6 +196,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   for (const uri of redirectUris) {
     if (!URL.canParse(uri)) problems.push(`OAUTH_REDIRECT_URIS: ${uri} is not an absolute URL`);
   }
+  if (env.ARCHIVE_STORAGE === 's3' && !env.ARCHIVE_S3_BUCKET)
+    problems.push('ARCHIVE_STORAGE=s3 needs ARCHIVE_S3_BUCKET');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(process.cwd(), env.DATA_DIR);
@@ -303,6 +311,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
     tokenEncryptionKey: Buffer.from(keyText, 'base64'),
+    archives: archiveConfig(env, dataDir),
     push: {
       driver: fcm ? 'fcm' : 'log',
       fcmProjectId: env.FCM_PROJECT_ID,

@@ -1,5 +1,5 @@
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ProviderVariables } from './environment-providers.js';
 import { toBool } from './environment-service.js';
 
@@ -108,4 +108,50 @@ export class EnvironmentVariables extends ProviderVariables {
   @Min(1)
   @Max(1000)
   MAX_ACTIVE_HISTORICAL_SYNCS_PER_USER = 3;
+
+  /** Largest export archive an upload may announce (`Upload-Length`; 413 ARCHIVE_TOO_LARGE beyond). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  ARCHIVE_MAX_BYTES = 4 * 2 ** 30;
+
+  /** Uncompressed bytes an archive may hold, nested archives included (a ZIP bomb beyond). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  ARCHIVE_MAX_UNCOMPRESSED_BYTES = 16 * 2 ** 30;
+
+  /** Largest uncompressed : compressed ratio of one entry (a ZIP bomb beyond). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  ARCHIVE_MAX_RATIO = 200;
+
+  /** Days an archive is kept after its last sync ended (or after its upload, before any sync). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  ARCHIVE_RETENTION_DAYS = 30;
+
+  /** Where uploaded archives are stored: the local disk (DATA_DIR/archives, or ARCHIVE_DIR) or an S3 bucket. */
+  @IsIn(['local', 's3'])
+  ARCHIVE_STORAGE = 'local';
+
+  @IsOptional()
+  @IsString()
+  ARCHIVE_DIR?: string;
+
+  @IsOptional()
+  @IsString()
+  ARCHIVE_S3_BUCKET?: string;
+
+  @IsOptional()
+  @IsString()
+  ARCHIVE_S3_REGION?: string;
+
+  /** An S3-compatible endpoint (MinIO, R2, …); path-style addressing is used with it. */
+  @IsOptional()
+  @IsString()
+  ARCHIVE_S3_ENDPOINT?: string;
 }

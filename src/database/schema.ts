@@ -216,6 +216,8 @@ export interface DB {
   admin_audit_log: AdminAuditLogTable;
   fair_share_users: FairShareUsersTable;
   destination_snapshots: DestinationSnapshotsTable;
+  archives: ArchivesTable;
+  archive_sessions: ArchiveSessionsTable;
 }
 
 /** One destination activity as the duplicate matcher sees it (its ActivityFacts). */
@@ -235,6 +237,47 @@ export interface DestinationSnapshotsTable {
   activities: ColumnType<SnapshotActivity[], string, string>;
   taken_at: Generated<Date>;
 }
+
+export type ArchiveStatus = 'UPLOADING' | 'SCANNING' | 'READY' | 'FAILED';
+export type ArchiveFormatName = 'ACTIVITY_FILES' | 'STRAVA_EXPORT' | 'APPLE_HEALTH' | 'FITBIT_TAKEOUT';
+
+/** One entry that could not be read or was skipped, or the problem that failed the archive. */
+export interface ArchiveProblemRow {
+  entry: string | null;
+  code: string;
+  message: string;
+}
+
+/** An uploaded export archive (migration 0011). */
+export interface ArchivesTable {
+  id: string;
+  user_id: string;
+  filename: string;
+  status: ArchiveStatus;
+  size_bytes: number;
+  uploaded_bytes: Generated<number>;
+  format: ArchiveFormatName | null;
+  sessions_found: Generated<number>;
+  first_date: CivilDate | null;
+  last_date: CivilDate | null;
+  problems: ColumnType<ArchiveProblemRow[], string | undefined, string>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  expires_at: Date;
+  deleted_at: Date | null;
+}
+
+/** One workout an archive's scan found (migration 0011): its session gzipped, or why it is none. */
+export interface ArchiveSessionsTable {
+  archive_id: string;
+  record_id: string;
+  entry: string;
+  start_time: Date | null;
+  session: Buffer | null;
+  invalid: string | null;
+}
+
+export type Archive = Selectable<ArchivesTable>;
 
 /** Where each user's next chunk starts in the fair queue (migration 0008). */
 export interface FairShareUsersTable {

@@ -4,6 +4,7 @@ export const JobName = {
   ChunkDeadLetter: 'chunk.dead',
   NotificationDeliver: 'notification.deliver',
   NotificationDeadLetter: 'notification.dead',
+  ArchiveScan: 'archive.scan',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -26,9 +27,15 @@ export interface NotificationJobData {
   notificationId: string;
 }
 
+/** The one scan of an uploaded export archive. */
+export interface ArchiveScanJobData {
+  archiveId: string;
+}
+
 export interface JobPayloads {
   [JobName.ChunkProcess]: ChunkJobData;
   [JobName.ChunkDeadLetter]: ChunkJobData;
   [JobName.NotificationDeliver]: NotificationJobData;
   [JobName.NotificationDeadLetter]: NotificationJobData;
+  [JobName.ArchiveScan]: ArchiveScanJobData;
 }

@@ -73,5 +73,19 @@ export function queueDefinitions(config: AppConfig): QueueDefinition[] {
       },
       work: { ...polling, localConcurrency: 4 },
     },
+    {
+      // a scan starts over when its process dies (its index is rebuilt); a scan of a big archive
+      // takes minutes, so a stalled one is told by its heartbeat, not by its length
+      name: JobName.ArchiveScan,
+      queue: {
+        retryLimit: 3,
+        retryDelay: 10,
+        retryBackoff: true,
+        expireInSeconds: 4 * 3600,
+        heartbeatSeconds: jobs.chunkHeartbeatSeconds,
+        deleteAfterSeconds: WEEK,
+      },
+      work: { ...polling, localConcurrency: 1 },
+    },
   ];
 }

@@ -164,6 +164,102 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/archives': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The caller’s export archives, newest first
+     * @description Lists the caller’s uploaded archives (not deleted), newest first, `limit` at a time (default 20); pass `nextCursor` back as `cursor` for the next page.
+     */
+    get: operations['Archives_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/archives/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One export archive: its upload, its scan and what the scan found
+     * @description Poll it after an upload: `status` goes UPLOADING → SCANNING → READY (or FAILED), `uploadedBytes` and `sessionsFound` count up, then `format`, `firstDate`/`lastDate` and `problems` (the first 100 entries that could not be read or were skipped) say what it holds. A READY archive can be a connection’s source: `POST /v1/connections` with `source: { provider: "archive", archiveId }`.
+     */
+    get: operations['Archives_get'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete an export archive now (its file, its index and the connections reading it)
+     * @description Deletes the stored file and the index of its workouts at once. Connections whose source it is are deleted too (their running syncs cancelled; what was already imported stays at the destination). Archives are otherwise deleted ARCHIVE_RETENTION_DAYS (30) after the last sync over them ended (`expiresAt`), and with the connection that reads them.
+     */
+    delete: operations['Archives_delete'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/archives/uploads': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start uploading an export archive (tus creation)
+     * @description Starts a resumable upload of an export archive (a ZIP: Garmin/Suunto/Polar/COROS/Wahoo activity files, a Strava bulk export, Apple Health’s export.zip). Send `Tus-Resumable: 1.0.0`, `Upload-Length` (bytes) and `Upload-Metadata: filename <base64>`; the body may already carry the first bytes (`Content-Type: application/offset+octet-stream`). Answers 201 with `Location: /v1/archives/uploads/{id}`: send the rest there with PATCH, and after an interruption ask HEAD for the offset to resume from. `{id}` is the archive’s id: `GET /v1/archives/{id}` shows its upload, then its scan. Any tus client works (tus-js-client, TUSKit, tus-android-client).
+     */
+    post: operations['ArchiveUploads_create'];
+    delete?: never;
+    /**
+     * The tus server’s capabilities (tus OPTIONS)
+     * @description Answers 204 with `Tus-Version: 1.0.0`, `Tus-Extension: creation,creation-with-upload,termination,...` and `Tus-Max-Size` (ARCHIVE_MAX_BYTES). tus clients rarely need it.
+     */
+    options: operations['ArchiveUploads_options'];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/archives/uploads/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Abandon an upload (tus termination): its archive is deleted
+     * @description The same as `DELETE /v1/archives/{id}`: the stored bytes, the archive and whatever reads it are deleted.
+     */
+    delete: operations['ArchiveUploads_terminate'];
+    options?: never;
+    /**
+     * How much of an upload has arrived (tus HEAD: resume from `Upload-Offset`)
+     * @description Answers 200 with `Upload-Offset` (bytes stored) and `Upload-Length`. A client resuming after an interruption sends the rest from that offset with PATCH.
+     */
+    head: operations['ArchiveUploads_head'];
+    /**
+     * Send the next bytes of an upload (tus PATCH)
+     * @description Appends the body at `Upload-Offset` (which must equal the stored offset: 409 otherwise, as tus says). Answers 204 with the new `Upload-Offset`. The last byte makes the archive SCANNING and queues its scan.
+     */
+    patch: operations['ArchiveUploads_patch'];
+    trace?: never;
+  };
   '/v1/connections': {
     parameters: {
       query?: never;
@@ -584,6 +680,88 @@ export interface components {
       to: string;
       upsell: components['schemas']['UpsellDto'];
     };
+    ArchiveDto: {
+      /**
+       * Format: date-time
+       * @example 2026-12-08T09:12:44.120Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description When it is deleted (file and index): ARCHIVE_RETENTION_DAYS (30) after the last sync over it ended, or after its upload; never while a sync over it runs
+       * @example 2027-01-07T09:12:44.120Z
+       */
+      expiresAt: string;
+      /**
+       * @description The `filename` of the upload’s metadata
+       * @example garmin-export.zip
+       */
+      filename: string;
+      /**
+       * Format: date
+       * @description The first workout’s date (as the athlete’s clock had it)
+       * @example 2014-03-02
+       */
+      firstDate: string | null;
+      /**
+       * @description What the scan found it to be (null until then, or when FAILED)
+       * @example ACTIVITY_FILES
+       * @enum {string|null}
+       */
+      format: 'ACTIVITY_FILES' | 'STRAVA_EXPORT' | 'APPLE_HEALTH' | 'FITBIT_TAKEOUT' | null;
+      /**
+       * Format: uuid
+       * @example 3f0c2a8e-5d1b-4f7a-9c3e-2b6d8a1f4e70
+       */
+      id: string;
+      /**
+       * Format: date
+       * @example 2026-11-29
+       */
+      lastDate: string | null;
+      /** @description The first 100 entries that could not be read or were skipped; for FAILED, the problem */
+      problems: components['schemas']['ArchiveProblemDto'][];
+      /**
+       * @description Workouts indexed so far (counting up while SCANNING)
+       * @example 1843
+       */
+      sessionsFound: number;
+      /**
+       * @description The upload’s `Upload-Length`
+       * @example 734003200
+       */
+      sizeBytes: number;
+      /**
+       * @description UPLOADING until the last byte arrives, SCANNING while its workouts are indexed, READY to be a connection’s source, FAILED when it cannot be read as a whole (`problems` says why)
+       * @example READY
+       * @enum {string}
+       */
+      status: 'UPLOADING' | 'SCANNING' | 'READY' | 'FAILED';
+      /**
+       * @description Bytes received so far
+       * @example 734003200
+       */
+      uploadedBytes: number;
+    };
+    ArchiveListDto: {
+      items: components['schemas']['ArchiveDto'][];
+      /** @example null */
+      nextCursor: string | null;
+    };
+    ArchiveProblemDto: {
+      /**
+       * @description UNREADABLE_ENTRY (damaged or truncated data), INVALID_RECORD or INVALID_FILE (not a workout we can read: its record is SKIPPED_INVALID), INVALID_ROW / INVALID_WORKOUT (a line of activities.csv or export.xml); for a FAILED archive: NOT_AN_ARCHIVE, ZIP_BOMB, UNSAFE_PATH, ENCRYPTED or UNKNOWN_FORMAT
+       * @example INVALID_RECORD
+       */
+      code: string;
+      /**
+       * @description The entry (nested archives’ paths joined with `/`), or null for the archive as a whole
+       * @example UploadedFiles_Part1.zip/activity_1234.fit
+       */
+      entry: string | null;
+      /** @example truncated FIT file: the data ends before its declared size */
+      message: string;
+    };
     AuthorizeUrlDto: {
       /**
        * Format: date-time
@@ -707,11 +885,39 @@ export interface components {
        * @example fitbit
        * @enum {string}
        */
-      provider: 'fitbit' | 'strava';
+      provider: 'fitbit' | 'strava' | 'archive';
+    };
+    ConnectionSourceDto: {
+      /**
+       * Format: uuid
+       * @description With `provider: "archive"`: a READY export archive of the caller’s (`POST /v1/archives/uploads`, then `GET /v1/archives/{id}`)
+       * @example 3f0c2a8e-5d1b-4f7a-9c3e-2b6d8a1f4e70
+       */
+      archiveId?: string;
+      /**
+       * @description The code the provider’s OAuth redirect carried (every provider but `archive`)
+       * @example ya29.c_njYSoKwWsJtM4rtrh3rZadFOCgyLRcxr
+       */
+      authorizationCode?: string;
+      /**
+       * @example fitbit
+       * @enum {string}
+       */
+      provider: 'fitbit' | 'strava' | 'archive';
+      /**
+       * @description The redirect_uri the code was issued for (every provider but `archive`)
+       * @example https://app.syncwell.test/oauth/callback
+       */
+      redirectUri?: string;
+      /**
+       * @description The `state` that `authorize-url` issued for this consent (every provider but `archive`)
+       * @example Zq3v0bW1c2x8RkN4yTgH7pLmA9eJ5sUoQdVfXiCt6Ow
+       */
+      state?: string;
     };
     CreateConnectionDto: {
       destination: components['schemas']['ProviderGrantDto'];
-      source: components['schemas']['ProviderGrantDto'];
+      source: components['schemas']['ConnectionSourceDto'];
       /**
        * @description IANA time zone of the civil dates of syncs (default UTC)
        * @example Europe/Berlin
@@ -952,7 +1158,7 @@ export interface components {
        * @example strava
        * @enum {string}
        */
-      destination: 'fitbit' | 'strava';
+      destination: 'fitbit' | 'strava' | 'archive';
       /**
        * @description SKIP: workouts the destination already holds are not written again; IMPORT: all are written
        * @example SKIP
@@ -1014,7 +1220,7 @@ export interface components {
        * @example fitbit
        * @enum {string}
        */
-      source: 'fitbit' | 'strava';
+      source: 'fitbit' | 'strava' | 'archive';
       /** @example 2025-11-23 */
       startDate: string;
       /**
@@ -1151,6 +1357,7 @@ export interface components {
         | 'PROVIDER_UNAVAILABLE'
         | 'MALFORMED_REQUEST'
         | 'PAYLOAD_TOO_LARGE'
+        | 'ARCHIVE_TOO_LARGE'
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'METHOD_NOT_ALLOWED'
         | 'SERVICE_UNAVAILABLE'
@@ -1207,7 +1414,7 @@ export interface components {
        * @example fitbit
        * @enum {string}
        */
-      provider: 'fitbit' | 'strava';
+      provider: 'fitbit' | 'strava' | 'archive';
       /**
        * @description The redirect_uri the code was issued for
        * @example https://app.syncwell.test/oauth/callback
@@ -1278,7 +1485,7 @@ export interface components {
        * @example strava
        * @enum {string}
        */
-      provider: 'fitbit' | 'strava';
+      provider: 'fitbit' | 'strava' | 'archive';
       /**
        * Format: date-time
        * @description When the grant was found gone
@@ -1296,7 +1503,7 @@ export interface components {
        * @example fitbit
        * @enum {string}
        */
-      provider: 'fitbit' | 'strava';
+      provider: 'fitbit' | 'strava' | 'archive';
       /**
        * @description The redirect_uri the code was issued for
        * @example https://app.syncwell.test/oauth/callback
@@ -1494,7 +1701,7 @@ export interface components {
        * @example fitbit
        * @enum {string}
        */
-      provider: 'fitbit' | 'strava';
+      provider: 'fitbit' | 'strava' | 'archive';
       /**
        * @description PROVIDER_UNAVAILABLE: the provider is down or not answering (an outage; no attempt is used while it lasts); PROVIDER_RATE_LIMITED: its quota is spent until retryAt
        * @example PROVIDER_UNAVAILABLE
@@ -2025,6 +2232,644 @@ export interface operations {
         };
       };
       /** @description `VALIDATION_FAILED`: an unknown `tier`, an `expiresAt` that is not an RFC 3339 timestamp, or an invalid `userId` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `RATE_LIMITED`: the per-user or per-IP request budget is spent; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: the database is unreachable; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+    };
+  };
+  Archives_list: {
+    parameters: {
+      query?: {
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of archives */
+      200: {
+        headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ArchiveListDto'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: no `Authorization: Bearer <JWT>` header, or the token is invalid or expired */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `VALIDATION_FAILED`: a `limit` outside 1–100, or a malformed `cursor` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `RATE_LIMITED`: the per-user or per-IP request budget is spent; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: the database is unreachable; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+    };
+  };
+  Archives_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The archive */
+      200: {
+        headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ArchiveDto'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: no `Authorization: Bearer <JWT>` header, or the token is invalid or expired */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `NOT_FOUND`: no archive with this id, or it is another user’s (or it was deleted) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `VALIDATION_FAILED`: a path or query parameter holds a NUL character or an unpaired UTF-16 surrogate */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `RATE_LIMITED`: the per-user or per-IP request budget is spent; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: the database is unreachable; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+    };
+  };
+  Archives_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `UNAUTHENTICATED`: no `Authorization: Bearer <JWT>` header, or the token is invalid or expired */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `NOT_FOUND`: no archive with this id, or it is another user’s (or it was already deleted) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `VALIDATION_FAILED`: a path or query parameter holds a NUL character or an unpaired UTF-16 surrogate */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `RATE_LIMITED`: the per-user or per-IP request budget is spent; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: the database is unreachable; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+    };
+  };
+  ArchiveUploads_create: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `1.0.0` */
+        'Tus-Resumable': string;
+        /** @description The archive’s size in bytes */
+        'Upload-Length': string;
+        /** @description `filename <base64 of the file name>` (tus metadata) */
+        'Upload-Metadata'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/offset+octet-stream': string;
+      };
+    };
+    responses: {
+      /** @description Created; `Location` is the upload’s URL, `Upload-Offset` what the body carried */
+      201: {
+        headers: {
+          /** @description /v1/archives/uploads/{id} */
+          Location?: string;
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `MALFORMED_REQUEST`: no `Upload-Length` (a deferred length is not accepted), or one that is not a number */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: no `Authorization: Bearer <JWT>` header, or the token is invalid or expired */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `PRO_REQUIRED`: the caller has no active Pro entitlement (`GET /v1/me/entitlement`); nothing is created, and the body has `upsell: { requiredTier: "PRO", feature: "HISTORICAL_SYNC" }` for the paywall */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /**
+       * @description `ARCHIVE_TOO_LARGE`: `Upload-Length` is over the deployment’s maximum (ARCHIVE_MAX_BYTES, default 4 GiB)
+       *
+       *     `PAYLOAD_TOO_LARGE`: the body is larger than the limit (HTTP_BODY_LIMIT)
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: the body is not `application/json`, or uses an unsupported encoding or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `RATE_LIMITED`: the per-user or per-IP request budget is spent; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: the database is unreachable; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+    };
+  };
+  ArchiveUploads_options: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The capabilities, in headers */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `UNAUTHENTICATED`: no `Authorization: Bearer <JWT>` header, or the token is invalid or expired */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: the database is unreachable; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+    };
+  };
+  ArchiveUploads_terminate: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `1.0.0` */
+        'Tus-Resumable': string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `UNAUTHENTICATED`: no `Authorization: Bearer <JWT>` header, or the token is invalid or expired */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `NOT_FOUND`: no upload with this id, or it is another user’s (or it was already deleted) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `VALIDATION_FAILED`: a path or query parameter holds a NUL character or an unpaired UTF-16 surrogate */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `RATE_LIMITED`: the per-user or per-IP request budget is spent; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: the database is unreachable; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+    };
+  };
+  ArchiveUploads_head: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `1.0.0` */
+        'Tus-Resumable': string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The offset, in `Upload-Offset` */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `UNAUTHENTICATED`: no `Authorization: Bearer <JWT>` header, or the token is invalid or expired */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `NOT_FOUND`: no upload with this id, or it is another user’s (or its archive was deleted) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `VALIDATION_FAILED`: a path or query parameter holds a NUL character or an unpaired UTF-16 surrogate */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: the database is unreachable; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+    };
+  };
+  ArchiveUploads_patch: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `1.0.0` */
+        'Tus-Resumable': string;
+        /** @description Where these bytes start */
+        'Upload-Offset': string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/offset+octet-stream': string;
+      };
+    };
+    responses: {
+      /** @description Stored; `Upload-Offset` is the new offset */
+      204: {
+        headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `MALFORMED_REQUEST`: the body is not valid JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: no `Authorization: Bearer <JWT>` header, or the token is invalid or expired */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `NOT_FOUND`: no upload with this id, or it is another user’s (or its archive was deleted) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: the body is larger than the limit (HTTP_BODY_LIMIT) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: the body is not `application/json`, or uses an unsupported encoding or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `VALIDATION_FAILED`: a path or query parameter holds a NUL character or an unpaired UTF-16 surrogate */
       422: {
         headers: {
           [name: string]: unknown;
@@ -2798,7 +3643,7 @@ export interface operations {
       query: {
         /** @description Account hint (selects the simulated account on the local simulators) */
         loginHint?: string;
-        provider: 'fitbit' | 'strava';
+        provider: 'fitbit' | 'strava' | 'archive';
         /** @description Where the provider sends the code: one of the deployment’s allowed redirect URIs (exact match; loopback URIs on any port when allowed), else 422 */
         redirectUri: string;
         /** @description Ignored (kept for compatibility): the server issues the state. Validated: 1 to 512 characters */

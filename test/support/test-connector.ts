@@ -51,8 +51,8 @@ export class TestConnector implements ChunkProcessor {
     return this.calls.filter((c) => c.startDate === startDate);
   }
 
-  async firstDataDate(_connection: Connection): Promise<string | null> {
-    return this.firstData;
+  async dataSpan(_connection: Connection): Promise<{ first: string | null; last: string | null }> {
+    return { first: this.firstData, last: null };
   }
 
   async processChunk(work: ChunkWork, context: ChunkRunContext): Promise<ChunkCounts> {

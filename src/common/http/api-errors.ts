@@ -92,6 +92,11 @@ export const ERROR_CATALOGUE: Record<ErrorCode, { status: number; why: string; d
     why: 'the body is larger than the limit (HTTP_BODY_LIMIT)',
     detail: 'The request body is too large',
   },
+  ARCHIVE_TOO_LARGE: {
+    status: 413,
+    why: '`Upload-Length` is over the largest archive the deployment accepts (ARCHIVE_MAX_BYTES, 4 GiB by default)',
+    detail: 'The archive is larger than the 4096 MiB this service accepts',
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     why: 'the body is not `application/json`, or uses an unsupported encoding or charset',

@@ -45,7 +45,8 @@ export interface ChunkRunContext {
  */
 export interface ChunkProcessor {
   processChunk(work: ChunkWork, context: ChunkRunContext): Promise<ChunkCounts>;
-  firstDataDate(connection: Connection): Promise<string | null>;
+  /** The source's first data date and, for a source whose history ends (an archive), its last. */
+  dataSpan(connection: Connection): Promise<{ first: string | null; last: string | null }>;
 }
 
 export const CHUNK_PROCESSOR = Symbol('CHUNK_PROCESSOR');

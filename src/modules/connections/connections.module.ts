@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ArchivesModule } from '../archives/archives.module.js';
 import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { OrchestrationModule } from '../orchestration/orchestration.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
@@ -9,7 +10,7 @@ import { OAuthStateService } from './oauth-state.service.js';
 
 /** The connections API's service: OAuth code exchange, connection rows, the automatic 7-day sync. */
 @Module({
-  imports: [ConnectionStoreModule, IdempotencyModule, OrchestrationModule, ProvidersModule],
+  imports: [ArchivesModule, ConnectionStoreModule, IdempotencyModule, OrchestrationModule, ProvidersModule],
   providers: [ConnectionsService, OAuthStateRepository, OAuthStateService],
   exports: [ConnectionsService, OAuthStateService],
 })

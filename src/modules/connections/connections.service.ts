@@ -20,6 +20,8 @@ import type { AuthorizedAccount } from '../providers/provider-connector.js';
 import { ProviderAuthError } from '../providers/provider-errors.js';
 import { ReauthService } from '../orchestration/reauth.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
+import { descriptorOf, usesOAuth } from '../providers/provider-descriptors.js';
+import { ArchivesService } from '../archives/archives.service.js';
 import { TokenService } from '../providers/tokens/token.service.js';
 import { ConnectionStoreRepository } from '../connection-store/connection-store.repository.js';
 import type {
@@ -69,6 +71,7 @@ export class ConnectionsService {
     private readonly analytics: AnalyticsService,
     private readonly reauth: ReauthService,
     private readonly states: OAuthStateService,
+    private readonly archives: ArchivesService,
   ) {}
 
   /** The consent URL, with a new server-side state (and PKCE challenge) bound to the caller. */
@@ -100,16 +103,42 @@ export class ConnectionsService {
       ...(body.source.provider === body.destination.provider
         ? [{ field: 'destination.provider', message: 'source and destination must be different providers' }]
         : []),
+      ...(descriptorOf(body.source.provider).roles.source
+        ? []
+        : [{ field: 'source.provider', message: `${body.source.provider} cannot be a source` }]),
+      ...(descriptorOf(body.destination.provider).roles.destination && usesOAuth(body.destination.provider)
+        ? []
+        : [
+            {
+              field: 'destination.provider',
+              message: `${body.destination.provider} cannot be a destination`,
+            },
+          ]),
     ];
     if (errors.length > 0) throw validationFailed(errors);
     const replay = scope && (await this.idempotency.lookup<ConnectionDto>(scope));
     if (replay) return replay;
 
+    // an uploaded archive is the source: the caller's, READY; no code to exchange, no 7-day sync
+    const archiveId = usesOAuth(body.source.provider) ? undefined : body.source.archiveId!;
+    if (archiveId && !(await this.archives.readyForConnection(user, archiveId)))
+      throw validationFailed([
+        {
+          field: 'source.archiveId',
+          message: 'no READY archive of yours has this id (see GET /v1/archives)',
+        },
+      ]);
+    const sourceGrant = body.source as ProviderGrantDto;
     const consents = {
-      source: await this.redeemState(user, body.source, 'source'),
+      source: archiveId ? undefined : await this.redeemState(user, sourceGrant, 'source'),
       destination: await this.redeemState(user, body.destination, 'destination'),
     };
-    const source = await this.authorize(body.source, 'source', consents.source.codeVerifier);
+    const source: AuthorizedAccount = archiveId
+      ? {
+          externalUserId: archiveId,
+          grant: { accessToken: '', refreshToken: null, expiresAt: null, scopes: null },
+        }
+      : await this.authorize(sourceGrant, 'source', consents.source?.codeVerifier);
     const destination = await this.authorize(
       body.destination,
       'destination',
@@ -145,6 +174,7 @@ export class ConnectionsService {
         },
         trx,
       );
+      if (archiveId) return toConnectionDto(connection, null);
       const initial = await this.syncs.startInitialSync(trx, connection);
       await this.analytics.record(
         {
@@ -230,16 +260,23 @@ export class ConnectionsService {
     return dto;
   }
 
-  /** Deletes the connection and cancels its running syncs, in one transaction. */
+  /**
+   * Deletes the connection and cancels its running syncs, in one transaction; an archive it reads
+   * goes with it (unless another connection reads it too), its file once that commits.
+   */
   async delete(user: AuthUser, id: string): Promise<void> {
-    const cancelled = await this.db.transaction().execute(async (trx) => {
+    const { cancelled, archiveId } = await this.db.transaction().execute(async (trx) => {
       const connection = await this.connections.findForUser(id, user.userId, trx);
       if (!connection) throw notFound('Connection');
       const chunks = await this.orchestrations.cancelForConnection(trx, id);
       await this.connections.markDeleted(id, trx);
-      return chunks;
+      const archive = usesOAuth(connection.source_provider)
+        ? undefined
+        : await this.archives.deleteWithConnection(trx, connection.source_external_user_id);
+      return { cancelled: chunks, archiveId: archive };
     });
     this.orchestrations.countCancelledChunks(cancelled);
+    if (archiveId) await this.archives.removeFile(archiveId);
   }
 
   private redeemState(user: AuthUser, grant: ProviderGrantDto, side: 'source' | 'destination') {

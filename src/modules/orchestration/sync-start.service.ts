@@ -176,9 +176,11 @@ export class SyncStartService {
   }
 
   private async resolve(connection: Connection, request: RangeRequest, prefix: string): Promise<DateRange> {
-    const firstDataDate =
-      request.preset === 'ALL_TIME' ? await this.processor.firstDataDate(connection) : null;
-    const result = resolveRange(request, todayIn(connection.timezone), firstDataDate, prefix);
+    const span = request.preset === 'ALL_TIME' ? await this.processor.dataSpan(connection) : undefined;
+    const today = todayIn(connection.timezone);
+    // a source whose history ends (an archive): ALL_TIME ends with it, unless the caller says otherwise
+    const end = request.endDate ?? (span?.last && span.last < today ? span.last : undefined);
+    const result = resolveRange({ ...request, endDate: end }, today, span?.first, prefix);
     if (!result.ok) throw validationFailed(result.errors);
     return result.range;
   }

@@ -106,6 +106,8 @@ export interface ProviderConnector {
   authorizeUrl(params: AuthorizeUrlRequest): string;
   exchangeCode(code: string, redirectUri: string, codeVerifier?: string): Promise<AuthorizedAccount>;
   firstDataDate(account: AccountRef): Promise<string | null>;
+  /** The source's last data date, for a source whose history ends (an archive); ALL_TIME ends there. */
+  lastDataDate?(account: AccountRef): Promise<string | null>;
   /**
    * One page of the source's records in the range. `settled`: ids of records this chunk already
    * settled (a rerun after a cut passes them again): the connector may leave out their detail

@@ -23,8 +23,8 @@ export interface ProviderDescriptor<Id extends string = string> {
     | { readonly kind: 'none' };
   /** Its request budgets (with their windows) and what a sync costs against them (the estimate). */
   readonly costModel: ProviderCostModel;
-  /** Where a person sees a record it holds (the import report's links). */
-  recordUrl(recordId: string): string;
+  /** Where a person sees a record it holds (the import report's links): every destination has one. */
+  recordUrl?(recordId: string): string;
   /** Its activity vocabulary, to and from the canonical kinds. */
   readonly activityKinds: {
     toKind(type: string | undefined): ActivityKind;

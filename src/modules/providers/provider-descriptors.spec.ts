@@ -57,8 +57,9 @@ describe('the provider registry: every registered descriptor is complete', () =>
       }
     });
 
-    it('links a record to an https page carrying its id', () => {
-      const url = new URL(d.recordUrl('a/b 1'));
+    it('links a record to an https page carrying its id, if it is a destination', () => {
+      if (!d.roles.destination) return expect(d.recordUrl).toBeUndefined();
+      const url = new URL(d.recordUrl!('a/b 1'));
       expect(url.protocol).toBe('https:');
       expect(url.href).toContain(encodeURIComponent('a/b 1'));
     });

@@ -1,3 +1,4 @@
+import { archiveDescriptor } from './archive/archive.descriptor.js';
 import { fitbitDescriptor } from './fitbit/fitbit.descriptor.js';
 import type { ProviderName } from '../../database/schema.js';
 import type { ProviderDescriptor } from './provider-descriptor.js';
@@ -7,7 +8,7 @@ import { stravaDescriptor } from './strava/strava.descriptor.js';
  * The providers: adding one is a folder with its descriptor, one line here, and a migration for the
  * database's provider check (see ARCHITECTURE.md, "Adding a provider").
  */
-export const PROVIDER_DESCRIPTORS = [fitbitDescriptor, stravaDescriptor] as const;
+export const PROVIDER_DESCRIPTORS = [fitbitDescriptor, stravaDescriptor, archiveDescriptor] as const;
 
 /** A registered provider's id (the database's `provider` columns hold these). */
 export type ProviderId = (typeof PROVIDER_DESCRIPTORS)[number]['id'];
@@ -22,9 +23,16 @@ export const PROVIDER_IDS: ProviderId[] = PROVIDER_DESCRIPTORS.map((d) => d.id);
 
 const BY_ID = new Map<string, ProviderDescriptor<ProviderId>>(PROVIDER_DESCRIPTORS.map((d) => [d.id, d]));
 
+/** The provider authorizes with OAuth (a connection side carries a code); false for an uploaded source. */
+export function usesOAuth(provider: string): boolean {
+  return BY_ID.get(provider)?.auth.kind !== 'none';
+}
+
 /** Where a person sees a record a provider holds (the import report's links). */
 export function recordUrl(provider: ProviderId, recordId: string): string {
-  return descriptorOf(provider).recordUrl(recordId);
+  const link = descriptorOf(provider).recordUrl;
+  if (!link) throw new Error(`${provider} holds no records people can open (it is no destination)`);
+  return link(recordId);
 }
 
 export function descriptorOf(id: ProviderId): ProviderDescriptor<ProviderId> {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CHUNK_PROCESSOR } from '../chunks/chunk-processor.js';
 import { ImportReportModule } from '../import-report/import-report.module.js';
 import { ProviderAccountsRepository } from './accounts/provider-accounts.repository.js';
+import { ArchiveSessionsRepository } from './archive/archive-sessions.repository.js';
 import { DestinationSnapshotService } from './dedup/destination-snapshot.service.js';
 import { DestinationSnapshotsRepository } from './dedup/destination-snapshots.repository.js';
 import { ProviderHealth } from './http/provider-health.js';
@@ -20,6 +21,7 @@ import { TokenService } from './tokens/token.service.js';
   imports: [ImportReportModule],
   providers: [
     ProviderAccountsRepository,
+    ArchiveSessionsRepository,
     ...PROVIDER_DESCRIPTORS.map((d) => d.connector),
     ProviderRegistry,
     ProviderMetrics,
@@ -36,6 +38,7 @@ import { TokenService } from './tokens/token.service.js';
   ],
   exports: [
     CHUNK_PROCESSOR,
+    ArchiveSessionsRepository,
     ProviderAccountsRepository,
     ProviderRegistry,
     TokenService,

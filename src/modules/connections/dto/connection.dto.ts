@@ -7,12 +7,14 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  IsUUID,
   Length,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '../../../common/http/page-query.dto.js';
 import type { ProviderName } from '../../../database/schema.js';
-import { EXAMPLE_PROVIDERS, PROVIDER_IDS } from '../../providers/provider-descriptors.js';
+import { EXAMPLE_PROVIDERS, PROVIDER_IDS, usesOAuth } from '../../providers/provider-descriptors.js';
 
 export class ProviderGrantDto {
   @ApiProperty({ example: EXAMPLE_PROVIDERS.source, enum: PROVIDER_IDS })
@@ -47,13 +49,63 @@ export class ProviderGrantDto {
   state!: string;
 }
 
+/**
+ * The source side of a new connection: an OAuth grant as for any side, or an uploaded export archive
+ * (`{ "provider": "archive", "archiveId" }`, no code: the archive is the caller's own upload).
+ */
+export class ConnectionSourceDto {
+  @ApiProperty({ example: EXAMPLE_PROVIDERS.source, enum: PROVIDER_IDS })
+  @IsIn(PROVIDER_IDS, { message: `provider must be one of ${PROVIDER_IDS.join(', ')}` })
+  provider!: ProviderName;
+
+  @ApiPropertyOptional({
+    example: 'ya29.c_njYSoKwWsJtM4rtrh3rZadFOCgyLRcxr',
+    description: 'The code the provider’s OAuth redirect carried (every provider but `archive`)',
+  })
+  @ValidateIf((o: ConnectionSourceDto) => usesOAuth(o.provider))
+  @IsString()
+  @Length(1, 2048)
+  authorizationCode?: string;
+
+  @ApiPropertyOptional({
+    example: 'https://app.syncwell.test/oauth/callback',
+    description: 'The redirect_uri the code was issued for (every provider but `archive`)',
+  })
+  @ValidateIf((o: ConnectionSourceDto) => usesOAuth(o.provider))
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https', 'syncwell'] },
+    { message: 'redirectUri must be an absolute URL' },
+  )
+  redirectUri?: string;
+
+  @ApiPropertyOptional({
+    example: 'Zq3v0bW1c2x8RkN4yTgH7pLmA9eJ5sUoQdVfXiCt6Ow',
+    description: 'The `state` that `authorize-url` issued for this consent (every provider but `archive`)',
+  })
+  @ValidateIf((o: ConnectionSourceDto) => usesOAuth(o.provider))
+  @IsString()
+  @Length(1, 512)
+  state?: string;
+
+  @ApiPropertyOptional({
+    example: '3f0c2a8e-5d1b-4f7a-9c3e-2b6d8a1f4e70',
+    format: 'uuid',
+    description:
+      'With `provider: "archive"`: a READY export archive of the caller’s (`POST /v1/archives/uploads`, then ' +
+      '`GET /v1/archives/{id}`)',
+  })
+  @ValidateIf((o: ConnectionSourceDto) => !usesOAuth(o.provider))
+  @IsUUID('all', { message: 'archiveId must be the id of an uploaded archive' })
+  archiveId?: string;
+}
+
 export class CreateConnectionDto {
-  @ApiProperty({ type: ProviderGrantDto })
+  @ApiProperty({ type: ConnectionSourceDto })
   @IsDefined()
   @IsObject()
   @ValidateNested()
-  @Type(() => ProviderGrantDto)
-  source!: ProviderGrantDto;
+  @Type(() => ConnectionSourceDto)
+  source!: ConnectionSourceDto;
 
   @ApiProperty({ type: ProviderGrantDto })
   @IsDefined()

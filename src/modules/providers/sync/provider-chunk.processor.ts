@@ -44,11 +44,15 @@ export class ProviderChunkProcessor implements ChunkProcessor {
   /** The retry policy's record-fault rules (config/retry-policy.ts), read once. */
   private readonly recordFaults: RetryPolicy['recordFault'];
 
-  async firstDataDate(connection: Connection): Promise<string | null> {
-    if (!connection.source_account_id) return null;
-    return this.registry
-      .get(connection.source_provider)
-      .firstDataDate(await this.account(connection.source_account_id));
+  async dataSpan(connection: Connection): Promise<{ first: string | null; last: string | null }> {
+    if (!connection.source_account_id) return { first: null, last: null };
+    const source = this.registry.get(connection.source_provider);
+    const account = await this.account(connection.source_account_id);
+    const [first, last] = await Promise.all([
+      source.firstDataDate(account),
+      source.lastDataDate ? source.lastDataDate(account) : null,
+    ]);
+    return { first, last };
   }
 
   async processChunk(work: ChunkWork, context: ChunkRunContext): Promise<ChunkCounts> {

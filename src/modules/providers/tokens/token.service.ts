@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { sleep } from '../../../common/sleep.js';
-import { AppConfig } from '../../../config/app-config.js';
+import { AppConfig, type ProviderEndpoints } from '../../../config/app-config.js';
 import { InjectDb } from '../../../database/database.tokens.js';
 import type { DB, ProviderAccount, ProviderName } from '../../../database/schema.js';
 import type { Executor } from '../../../database/transaction.js';
@@ -193,7 +193,7 @@ export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
       if (this.faults.afterIssued) {
         grant = await refreshGrant(
           account.provider,
-          this.config.providers[account.provider],
+          this.endpoints(account.provider),
           refreshToken,
           this.refreshTimeoutMs,
         );
@@ -223,6 +223,14 @@ export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** An OAuth provider's token endpoint and credentials (a provider without OAuth has no tokens to refresh). */
+  private endpoints(provider: ProviderName): ProviderEndpoints {
+    const endpoints = (this.config.providers as Partial<Record<ProviderName, ProviderEndpoints>>)[provider];
+    if (!endpoints)
+      throw new FatalSyncError('PROVIDER_ACCOUNT_MISSING', `${provider} has no tokens to refresh`);
+    return endpoints;
+  }
+
   /**
    * The refresh request in the token refresh process, which saves an issued grant before answering (its
    * save's outcome comes back with it); the answer is read here as postTokenEndpoint reads one.
@@ -231,7 +239,7 @@ export class TokenService implements OnApplicationBootstrap, OnModuleDestroy {
     account: ProviderAccount,
     refreshToken: string,
   ): Promise<{ grant: TokenGrant; saved?: boolean; saveError?: string }> {
-    const endpoints = this.config.providers[account.provider];
+    const endpoints = this.endpoints(account.provider);
     const answer = await this.refresher.refresh({
       url: endpoints.tokenUrl,
       form: refreshForm(endpoints, refreshToken),

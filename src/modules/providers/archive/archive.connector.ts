@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { gunzipSync } from 'node:zlib';
+import { addDays } from '../../../common/civil-date.js';
+import { startOfCivilDate } from '../../../common/time-zone.js';
+import { FatalSyncError } from '../../chunks/chunk-errors.js';
+import type { CanonicalSession, SourceRecord } from '../canonical/canonical-session.js';
+import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
+import type {
+  AccountRef,
+  AuthorizedAccount,
+  PendingWrite,
+  ProviderConnector,
+  ReadPage,
+  ReadRange,
+  WriteResult,
+} from '../provider-connector.js';
+import { ArchiveSessionsRepository, type ArchiveSessionCursor } from './archive-sessions.repository.js';
+import type { FileSession } from './activity-file.js';
+
+const PAGE_SIZE = 200;
+
+/**
+ * An uploaded export archive as a source. The connection's source account is the archive (its
+ * `externalUserId` is the archive id); the scan indexed its workouts (archive_sessions), and a
+ * chunk reads the ones that start in its range from there, 200 a page, with no provider request.
+ * The range of an ALL_TIME sync is the archive's own: its first date to its last, a day wider on
+ * each side, as a workout's date is the athlete's and a chunk's range is the connection's zone.
+ * Workouts the scan could not date (an unreadable file) come with the chunk holding that first day,
+ * as `invalid` records: the import report lists them SKIPPED_INVALID with their reason.
+ */
+@Injectable()
+export class ArchiveConnector implements ProviderConnector {
+  readonly provider = 'archive' as const;
+  readonly supportsPkce = false;
+
+  constructor(private readonly sessions: ArchiveSessionsRepository) {}
+
+  authorizeUrl(): string {
+    throw new Error('an archive is uploaded (POST /v1/archives/uploads), not authorized');
+  }
+
+  exchangeCode(): Promise<AuthorizedAccount> {
+    return Promise.reject(new Error('an archive is uploaded (POST /v1/archives/uploads), not authorized'));
+  }
+
+  async firstDataDate(account: AccountRef): Promise<string | null> {
+    const span = await this.span(account);
+    return span.first && addDays(span.first, -1);
+  }
+
+  /** The archive's last workout date, a day later (ALL_TIME ends there, or today). */
+  async lastDataDate(account: AccountRef): Promise<string | null> {
+    const span = await this.span(account);
+    return span.last && addDays(span.last, 1);
+  }
+
+  async readPage(account: AccountRef, range: ReadRange, cursor: unknown): Promise<ReadPage> {
+    const span = await this.span(account);
+    const undatedDay = span.first && addDays(span.first, -1);
+    const window = {
+      from: startOfCivilDate(range.timezone, range.startDate),
+      to: startOfCivilDate(range.timezone, addDays(range.endDate, 1)),
+      undated: undatedDay !== null && range.startDate <= undatedDay && undatedDay <= range.endDate,
+    };
+    const rows = await this.sessions.page(
+      account.externalUserId,
+      window,
+      (cursor as ArchiveSessionCursor | null) ?? null,
+      PAGE_SIZE,
+    );
+    const records: SourceRecord[] = rows.map((row) => {
+      if (!row.session) return { id: row.record_id, invalid: row.invalid ?? 'not a workout' };
+      const session = JSON.parse(gunzipSync(row.session).toString('utf8')) as FileSession;
+      return {
+        id: row.record_id,
+        session: { source: { provider: 'archive', id: row.record_id }, ...session } as CanonicalSession,
+      };
+    });
+    const last = rows.at(-1);
+    return {
+      records,
+      next:
+        rows.length === PAGE_SIZE && last
+          ? ({
+              start: last.start_time?.toISOString() ?? null,
+              id: last.record_id,
+            } satisfies ArchiveSessionCursor)
+          : null,
+    };
+  }
+
+  write(): Promise<WriteResult | PendingWrite> {
+    return Promise.reject(new Error('an archive is a source only'));
+  }
+
+  listActivities(): Promise<ActivityFacts[]> {
+    return Promise.reject(new Error('an archive is a source only'));
+  }
+
+  private async span(account: AccountRef) {
+    const span = await this.sessions.span(account.externalUserId);
+    if (!span)
+      throw new FatalSyncError(
+        'ARCHIVE_DELETED',
+        'The export archive this connection reads was deleted; upload it again and connect it anew',
+      );
+    return span;
+  }
+}

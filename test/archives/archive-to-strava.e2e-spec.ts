@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { gzipSync } from 'node:zlib';
+import { writeFit } from '../../src/common/formats/fit.js';
+import { writeTcx } from '../../src/common/formats/tcx.js';
+import { buildZip, monitoringFit } from '../support/archive-files.js';
+import { scanned, tusUpload } from '../support/archive-upload.js';
+import { grantPro } from '../support/fixtures.js';
+import {
+  consent,
+  createSimAccount,
+  expectNoDuplicates,
+  finished,
+  startProviderStack,
+  startSync,
+  stravaActivities,
+  type ProviderStack,
+} from '../support/providers.js';
+
+const track = (start: string, n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    time: new Date(Date.parse(start) + i * 60_000),
+    lat: 48.1 + i / 1000,
+    lng: 11.5,
+    heartRate: 120 + i,
+  }));
+
+const fit = (start: string, sport = 'running', points = track(start, 30)) =>
+  Buffer.from(
+    writeFit({
+      sport,
+      subSport: 'generic',
+      start: new Date(start),
+      elapsedSeconds: 1800,
+      movingSeconds: 1750,
+      distanceMeters: 5000,
+      calories: 300,
+      utcOffsetSeconds: 3600,
+      points,
+    }),
+  );
+
+const gpx = (start: string, name: string) => `<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="Suunto" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>${name}</name><type>hiking</type><trkseg>
+${track(start, 20)
+  .map(
+    (p) => `<trkpt lat="${p.lat}" lon="${p.lng}"><ele>500</ele><time>${p.time.toISOString()}</time></trkpt>`,
+  )
+  .join('\n')}
+</trkseg></trk></gpx>`;
+
+describe('an export archive as a source: uploaded over tus, scanned, imported into Strava', () => {
+  let stack: ProviderStack;
+  const auth = (user: string) => ({ Authorization: `Bearer ${stack.t.token(user)}` });
+
+  beforeAll(async () => {
+    stack = await startProviderStack();
+  });
+  afterAll(() => stack.close());
+
+  async function connectArchive(user: string, archiveId: string) {
+    await createSimAccount(stack.sims, 'strava', { id: `${user}-strava`, seed: user, historyDays: 0 });
+    const res = await request(stack.t.http)
+      .post('/v1/connections')
+      .set(auth(user))
+      .send({
+        source: { provider: 'archive', archiveId },
+        destination: await consent(stack.t, user, 'strava', `${user}-strava`),
+        timezone: 'Europe/Berlin',
+      });
+    return res;
+  }
+
+  it('a Garmin-style ZIP: an interrupted upload resumes; every workout lands once with its track; a broken file is SKIPPED_INVALID', async () => {
+    const user = 'arc-ana';
+    await grantPro(stack.t, user);
+    const nested = await buildZip({
+      '1001_ACTIVITY.fit': fit('2025-03-01T07:00:00Z'),
+      '1002_ACTIVITY.fit': fit('2025-03-15T16:30:00Z', 'cycling'),
+    });
+    const tcx = writeTcx({
+      sport: 'Running',
+      id: new Date('2025-04-02T06:00:00Z'),
+      laps: [
+        {
+          startTime: new Date('2025-04-02T06:00:00Z'),
+          totalTimeSeconds: 840,
+          distanceMeters: 3000,
+          calories: 200,
+          points: track('2025-04-02T06:00:00Z', 15),
+        },
+      ],
+    });
+    // incompressible filler so the upload spans several PATCHes
+    const filler = randomBytes(300_000);
+    const zip = await buildZip({
+      'DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip': nested,
+      'activities/2025-04-02.tcx.gz': gzipSync(Buffer.from(tcx)),
+      'activities/hike.gpx': gpx('2025-05-10T09:00:00Z', 'Alpspitze &amp; back'),
+      'activities/broken.fit': fit('2025-05-20T07:00:00Z').subarray(0, 40),
+      'DI_CONNECT/monitor/123_WELLNESS.fit': monitoringFit(),
+      'photos/IMG_0001.jpg': filler,
+    });
+    const { id, resumedFrom } = await tusUpload(stack.t, user, zip, {
+      filename: 'garmin-export.zip',
+      chunkSize: 64 * 1024,
+      interruptAt: 64 * 1024,
+    });
+    expect(resumedFrom).toBeGreaterThanOrEqual(64 * 1024);
+    const archive = await scanned(stack.t, user, id);
+    expect(archive).toMatchObject({
+      id,
+      filename: 'garmin-export.zip',
+      status: 'READY',
+      sizeBytes: zip.length,
+      uploadedBytes: zip.length,
+      format: 'ACTIVITY_FILES',
+      sessionsFound: 4,
+      firstDate: '2025-03-01',
+      lastDate: '2025-05-10',
+    });
+    expect(archive.problems).toEqual([
+      { entry: 'activities/broken.fit', code: 'INVALID_RECORD', message: expect.any(String) },
+    ]);
+
+    const created = await connectArchive(user, id);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      source: { provider: 'archive', externalUserId: id },
+      destination: { provider: 'strava' },
+      initialSync: null,
+    });
+    const sync = await startSync(stack.t, user, created.body.id, { preset: 'ALL_TIME' });
+    const done = await finished(stack.t, user, sync);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.startDate <= '2025-03-01' && done.endDate >= '2025-05-10').toBe(true);
+    expect(done.endDate < '2025-06-01').toBe(true); // ALL_TIME ends with the archive, not today
+    expect(done.records).toEqual({ read: 5, imported: 4, skipped: 1, failed: 0 });
+
+    const landed = await stravaActivities(stack, `${user}-strava`);
+    expectNoDuplicates(landed);
+    expect(landed.map((a) => [a.start_date, a.sport_type, a.manual]).sort()).toEqual([
+      ['2025-03-01T07:00:00Z', 'Run', false],
+      ['2025-03-15T16:30:00Z', 'Ride', false],
+      ['2025-04-02T06:00:00Z', 'Run', false],
+      ['2025-05-10T09:00:00Z', 'Hike', false],
+    ]);
+    const hike = landed.find((a) => a.sport_type === 'Hike')!;
+    expect(hike.name).toBe('Alpspitze & back');
+    expect(hike.start_latlng).toHaveLength(2);
+    expect(hike.description).toMatch(/Imported by SyncWell from your export archive/);
+
+    const report = await request(stack.t.http)
+      .get(`/v1/orchestrations/${sync}/records`)
+      .set(auth(user))
+      .expect(200);
+    const skipped = report.body.items.filter((r: any) => r.status === 'SKIPPED_INVALID');
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0].reason.code).toBe('INVALID_RECORD');
+
+    // the same archive again: nothing is written twice
+    const again = await finished(
+      stack.t,
+      user,
+      await startSync(stack.t, user, created.body.id, { preset: 'ALL_TIME' }),
+    );
+    expect(again.records.imported).toBe(0);
+    expect(await stravaActivities(stack, `${user}-strava`)).toHaveLength(4);
+
+    // deleting the connection deletes the archive
+    await request(stack.t.http).delete(`/v1/connections/${created.body.id}`).set(auth(user)).expect(204);
+    await request(stack.t.http).get(`/v1/archives/${id}`).set(auth(user)).expect(404);
+  });
+
+  it('the same workout in a re-uploaded archive is the same record (ids from content)', async () => {
+    const user = 'arc-ben';
+    await grantPro(stack.t, user);
+    const one = await buildZip({ 'a/run.fit': fit('2025-02-01T07:00:00Z') });
+    const two = await buildZip({ 'elsewhere/renamed.fit': fit('2025-02-01T07:00:00Z') });
+    const a = await tusUpload(stack.t, user, one);
+    const b = await tusUpload(stack.t, user, two);
+    await scanned(stack.t, user, a.id);
+    await scanned(stack.t, user, b.id);
+    const ids = await stack.t.db
+      .selectFrom('archive_sessions')
+      .select(['archive_id', 'record_id'])
+      .where('archive_id', 'in', [a.id, b.id])
+      .execute();
+    expect(ids).toHaveLength(2);
+    expect(ids[0].record_id).toBe(ids[1].record_id);
+    const list = await request(stack.t.http).get('/v1/archives').set(auth(user)).expect(200);
+    expect(list.body.items.map((x: any) => x.id)).toEqual([b.id, a.id]);
+  });
+});
