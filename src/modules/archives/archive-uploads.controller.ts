@@ -99,7 +99,6 @@ export class ArchiveUploadsController {
         413,
         ErrorCode.ArchiveTooLarge,
         `The archive is ${Math.ceil(Number(length) / MIB)} MiB; this service accepts archives of at most ${Math.floor(max / MIB)} MiB`,
-        { maxBytes: max },
       );
     await this.uploads.handle(req, res);
   }
