@@ -1,10 +1,18 @@
 import { appleWorkoutSession, readAppleHealthWorkouts, type AppleWorkout } from './apple-health.js';
 import { contentId, isActivityFile, readActivityFile, type FileSession } from './activity-file.js';
+import {
+  readExerciseJson,
+  readUserExercisesCsv,
+  takeoutSession,
+  takeoutTiming,
+  type TakeoutExercise,
+  type UserExerciseRow,
+} from './fitbit-takeout.js';
 import { readStravaActivitiesCsv, stravaExportSession, type StravaExportRow } from './strava-export.js';
 import { ArchiveProblem, DEFAULT_ARCHIVE_LIMITS, walkZip, type ArchiveLimits } from './zip-walk.js';
 
 /** What an archive is, told from its content (the contract's `format`). */
-export type ArchiveFormat = 'ACTIVITY_FILES' | 'STRAVA_EXPORT' | 'APPLE_HEALTH';
+export type ArchiveFormat = 'ACTIVITY_FILES' | 'STRAVA_EXPORT' | 'APPLE_HEALTH' | 'FITBIT_TAKEOUT';
 
 /**
  * One workout of an archive: its stable id (from content, so the same workout in a re-uploaded
@@ -21,6 +29,9 @@ export interface ScanProblem {
 const STRAVA_CSV = /(^|\/)activities\.csv$/i;
 const APPLE_XML = /(^|\/)export\.xml$/i;
 const APPLE_ROUTE = /(^|\/)workout-routes\/[^/]+\.gpx$/i;
+const TAKEOUT_EXERCISE = /(^|\/)Global Export Data\/exercise-[^/]*\.json$/i;
+const TAKEOUT_USER_EXERCISES = /(^|\/)UserExercises_[^/]*\.csv$/i;
+const TAKEOUT_TCX = /(^|\/)Activities\/(\d+)\.tcx$/i;
 
 /**
  * Scans an export archive once: tells its format from its entries, then hands every workout to
@@ -47,6 +58,10 @@ export async function scanArchive(
     await scanAppleHealth(path, xml, onRecord, problems, limits);
     return { format: 'APPLE_HEALTH', problems };
   }
+  if (entries.some((e) => TAKEOUT_EXERCISE.test(e))) {
+    await scanFitbitTakeout(path, onRecord, problems, limits);
+    return { format: 'FITBIT_TAKEOUT', problems };
+  }
   if (entries.some(isActivityFile)) {
     await walkZip(
       path,
@@ -64,7 +79,7 @@ export async function scanArchive(
   throw new ArchiveProblem(
     'UNKNOWN_FORMAT',
     null,
-    'no activity files (.fit, .gpx, .tcx), Strava activities.csv or Apple Health export.xml in the archive',
+    'no activity files (.fit, .gpx, .tcx), Strava activities.csv, Apple Health export.xml or Fitbit exercise-*.json (Google Takeout) in the archive',
   );
 }
 
@@ -169,6 +184,52 @@ async function scanAppleHealth(
   );
   for (const w of workouts.filter((x) => !done.has(x)))
     await onRecord({ id: id(w), entry: xmlPath, session: appleWorkoutSession(w) });
+}
+
+async function scanFitbitTakeout(
+  path: string,
+  onRecord: (record: ScannedRecord) => Promise<void>,
+  problems: ScanProblem[],
+  limits: ArchiveLimits,
+): Promise<void> {
+  const exercises = new Map<string, TakeoutExercise & { entry: string }>();
+  const rows: UserExerciseRow[] = [];
+  await walkZip(
+    path,
+    async (entry) => {
+      const exercise = TAKEOUT_EXERCISE.test(entry.path);
+      if (!exercise && !TAKEOUT_USER_EXERCISES.test(entry.path)) return;
+      const bytes = await readOrProblem(entry, problems);
+      if (!bytes) return;
+      if (!exercise) return void rows.push(...readUserExercisesCsv(bytes.toString('utf8')));
+      const read = readExerciseJson(bytes.toString('utf8'));
+      for (const e of read.exercises) exercises.set(e.logId, { ...e, entry: entry.path });
+      for (const message of read.problems) problems.push({ entry: entry.path, code: 'INVALID_ROW', message });
+    },
+    limits,
+  );
+  const timing = takeoutTiming([...exercises.values()], rows);
+  const id = (logId: string) => contentId(Buffer.from(`fitbit-takeout:${logId}`));
+  const done = new Set<string>();
+  await walkZip(
+    path,
+    async (entry) => {
+      const logId = TAKEOUT_TCX.exec(entry.path)?.[2];
+      const e = logId ? exercises.get(logId) : undefined;
+      if (!e || done.has(e.logId)) return;
+      const bytes = await readOrProblem(entry, problems);
+      const read = bytes ? readActivityFile(entry.path, bytes) : undefined;
+      if (read && 'invalid' in read)
+        problems.push({ entry: entry.path, code: 'INVALID_FILE', message: read.invalid });
+      done.add(e.logId);
+      const tcx = read && 'session' in read ? read.session : undefined;
+      await onRecord({ id: id(e.logId), entry: entry.path, session: takeoutSession(e, timing(e), tcx) });
+    },
+    limits,
+  );
+  for (const e of exercises.values())
+    if (!done.has(e.logId))
+      await onRecord({ id: id(e.logId), entry: e.entry, session: takeoutSession(e, timing(e)) });
 }
 
 function recordOf(
