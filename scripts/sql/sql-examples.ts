@@ -383,6 +383,7 @@ export function sqlExamples(db: Kysely<DB>): RepositorySql[] {
       new ArchiveSessionsRepository(db),
       {
         span: [ID],
+        count: [ID, { from: AT, to: AT, undated: false }],
         page: [ID, { from: AT, to: AT, undated: true }, { start: AT.toISOString(), id: 'r1' }, 200],
         insert: [
           ID,

@@ -6,6 +6,7 @@ import { seedPreExisting, type SimProvider } from '../simulators/seed-duplicates
 import { EXAMPLE_PROVIDERS } from '../modules/providers/provider-descriptors.js';
 import { loadDotEnv } from '../config/dotenv.js';
 import { setTimeout as wait } from 'node:timers/promises';
+import { uploadArchive } from './demo-archive.js';
 
 /**
  * `npm run demo`: a client of the running service (`npm start`) that does what the mobile app
@@ -25,9 +26,11 @@ const { values } = parseArgs({
     },
     source: { type: 'string', default: EXAMPLE_PROVIDERS.source },
     destination: { type: 'string', default: EXAMPLE_PROVIDERS.destination },
-    preset: { type: 'string', default: 'LAST_YEAR' },
+    preset: { type: 'string' },
+    archive: { type: 'string' },
   },
 });
+const preset = values.preset ?? (values.archive ? 'ALL_TIME' : 'LAST_YEAR');
 const base = values.url!.replace(/\/$/, '');
 const config = loadConfig();
 const run = Date.now().toString(36);
@@ -125,21 +128,70 @@ async function main() {
   await api('PUT', `/v1/admin/users/${user}/entitlement`, { token: adminToken, body: { tier: 'PRO' } });
   console.log('1. Pro granted (admin API).');
 
-  console.log('2. OAuth consent for both accounts:');
   const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const sourceLogin = `${user}-${values.source}`;
   const destinationLogin = `${user}-${values.destination}`;
-  const sourceCode = await consent(values.source!, sourceLogin, {
-    seed: 'demo-athlete',
-    historyDays: 800,
-    timezone,
-  });
+  const source = values.archive ? await archiveSource(values.archive) : await providerSource(timezone);
   const destinationCode = await consent(values.destination!, destinationLogin, {
     seed: destinationLogin,
     historyDays: 0,
     timezone,
   });
   const destinationSim = destinationCode.simulator;
+  if (source.seed) await source.seed(destinationSim, destinationLogin);
+  const { body: connection } = await api('POST', '/v1/connections', {
+    body: {
+      source: source.grant,
+      destination: {
+        provider: values.destination,
+        authorizationCode: destinationCode.code,
+        redirectUri,
+        state: destinationCode.state,
+      },
+      timezone,
+    },
+  });
+  console.log(
+    `3. Connection ${connection.id} created (${timezone}); ${connection.initialSync ? `automatic 7-day sync ${connection.initialSync.orchestrationId}` : 'no automatic 7-day sync (an archive source)'}.`,
+  );
+  await syncAndReport(connection.id, destinationSim, destinationLogin);
+}
+
+/** The source side: an OAuth consent at the source (and 30 % of the last year planted at the destination). */
+async function providerSource(timezone: string) {
+  console.log('2. OAuth consent for both accounts:');
+  const sourceLogin = `${user}-${values.source}`;
+  const sourceCode = await consent(values.source!, sourceLogin, {
+    seed: 'demo-athlete',
+    historyDays: 800,
+    timezone,
+  });
+  return {
+    grant: {
+      provider: values.source,
+      authorizationCode: sourceCode.code,
+      redirectUri,
+      state: sourceCode.state,
+    },
+    seed: (destinationSim: string, destinationLogin: string) =>
+      plant(sourceCode, destinationSim, destinationLogin),
+  };
+}
+
+/** The source side: an export archive, uploaded over tus and scanned. */
+async function archiveSource(file: string) {
+  console.log(`2. Uploading ${file} (tus), then its scan:`);
+  const archive = await uploadArchive(base, userToken, file, (line) => console.log(line));
+  console.log(
+    `  archive ${archive.id}: ${archive.status}, ${archive.format ?? 'unknown format'}, ${archive.sessionsFound} workouts from ${archive.firstDate} to ${archive.lastDate}, ${archive.problems.length} problem(s)`,
+  );
+  for (const p of archive.problems.slice(0, 5)) console.log(`    ${p.code} ${p.entry ?? ''}: ${p.message}`);
+  if (archive.status !== 'READY') throw new Error('the archive could not be read');
+  console.log(`  consent at ${values.destination}:`);
+  return { grant: { provider: 'archive', archiveId: archive.id }, seed: undefined };
+}
+
+async function plant(sourceCode: Consent, destinationSim: string, destinationLogin: string) {
+  const sourceLogin = `${user}-${values.source}`;
   // the same workouts recorded twice: 30 % of the last year's already at the destination
   const seeded = await seedPreExisting({
     source: { provider: values.source as SimProvider, url: sourceCode.simulator, account: sourceLogin },
@@ -154,38 +206,20 @@ async function main() {
   console.log(
     `  ${values.destination} already holds ${seeded.copies.length} of the ${seeded.considered} workouts of the last year (exact, shifted, +1 h, another sport label) and ${seeded.nearMisses.length} near-misses.`,
   );
-  const { body: connection } = await api('POST', '/v1/connections', {
-    body: {
-      source: {
-        provider: values.source,
-        authorizationCode: sourceCode.code,
-        redirectUri,
-        state: sourceCode.state,
-      },
-      destination: {
-        provider: values.destination,
-        authorizationCode: destinationCode.code,
-        redirectUri,
-        state: destinationCode.state,
-      },
-      timezone,
-    },
-  });
-  console.log(
-    `3. Connection ${connection.id} created (${timezone}); automatic 7-day sync ${connection.initialSync.orchestrationId}.`,
-  );
+}
 
+async function syncAndReport(connectionId: string, destinationSim: string, destinationLogin: string) {
   const { body: estimate } = await api(
     'GET',
-    `/v1/connections/${connection.id}/historical-syncs/estimate?preset=${values.preset}`,
+    `/v1/connections/${connectionId}/historical-syncs/estimate?preset=${preset}`,
   );
   console.log(
-    `4. Estimate for ${values.preset}: ${estimate.startDate} to ${estimate.endDate}, ${estimate.totalChunks} chunks, ~${estimate.estimatedRecords} sessions, ${estimate.estimatedApiCalls.source}+${estimate.estimatedApiCalls.destination} API calls, ~${duration(estimate.estimatedSeconds)}.`,
+    `4. Estimate for ${preset}: ${estimate.startDate} to ${estimate.endDate}, ${estimate.totalChunks} chunks, ~${estimate.estimatedRecords} sessions, ${estimate.estimatedApiCalls.source}+${estimate.estimatedApiCalls.destination} API calls, ~${duration(estimate.estimatedSeconds)}.`,
   );
   for (const w of estimate.warnings) console.log(`   ${w.code}: ${w.message}`);
 
-  const { body: started, headers } = await api('POST', `/v1/connections/${connection.id}/historical-syncs`, {
-    body: { range: { preset: values.preset } },
+  const { body: started, headers } = await api('POST', `/v1/connections/${connectionId}/historical-syncs`, {
+    body: { range: { preset } },
     headers: { 'Idempotency-Key': randomUUID() },
   });
   console.log(
@@ -273,7 +307,7 @@ async function printReport(orchestrationId: string) {
     destination: { url: string } | null;
     duplicateOf: { url: string } | null;
   };
-  for (const status of ['SKIPPED_DUPLICATE', 'FAILED', 'IMPORTED']) {
+  for (const status of ['SKIPPED_DUPLICATE', 'SKIPPED_INVALID', 'FAILED', 'IMPORTED']) {
     const { body } = await api(
       'GET',
       `/v1/orchestrations/${orchestrationId}/records?status=${status}&limit=100`,

@@ -130,6 +130,16 @@ describe('an export archive as a source: uploaded over tus, scanned, imported in
       destination: { provider: 'strava' },
       initialSync: null,
     });
+    // the estimate counts the archive's records (not a typical account's pace)
+    const estimate = await request(stack.t.http)
+      .get(`/v1/connections/${created.body.id}/historical-syncs/estimate?preset=ALL_TIME`)
+      .set(auth(user))
+      .expect(200);
+    expect(estimate.body).toMatchObject({
+      startDate: '2025-02-28',
+      endDate: '2025-05-11',
+      estimatedRecords: 5,
+    });
     const sync = await startSync(stack.t, user, created.body.id, { preset: 'ALL_TIME' });
     const done = await finished(stack.t, user, sync);
     expect(done.status).toBe('COMPLETED');

@@ -47,6 +47,8 @@ export interface ChunkProcessor {
   processChunk(work: ChunkWork, context: ChunkRunContext): Promise<ChunkCounts>;
   /** The source's first data date and, for a source whose history ends (an archive), its last. */
   dataSpan(connection: Connection): Promise<{ first: string | null; last: string | null }>;
+  /** How many records the source holds in the range, when it knows without reading them (an archive). */
+  recordsIn?(connection: Connection, range: { startDate: string; endDate: string }): Promise<number | null>;
 }
 
 export const CHUNK_PROCESSOR = Symbol('CHUNK_PROCESSOR');

@@ -21,12 +21,16 @@ export class EstimateService {
     range: DateRange,
     totalChunks: number,
     queueSeconds?: number,
+    knownRecords?: number,
   ): EstimateDto {
+    const days = daysBetween(range.startDate, range.endDate) + 1;
     const cost = estimateSyncCost({
       timeScale: this.config.providers.timeScale,
       source: descriptorOf(source).costModel,
       destination: descriptorOf(destination).costModel,
-      days: daysBetween(range.startDate, range.endDate) + 1,
+      days,
+      // a source that knows its count (an archive): exact, else the typical account's pace
+      ...(knownRecords !== undefined ? { recordsPerDay: knownRecords / days } : {}),
       chunks: totalChunks,
       parallelism: this.config.jobs.chunkUserConcurrency,
     });

@@ -65,6 +65,7 @@ export class SyncStartService {
       range,
       chunks,
       await this.eta.forNewSync(chunks),
+      await this.knownRecords(connection, range),
     );
   }
 
@@ -134,6 +135,7 @@ export class SyncStartService {
       range,
       ranges.length,
       kind === 'HISTORICAL' ? await this.eta.forNewSync(ranges.length, false) : undefined,
+      await this.knownRecords(connection, range),
     );
     const o = await this.orchestrations.insert(trx, {
       user_id: connection.user_id,
@@ -162,6 +164,11 @@ export class SyncStartService {
     );
     await this.queue.enqueue(trx, o, chunks);
     return o;
+  }
+
+  /** The records the source says the range holds (an archive knows), else undefined (the cost model's guess). */
+  private async knownRecords(connection: Connection, range: DateRange): Promise<number | undefined> {
+    return (await this.processor.recordsIn?.(connection, range)) ?? undefined;
   }
 
   /** 404 NOT_FOUND unless the connection is the caller's (checked before the Pro check). */

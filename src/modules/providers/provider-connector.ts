@@ -108,6 +108,8 @@ export interface ProviderConnector {
   firstDataDate(account: AccountRef): Promise<string | null>;
   /** The source's last data date, for a source whose history ends (an archive); ALL_TIME ends there. */
   lastDataDate?(account: AccountRef): Promise<string | null>;
+  /** How many records start in the range, for a source that knows without reading them (the estimate's count). */
+  countRecords?(account: AccountRef, range: ReadRange): Promise<number>;
   /**
    * One page of the source's records in the range. `settled`: ids of records this chunk already
    * settled (a rerun after a cut passes them again): the connector may leave out their detail

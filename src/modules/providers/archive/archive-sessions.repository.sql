@@ -11,6 +11,18 @@ WHERE
   AND "status" = $2
   AND "deleted_at" IS NULL;
 
+-- archive-sessions.repository: count
+SELECT
+  count(*) AS "n"
+FROM
+  "archive_sessions"
+WHERE
+  "archive_id" = $1
+  AND (
+    "start_time" >= $2
+    AND "start_time" < $3
+  );
+
 -- archive-sessions.repository: page
 SELECT
   "record_id",

@@ -37,6 +37,14 @@ export class ArchiveSessionsRepository {
     return row && { first: row.first_date, last: row.last_date };
   }
 
+  /** How many of the archive's records {@link page} reads over the window (all pages). */
+  async count(archiveId: string, window: { from: Date; to: Date; undated: boolean }): Promise<number> {
+    const row = await this.inWindow(archiveId, window)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /**
    * One page of the archive's workouts that start in [from, to), in start then id order, after
    * `cursor`; with `undated`, the workouts without a start (unreadable entries) come first.
@@ -47,14 +55,7 @@ export class ArchiveSessionsRepository {
     cursor: ArchiveSessionCursor | null,
     limit: number,
   ): Promise<ArchiveSessionRow[]> {
-    let query = this.db
-      .selectFrom('archive_sessions')
-      .select(['record_id', 'start_time', 'session', 'invalid'])
-      .where('archive_id', '=', archiveId)
-      .where((eb) => {
-        const dated = eb.and([eb('start_time', '>=', window.from), eb('start_time', '<', window.to)]);
-        return window.undated ? eb.or([eb('start_time', 'is', null), dated]) : dated;
-      });
+    let query = this.inWindow(archiveId, window).select(['record_id', 'start_time', 'session', 'invalid']);
     if (cursor) {
       const start = cursor.start === null ? null : new Date(cursor.start);
       query =
@@ -72,6 +73,16 @@ export class ArchiveSessionsRepository {
       .orderBy('record_id')
       .limit(limit)
       .execute();
+  }
+
+  private inWindow(archiveId: string, window: { from: Date; to: Date; undated: boolean }) {
+    return this.db
+      .selectFrom('archive_sessions')
+      .where('archive_id', '=', archiveId)
+      .where((eb) => {
+        const dated = eb.and([eb('start_time', '>=', window.from), eb('start_time', '<', window.to)]);
+        return window.undated ? eb.or([eb('start_time', 'is', null), dated]) : dated;
+      });
   }
 
   /**

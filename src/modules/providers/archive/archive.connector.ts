@@ -54,14 +54,12 @@ export class ArchiveConnector implements ProviderConnector {
     return span.last && addDays(span.last, 1);
   }
 
+  async countRecords(account: AccountRef, range: ReadRange): Promise<number> {
+    return this.sessions.count(account.externalUserId, await this.window(account, range));
+  }
+
   async readPage(account: AccountRef, range: ReadRange, cursor: unknown): Promise<ReadPage> {
-    const span = await this.span(account);
-    const undatedDay = span.first && addDays(span.first, -1);
-    const window = {
-      from: startOfCivilDate(range.timezone, range.startDate),
-      to: startOfCivilDate(range.timezone, addDays(range.endDate, 1)),
-      undated: undatedDay !== null && range.startDate <= undatedDay && undatedDay <= range.endDate,
-    };
+    const window = await this.window(account, range);
     const rows = await this.sessions.page(
       account.externalUserId,
       window,
@@ -95,6 +93,17 @@ export class ArchiveConnector implements ProviderConnector {
 
   listActivities(): Promise<ActivityFacts[]> {
     return Promise.reject(new Error('an archive is a source only'));
+  }
+
+  /** The range's instants in the connection's zone; the undated records go with the archive's first day. */
+  private async window(account: AccountRef, range: ReadRange) {
+    const span = await this.span(account);
+    const undatedDay = span.first && addDays(span.first, -1);
+    return {
+      from: startOfCivilDate(range.timezone, range.startDate),
+      to: startOfCivilDate(range.timezone, addDays(range.endDate, 1)),
+      undated: undatedDay !== null && range.startDate <= undatedDay && undatedDay <= range.endDate,
+    };
   }
 
   private async span(account: AccountRef) {

@@ -55,6 +55,18 @@ export class ProviderChunkProcessor implements ChunkProcessor {
     return { first, last };
   }
 
+  async recordsIn(
+    connection: Connection,
+    range: { startDate: string; endDate: string },
+  ): Promise<number | null> {
+    const source = this.registry.get(connection.source_provider);
+    if (!source.countRecords || !connection.source_account_id) return null;
+    return source.countRecords(await this.account(connection.source_account_id), {
+      ...range,
+      timezone: connection.timezone,
+    });
+  }
+
   async processChunk(work: ChunkWork, context: ChunkRunContext): Promise<ChunkCounts> {
     const source = this.registry.get(work.source);
     const [from, to] = await Promise.all([
