@@ -6,7 +6,7 @@ import { sql, type Kysely } from 'kysely';
  * `first_date`/`last_date` as the athlete's civil dates, the first 100 `problems`), and when it is
  * deleted (`expires_at`, pushed out when a sync over it ends; `deleted_at` once its file and
  * sessions are gone). `archive_sessions`: the scan's index, one row per workout: its content-derived
- * id, the entry it came from, its start, and the session itself (gzipped JSON) or why it is none.
+ * id, the entry it came from, its start and its date on the athlete's clock, and the session itself (gzipped JSON) or why it is none.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -40,6 +40,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('record_id', 'text', (c) => c.notNull())
     .addColumn('entry', 'text', (c) => c.notNull())
     .addColumn('start_time', 'timestamptz')
+    .addColumn('local_date', 'date')
     .addColumn('session', 'bytea')
     .addColumn('invalid', 'text')
     .addPrimaryKeyConstraint('archive_sessions_pkey', ['archive_id', 'record_id'])

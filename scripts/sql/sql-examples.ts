@@ -383,11 +383,25 @@ export function sqlExamples(db: Kysely<DB>): RepositorySql[] {
       new ArchiveSessionsRepository(db),
       {
         span: [ID],
-        count: [ID, { from: AT, to: AT, undated: false }],
-        page: [ID, { from: AT, to: AT, undated: true }, { start: AT.toISOString(), id: 'r1' }, 200],
+        count: [ID, { startDate: '2025-01-01', endDate: '2025-01-31', undated: false }],
+        page: [
+          ID,
+          { startDate: '2025-01-01', endDate: '2025-01-31', undated: true },
+          { start: AT.toISOString(), id: 'r1' },
+          200,
+        ],
         insert: [
           ID,
-          [{ recordId: 'r1', entry: 'a.fit', start: AT, session: Buffer.from('gz'), invalid: null }],
+          [
+            {
+              recordId: 'r1',
+              entry: 'a.fit',
+              start: AT,
+              localDate: '2026-01-01',
+              session: Buffer.from('gz'),
+              invalid: null,
+            },
+          ],
         ],
         clear: [ID],
       },

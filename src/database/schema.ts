@@ -273,6 +273,8 @@ export interface ArchiveSessionsTable {
   record_id: string;
   entry: string;
   start_time: Date | null;
+  /** The workout's date on the athlete's clock (its start plus its UTC offset): the chunk it belongs to. */
+  local_date: CivilDate | null;
   session: Buffer | null;
   invalid: string | null;
 }

@@ -58,6 +58,7 @@ export class ArchiveScanService {
           recordId: record.id,
           entry: record.entry,
           start: null,
+          localDate: null,
           session: null,
           invalid: record.invalid,
         });
@@ -70,6 +71,7 @@ export class ArchiveScanService {
           recordId: record.id,
           entry: record.entry,
           start: new Date(session.start),
+          localDate: day,
           session: gzipSync(JSON.stringify(session)),
           invalid: null,
         });

@@ -28,7 +28,7 @@ export function toArchiveDto(a: ArchiveRow, uploadedBytes = a.uploaded_bytes): A
     sessionsFound: a.sessions_found,
     firstDate: a.first_date,
     lastDate: a.last_date,
-    problems: a.problems,
+    problems: a.problems.map((p) => ({ entry: p.entry, code: p.code, message: p.message })),
     createdAt: a.created_at.toISOString(),
     expiresAt: a.due_at.toISOString(),
   };

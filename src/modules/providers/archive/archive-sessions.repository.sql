@@ -19,8 +19,8 @@ FROM
 WHERE
   "archive_id" = $1
   AND (
-    "start_time" >= $2
-    AND "start_time" < $3
+    "local_date" >= $2
+    AND "local_date" <= $3
   );
 
 -- archive-sessions.repository: page
@@ -36,8 +36,8 @@ WHERE
   AND (
     "start_time" IS NULL
     OR (
-      "start_time" >= $2
-      AND "start_time" < $3
+      "local_date" >= $2
+      AND "local_date" <= $3
     )
   )
   AND (start_time, record_id) > ($4, $5)
@@ -54,11 +54,12 @@ INSERT INTO
     "record_id",
     "entry",
     "start_time",
+    "local_date",
     "session",
     "invalid"
   )
 VALUES
-  ($1, $2, $3, $4, $5, $6)
+  ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT ("archive_id", "record_id") DO NOTHING
 RETURNING
   "invalid";

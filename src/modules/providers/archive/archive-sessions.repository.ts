@@ -11,6 +11,17 @@ export interface ArchiveSessionRow {
   invalid: string | null;
 }
 
+/**
+ * Which of an archive's records a chunk reads: those of its civil dates (a workout's date as the
+ * athlete's clock had it, so each lies in exactly one chunk whatever the connection's zone), and
+ * with `undated`, those the scan could not date.
+ */
+export interface ArchiveWindow {
+  startDate: string;
+  endDate: string;
+  undated: boolean;
+}
+
 /** Where a page of an archive's sessions ends (the next page starts after it). */
 export interface ArchiveSessionCursor {
   start: string | null;
@@ -38,7 +49,7 @@ export class ArchiveSessionsRepository {
   }
 
   /** How many of the archive's records {@link page} reads over the window (all pages). */
-  async count(archiveId: string, window: { from: Date; to: Date; undated: boolean }): Promise<number> {
+  async count(archiveId: string, window: ArchiveWindow): Promise<number> {
     const row = await this.inWindow(archiveId, window)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
@@ -51,7 +62,7 @@ export class ArchiveSessionsRepository {
    */
   async page(
     archiveId: string,
-    window: { from: Date; to: Date; undated: boolean },
+    window: ArchiveWindow,
     cursor: ArchiveSessionCursor | null,
     limit: number,
   ): Promise<ArchiveSessionRow[]> {
@@ -75,12 +86,15 @@ export class ArchiveSessionsRepository {
       .execute();
   }
 
-  private inWindow(archiveId: string, window: { from: Date; to: Date; undated: boolean }) {
+  private inWindow(archiveId: string, window: ArchiveWindow) {
     return this.db
       .selectFrom('archive_sessions')
       .where('archive_id', '=', archiveId)
       .where((eb) => {
-        const dated = eb.and([eb('start_time', '>=', window.from), eb('start_time', '<', window.to)]);
+        const dated = eb.and([
+          eb('local_date', '>=', window.startDate),
+          eb('local_date', '<=', window.endDate),
+        ]);
         return window.undated ? eb.or([eb('start_time', 'is', null), dated]) : dated;
       });
   }
@@ -95,6 +109,7 @@ export class ArchiveSessionsRepository {
       recordId: string;
       entry: string;
       start: Date | null;
+      localDate: string | null;
       session: Buffer | null;
       invalid: string | null;
     }>,
@@ -108,6 +123,7 @@ export class ArchiveSessionsRepository {
           record_id: r.recordId,
           entry: r.entry,
           start_time: r.start,
+          local_date: r.localDate,
           session: r.session,
           invalid: r.invalid,
         })),

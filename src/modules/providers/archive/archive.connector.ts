@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { gunzipSync } from 'node:zlib';
-import { addDays } from '../../../common/civil-date.js';
-import { startOfCivilDate } from '../../../common/time-zone.js';
 import { FatalSyncError } from '../../chunks/chunk-errors.js';
 import type { CanonicalSession, SourceRecord } from '../canonical/canonical-session.js';
 import type { ActivityFacts } from '../dedup/duplicate-matcher.js';
@@ -14,7 +12,11 @@ import type {
   ReadRange,
   WriteResult,
 } from '../provider-connector.js';
-import { ArchiveSessionsRepository, type ArchiveSessionCursor } from './archive-sessions.repository.js';
+import {
+  ArchiveSessionsRepository,
+  type ArchiveSessionCursor,
+  type ArchiveWindow,
+} from './archive-sessions.repository.js';
 import type { FileSession } from './activity-file.js';
 
 const PAGE_SIZE = 200;
@@ -23,9 +25,9 @@ const PAGE_SIZE = 200;
  * An uploaded export archive as a source. The connection's source account is the archive (its
  * `externalUserId` is the archive id); the scan indexed its workouts (archive_sessions), and a
  * chunk reads the ones that start in its range from there, 200 a page, with no provider request.
- * The range of an ALL_TIME sync is the archive's own: its first date to its last, a day wider on
- * each side, as a workout's date is the athlete's and a chunk's range is the connection's zone.
- * Workouts the scan could not date (an unreadable file) come with the chunk holding that first day,
+ * A workout belongs to the chunk of its date on the athlete's clock (as the archive recorded it),
+ * whatever the connection's zone; an ALL_TIME sync spans the archive's first date to its last.
+ * Workouts the scan could not date (an unreadable file) come with the chunk holding the first day,
  * as `invalid` records: the import report lists them SKIPPED_INVALID with their reason.
  */
 @Injectable()
@@ -44,14 +46,12 @@ export class ArchiveConnector implements ProviderConnector {
   }
 
   async firstDataDate(account: AccountRef): Promise<string | null> {
-    const span = await this.span(account);
-    return span.first && addDays(span.first, -1);
+    return (await this.span(account)).first;
   }
 
-  /** The archive's last workout date, a day later (ALL_TIME ends there, or today). */
+  /** The archive's last workout date (ALL_TIME ends there, or today). */
   async lastDataDate(account: AccountRef): Promise<string | null> {
-    const span = await this.span(account);
-    return span.last && addDays(span.last, 1);
+    return (await this.span(account)).last;
   }
 
   async countRecords(account: AccountRef, range: ReadRange): Promise<number> {
@@ -95,14 +95,13 @@ export class ArchiveConnector implements ProviderConnector {
     return Promise.reject(new Error('an archive is a source only'));
   }
 
-  /** The range's instants in the connection's zone; the undated records go with the archive's first day. */
-  private async window(account: AccountRef, range: ReadRange) {
-    const span = await this.span(account);
-    const undatedDay = span.first && addDays(span.first, -1);
+  /** The range's dates; the undated records go with the chunk of the archive's first day. */
+  private async window(account: AccountRef, range: ReadRange): Promise<ArchiveWindow> {
+    const { first } = await this.span(account);
     return {
-      from: startOfCivilDate(range.timezone, range.startDate),
-      to: startOfCivilDate(range.timezone, addDays(range.endDate, 1)),
-      undated: undatedDay !== null && range.startDate <= undatedDay && undatedDay <= range.endDate,
+      startDate: range.startDate,
+      endDate: range.endDate,
+      undated: first !== null && range.startDate <= first && first <= range.endDate,
     };
   }
 
