@@ -10,97 +10,16 @@
  * The full `bench:archive` (upload over tus, scan, import; RSS of API and worker ≤ 256 MiB) comes
  * with the archive source's routes.
  */
-import { mkdtempSync, rmSync, statSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import yazl from 'yazl';
-import { writeFit } from '../src/common/formats/fit.js';
+import { exportXml, fitFile, gpxRoute, zipTo } from './lib/archive-generate.js';
 import { printTable, round, writeResult } from './lib/report.js';
 
 const FIT_FILES = Number(process.env.BENCH_FIT_FILES ?? 3000);
 const APPLE_MB = Number(process.env.BENCH_APPLE_MB ?? 300);
 const WORKOUTS = Number(process.env.BENCH_WORKOUTS ?? 2000);
-const DAY = 86_400_000;
-const T0 = Date.parse('2020-01-01T06:00:00Z');
-
-function fitFile(i: number): Buffer {
-  const start = new Date(T0 + i * DAY);
-  return Buffer.from(
-    writeFit({
-      sport: i % 3 === 0 ? 'cycling' : 'running',
-      subSport: 'generic',
-      start,
-      elapsedSeconds: 1800,
-      movingSeconds: 1780,
-      distanceMeters: 6000,
-      calories: 400,
-      utcOffsetSeconds: 3600,
-      points: Array.from({ length: 1800 }, (_, s) => ({
-        time: new Date(start.getTime() + s * 1000),
-        lat: 48 + s / 100_000,
-        lng: 11 + (i % 100) / 1000,
-        altitude: 500,
-        distance: s * 3.3,
-        heartRate: 120 + (s % 40),
-      })),
-    }),
-  );
-}
-
-function zipTo(file: string, fill: (zip: yazl.ZipFile) => void): Promise<void> {
-  const zip = new yazl.ZipFile();
-  fill(zip);
-  zip.end();
-  return pipeline(zip.outputStream, createWriteStream(file));
-}
-
-const healthDate = (ms: number) => {
-  const d = new Date(ms + 2 * 3600_000).toISOString();
-  return `${d.slice(0, 10)} ${d.slice(11, 19)} +0200`;
-};
-
-/** export.xml, generated as it is zipped: heart-rate records, and a workout every so often. */
-function exportXml(targetBytes: number): Readable {
-  let written = 0;
-  let i = 0;
-  let workouts = 0;
-  const perWorkout = Math.max(1, Math.floor(targetBytes / 230 / WORKOUTS));
-  return Readable.from(
-    (function* () {
-      yield '<?xml version="1.0" encoding="UTF-8"?>\n<HealthData locale="en_US">\n';
-      while (written < targetBytes) {
-        const at = T0 + i * 60_000;
-        const record = `<Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Apple Watch" unit="count/min" value="${60 + (i % 50)}" startDate="${healthDate(at)}" endDate="${healthDate(at)}"/>\n`;
-        written += record.length;
-        yield record;
-        if (++i % perWorkout === 0 && workouts < WORKOUTS) {
-          const start = T0 + workouts * DAY;
-          const route =
-            workouts % 10 === 0
-              ? `<WorkoutRoute><FileReference path="/workout-routes/route_${workouts}.gpx"/></WorkoutRoute>`
-              : '';
-          yield `<Workout workoutActivityType="HKWorkoutActivityTypeRunning" duration="30" durationUnit="min" sourceName="Apple Watch" startDate="${healthDate(start)}" endDate="${healthDate(start + 1_800_000)}"><WorkoutStatistics type="HKQuantityTypeIdentifierDistanceWalkingRunning" sum="5.1" unit="km"/>${route}</Workout>\n`;
-          workouts++;
-        }
-      }
-      yield '</HealthData>\n';
-    })(),
-  );
-}
-
-function gpxRoute(n: number): string {
-  const start = T0 + n * DAY;
-  const points = Array.from(
-    { length: 1800 },
-    (_, s) =>
-      `<trkpt lat="${48 + s / 100_000}" lon="11"><time>${new Date(start + s * 1000).toISOString()}</time></trkpt>`,
-  );
-  return `<?xml version="1.0"?><gpx version="1.1"><trk><trkseg>${points.join('')}</trkseg></trk></gpx>`;
-}
-
 /** Scans `file` in a child process (bench/lib/archive-scan-child.ts): its own peak RSS, not the generator's. */
 async function measure(label: string, file: string) {
   const child = spawnSync(
@@ -157,7 +76,7 @@ async function main() {
     );
     const apple = join(dir, 'apple.zip');
     await zipTo(apple, (zip) => {
-      zip.addReadStream(exportXml(APPLE_MB * 2 ** 20), 'apple_health_export/export.xml');
+      zip.addReadStream(exportXml(APPLE_MB * 2 ** 20, WORKOUTS), 'apple_health_export/export.xml');
       for (let n = 0; n < WORKOUTS; n += 10)
         zip.addBuffer(Buffer.from(gpxRoute(n)), `apple_health_export/workout-routes/route_${n}.gpx`);
     });

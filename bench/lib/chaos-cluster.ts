@@ -176,7 +176,7 @@ export class Supervisor {
     const log = createWriteStream(join(this.logDir, `${p.name}.log`), { flags: 'a' });
     const child = spawn(
       process.execPath,
-      ['--max-semi-space-size=16', '--max-old-space-size=160', 'dist/src/main.js'],
+      ['--max-semi-space-size=8', '--max-old-space-size=160', 'dist/src/main.js'],
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...p.env, PORT: String(p.port) },

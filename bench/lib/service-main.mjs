@@ -15,8 +15,8 @@ const connector = {
     if (Number(delay) > 0) await new Promise((r) => setTimeout(r, Number(delay)));
     return { recordsRead: 17, recordsWritten: 17, recordsSkipped: 0 };
   },
-  async firstDataDate() {
-    return null;
+  async dataSpan() {
+    return { first: null, last: null };
   },
 };
 

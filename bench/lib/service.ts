@@ -6,7 +6,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Extra Node.js flags for service processes, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=bench/profiles'. */
 const nodeArgs = () => [
-  '--max-semi-space-size=16', // as npm start and the Dockerfile run the service
+  '--max-semi-space-size=8', // as npm start and the Dockerfile run the service
   '--max-old-space-size=160',
   ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
 ];

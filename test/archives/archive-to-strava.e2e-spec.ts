@@ -182,6 +182,74 @@ describe('an export archive as a source: uploaded over tus, scanned, imported in
     await request(stack.t.http).get(`/v1/archives/${id}`).set(auth(user)).expect(404);
   });
 
+  it('a Google Takeout of Fitbit: the activity log with its TCX tracks, the zone told from UserExercises', async () => {
+    const user = 'arc-fay';
+    await grantPro(stack.t, user);
+    const tcx = writeTcx({
+      sport: 'Running',
+      id: new Date('2024-09-14T06:00:00Z'),
+      laps: [
+        {
+          startTime: new Date('2024-09-14T06:00:00Z'),
+          totalTimeSeconds: 1740,
+          distanceMeters: 5200,
+          calories: 330,
+          points: track('2024-09-14T06:00:00Z', 30),
+        },
+      ],
+    });
+    const activity = (logId: number, startTime: string, name: string, extra: object = {}) => ({
+      logId,
+      activityName: name,
+      startTime,
+      duration: 1_800_000,
+      activeDuration: 1_740_000,
+      calories: 300,
+      averageHeartRate: 141,
+      ...extra,
+    });
+    const zip = await buildZip({
+      'Takeout/Fitbit/Global Export Data/exercise-0.json': JSON.stringify([
+        activity(4001, '09/14/24 08:00:00', 'Run', {
+          distance: 5.2,
+          distanceUnit: 'Kilometer',
+          hasGps: true,
+        }),
+        activity(4002, '09/20/24 19:30:00', 'Yoga'),
+      ]),
+      'Takeout/Fitbit/Health Fitness Data_GoogleData/UserExercises_2024-09-14.csv': [
+        'exercise_id,exercise_start,exercise_end,utc_offset,activity_name',
+        '1,2024-09-14T06:00:00Z,2024-09-14T06:30:00Z,+02:00,Run',
+        '2,2024-09-20T17:30:00Z,2024-09-20T18:00:00Z,+02:00,Yoga',
+      ].join('\n'),
+      'Takeout/Fitbit/Activities/4001.tcx': tcx,
+    });
+    const { id } = await tusUpload(stack.t, user, zip, { filename: 'takeout-20261006T130645Z-1-001.zip' });
+    expect(await scanned(stack.t, user, id)).toMatchObject({
+      status: 'READY',
+      format: 'FITBIT_TAKEOUT',
+      sessionsFound: 2,
+      firstDate: '2024-09-14',
+      lastDate: '2024-09-20',
+      problems: [],
+    });
+    const created = await connectArchive(user, id);
+    expect(created.status).toBe(201);
+    const done = await finished(
+      stack.t,
+      user,
+      await startSync(stack.t, user, created.body.id, { preset: 'ALL_TIME' }),
+    );
+    expect(done.records).toEqual({ read: 2, imported: 2, skipped: 0, failed: 0 });
+    const landed = await stravaActivities(stack, `${user}-strava`);
+    // startTime was the wall clock here (UserExercises says so): 08:00 at +02:00 is 06:00 UTC
+    expect(landed.map((a) => [a.start_date, a.sport_type, a.manual]).sort()).toEqual([
+      ['2024-09-14T06:00:00Z', 'Run', false],
+      ['2024-09-20T17:30:00Z', 'Yoga', true],
+    ]);
+    expect(landed.find((a) => a.sport_type === 'Run')!.start_latlng).toHaveLength(2);
+  });
+
   it('the same workout in a re-uploaded archive is the same record (ids from content)', async () => {
     const user = 'arc-ben';
     await grantPro(stack.t, user);

@@ -11,7 +11,9 @@ import { ArchivesRepository } from './archives.repository.js';
 
 /** The archive resource lists this many problems (the contract's "first 100"). */
 export const MAX_LISTED_PROBLEMS = 100;
-const BATCH = 200;
+/** A batch of the index is written at this many workouts or this many gzipped bytes, whichever first. */
+const BATCH = 100;
+const BATCH_BYTES = 4 * 2 ** 20;
 
 /**
  * The one scan of an uploaded archive (archive.scan): tells its format from its content, indexes
@@ -46,9 +48,11 @@ export class ArchiveScanService {
     const span: { first: string | null; last: string | null } = { first: null, last: null };
     let batch: Parameters<ArchiveSessionsRepository['insert']>[1] = [];
     let found = 0;
+    let batchBytes = 0;
     const flush = async () => {
       found += await this.sessions.insert(archiveId, batch);
       batch = [];
+      batchBytes = 0;
       await this.archives.scanProgress(archiveId, found);
     };
     const onRecord = async (record: ScannedRecord) => {
@@ -76,7 +80,8 @@ export class ArchiveScanService {
           invalid: null,
         });
       }
-      if (batch.length >= BATCH) await flush();
+      batchBytes += batch.at(-1)!.session?.length ?? 0;
+      if (batch.length >= BATCH || batchBytes >= BATCH_BYTES) await flush();
     };
     try {
       const result = await this.storage.withLocalFile(archiveId, (path) =>

@@ -1,11 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
-import { S3Store } from '@tus/s3-store';
 import type { DataStore } from '@tus/utils';
 import { AppConfig } from '../../config/app-config.js';
 
@@ -15,27 +14,33 @@ import { AppConfig } from '../../config/app-config.js';
  * AWS SDK's usual environment). The tus server writes through {@link datastore}; the scan reads a
  * local file (a bucket's object is first copied to a temporary file, as a ZIP is read from its end).
  */
-@Injectable()
 export class ArchiveStorage {
   private readonly logger = new Logger(ArchiveStorage.name);
-  readonly datastore: DataStore;
-  private readonly directory?: string;
 
-  constructor(config: AppConfig) {
+  private constructor(
+    readonly datastore: DataStore,
+    private readonly directory?: string,
+  ) {}
+
+  /**
+   * The configured storage. The S3 store (and the AWS SDK under it, ~35 MB resident) is loaded only
+   * when configured: every process of the default deployment stays without it.
+   */
+  static async create(config: AppConfig): Promise<ArchiveStorage> {
     const storage = config.archives.storage;
-    if (storage.kind === 'local') {
-      this.directory = storage.directory;
-      this.datastore = new FileStore({ directory: storage.directory });
-    } else {
-      this.datastore = new S3Store({
+    if (storage.kind === 'local')
+      return new ArchiveStorage(new FileStore({ directory: storage.directory }), storage.directory);
+    const { S3Store } = await import('@tus/s3-store');
+    return new ArchiveStorage(
+      new S3Store({
         partSize: 8 * 2 ** 20,
         s3ClientConfig: {
           bucket: storage.bucket,
           ...(storage.region ? { region: storage.region } : {}),
           ...(storage.endpoint ? { endpoint: storage.endpoint, forcePathStyle: true } : {}),
         },
-      });
-    }
+      }),
+    );
   }
 
   /** Bytes stored so far of an upload (0 when there is none). */
@@ -54,7 +59,10 @@ export class ArchiveStorage {
     const dir = await mkdtemp(join(tmpdir(), 'syncwell-archive-'));
     try {
       const path = join(dir, 'archive.zip');
-      await pipeline(await (this.datastore as S3Store).read(id), createWriteStream(path));
+      const read = (this.datastore as DataStore & { read(id: string): Promise<NodeJS.ReadableStream> }).read(
+        id,
+      );
+      await pipeline(await read, createWriteStream(path));
       return await fn(path);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config.js';
 import { ConnectionStoreModule } from '../connection-store/connection-store.module.js';
 import { EntitlementsModule } from '../entitlements/entitlements.module.js';
 import { OrchestrationModule } from '../orchestration/orchestration.module.js';
@@ -21,7 +22,11 @@ import { ArchivesService } from './archives.service.js';
   providers: [
     ArchivesRepository,
     ArchivesService,
-    ArchiveStorage,
+    {
+      provide: ArchiveStorage,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ArchiveStorage.create(config),
+    },
     ArchiveUploadServer,
     ArchiveScanService,
     ArchiveScanWorker,

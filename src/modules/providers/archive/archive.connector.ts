@@ -19,12 +19,16 @@ import {
 } from './archive-sessions.repository.js';
 import type { FileSession } from './activity-file.js';
 
-const PAGE_SIZE = 200;
+/**
+ * Records a page: a workout with a 1 Hz track is ~1 MB of objects once decoded, and a worker runs
+ * several chunks at once, so pages stay small (the index is local: a page costs one query).
+ */
+const PAGE_SIZE = 10;
 
 /**
  * An uploaded export archive as a source. The connection's source account is the archive (its
  * `externalUserId` is the archive id); the scan indexed its workouts (archive_sessions), and a
- * chunk reads the ones that start in its range from there, 200 a page, with no provider request.
+ * chunk reads the ones of its dates from there, 25 a page, with no provider request.
  * A workout belongs to the chunk of its date on the athlete's clock (as the archive recorded it),
  * whatever the connection's zone; an ALL_TIME sync spans the archive's first date to its last.
  * Workouts the scan could not date (an unreadable file) come with the chunk holding the first day,
