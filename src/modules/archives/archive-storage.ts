@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import type { DataStore } from '@tus/utils';
-import { AppConfig } from '../../config/app-config.js';
+import type { AppConfig } from '../../config/app-config.js';
 
 /**
  * Where uploaded archives are kept: the local disk (DATA_DIR/archives; API and workers on one
