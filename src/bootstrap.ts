@@ -117,9 +117,11 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
     });
   }
   // a body the JSON parser would skip (text/plain, a form, no type) must not reach a route as `{}`
+  // tus uploads carry the archive's bytes (application/offset+octet-stream), streamed to storage:
+  // no JSON parsing there, and the tus server answers a wrong content type itself
+  const upload = (req: Request) => req.path === UPLOADS_PATH || req.path.startsWith(`${UPLOADS_PATH}/`);
   app.use((req: Request, res: Response, next: NextFunction) => {
-    // tus uploads carry the archive's bytes (application/offset+octet-stream), streamed to storage
-    if (req.path === UPLOADS_PATH || req.path.startsWith(`${UPLOADS_PATH}/`)) return next();
+    if (upload(req)) return next();
     if (hasBody(req) && !isJsonBody(req)) {
       return sendProblem(
         req,
@@ -129,14 +131,13 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
     }
     next();
   });
-  app.use(
-    express.json({
-      limit: config.http.bodyLimit,
-      type: JSON_TYPES,
-      // depth and key-count limits, checked on the raw text before JSON.parse
-      verify: jsonShapeVerifier(config.http.jsonMaxDepth, config.http.jsonMaxKeys),
-    }),
-  );
+  const json = express.json({
+    limit: config.http.bodyLimit,
+    type: JSON_TYPES,
+    // depth and key-count limits, checked on the raw text before JSON.parse
+    verify: jsonShapeVerifier(config.http.jsonMaxDepth, config.http.jsonMaxKeys),
+  });
+  app.use((req: Request, res: Response, next: NextFunction) => (upload(req) ? next() : json(req, res, next)));
   app.useGlobalPipes(createValidationPipe());
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs/openapi.json',
