@@ -1,23 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { gzipSync } from 'node:zlib';
 import { AppConfig } from '../../config/app-config.js';
-import { civilDateTime } from '../../common/time-zone.js';
 import type { ArchiveProblemRow } from '../../database/schema.js';
 import { ArchiveSessionsRepository } from '../providers/archive/archive-sessions.repository.js';
-import { scanArchive, type ScannedRecord } from '../providers/archive/scan-archive.js';
 import { ArchiveProblem, DEFAULT_ARCHIVE_LIMITS } from '../providers/archive/zip-walk.js';
+import { scanInChildProcess, type ScanRow } from './archive-scan-process.js';
 import { ArchiveStorage } from './archive-storage.js';
 import { ArchivesRepository } from './archives.repository.js';
 
 /** The archive resource lists this many problems (the contract's "first 100"). */
 export const MAX_LISTED_PROBLEMS = 100;
-/** A batch of the index is written at this many workouts or this many gzipped bytes, whichever first. */
-const BATCH = 100;
-const BATCH_BYTES = 4 * 2 ** 20;
 
 /**
  * The one scan of an uploaded archive (archive.scan): tells its format from its content, indexes
- * every workout (archive_sessions, gzipped, in batches, so memory holds one batch), counts them on
+ * every workout (archive_sessions, gzipped, in batches, so memory holds one batch; the parsing runs
+ * in a child process of its own, archive-scan-process.ts), counts them on
  * the archive as it goes, then makes it READY with its format, date span and the first problems, or
  * FAILED with the problem that makes it unreadable as a whole (not a ZIP, a ZIP bomb, a path leaving
  * the archive, encrypted, nothing known in it). A scan that dies starts over (its index is cleared).
@@ -46,48 +42,25 @@ export class ArchiveScanService {
     };
     const problems: ArchiveProblemRow[] = [];
     const span: { first: string | null; last: string | null } = { first: null, last: null };
-    let batch: Parameters<ArchiveSessionsRepository['insert']>[1] = [];
     let found = 0;
-    let batchBytes = 0;
-    const flush = async () => {
-      found += await this.sessions.insert(archiveId, batch);
-      batch = [];
-      batchBytes = 0;
-      await this.archives.scanProgress(archiveId, found);
-    };
-    const onRecord = async (record: ScannedRecord) => {
-      if ('invalid' in record) {
-        problems.push({ entry: record.entry, code: 'INVALID_RECORD', message: record.invalid });
-        batch.push({
-          recordId: record.id,
-          entry: record.entry,
-          start: null,
-          localDate: null,
-          session: null,
-          invalid: record.invalid,
-        });
-      } else {
-        const { session } = record;
-        const day = civilDateTime(new Date(session.start), session.startUtcOffsetSeconds).slice(0, 10);
-        if (!span.first || day < span.first) span.first = day;
-        if (!span.last || day > span.last) span.last = day;
-        batch.push({
-          recordId: record.id,
-          entry: record.entry,
-          start: new Date(session.start),
-          localDate: day,
-          session: gzipSync(JSON.stringify(session)),
-          invalid: null,
-        });
+    const onBatch = async (rows: ScanRow[]) => {
+      for (const row of rows) {
+        if (row.invalid !== null && problems.length < MAX_LISTED_PROBLEMS)
+          problems.push({ entry: row.entry, code: 'INVALID_RECORD', message: row.invalid });
+        const day = row.localDate;
+        if (day && (!span.first || day < span.first)) span.first = day;
+        if (day && (!span.last || day > span.last)) span.last = day;
       }
-      batchBytes += batch.at(-1)!.session?.length ?? 0;
-      if (batch.length >= BATCH || batchBytes >= BATCH_BYTES) await flush();
+      found += await this.sessions.insert(
+        archiveId,
+        rows.map((r) => ({ ...r, start: r.start === null ? null : new Date(r.start) })),
+      );
+      await this.archives.scanProgress(archiveId, found);
     };
     try {
       const result = await this.storage.withLocalFile(archiveId, (path) =>
-        scanArchive(path, onRecord, limits),
+        scanInChildProcess(path, limits, onBatch),
       );
-      await flush();
       const listed = [...result.problems, ...problems].slice(0, MAX_LISTED_PROBLEMS);
       await this.archives.finishScan(archiveId, {
         status: 'READY',
