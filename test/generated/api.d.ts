@@ -2626,6 +2626,12 @@ export interface operations {
       /** @description The capabilities, in headers */
       204: {
         headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content?: never;
@@ -2633,6 +2639,23 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: no `Authorization: Bearer <JWT>` header, or the token is invalid or expired */
       401: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `RATE_LIMITED`: the per-user or per-IP request budget is spent; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -2749,6 +2772,12 @@ export interface operations {
       /** @description The offset, in `Upload-Offset` */
       200: {
         headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
           [name: string]: unknown;
         };
         content?: never;
@@ -2774,6 +2803,23 @@ export interface operations {
       /** @description `VALIDATION_FAILED`: a path or query parameter holds a NUL character or an unpaired UTF-16 surrogate */
       422: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDto'];
+        };
+      };
+      /** @description `RATE_LIMITED`: the per-user or per-IP request budget is spent; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Requests allowed in the current window (per user; per IP before authentication) */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'RateLimit-Reset'?: number;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {

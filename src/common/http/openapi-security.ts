@@ -3,7 +3,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { problemResponse } from './api-errors.js';
 import { ProblemDto } from './problem.dto.js';
 
-const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 const problem = { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDto) } } };
 const intHeader = (description: string) => ({ description, schema: { type: 'integer' } });
 
