@@ -1,26 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { writeFit } from '../../src/common/formats/fit.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { buildZip } from '../support/archive-files.js';
+import { buildZip, shortFit } from '../support/archive-files.js';
 import { scanned, tusUpload } from '../support/archive-upload.js';
 import { grantPro } from '../support/fixtures.js';
 
-const fit = (start: string) =>
-  Buffer.from(
-    writeFit({
-      sport: 'running',
-      subSport: 'generic',
-      start: new Date(start),
-      elapsedSeconds: 600,
-      movingSeconds: 600,
-      distanceMeters: 2000,
-      calories: 100,
-      utcOffsetSeconds: 0,
-      points: [],
-    }),
-  );
+const fit = shortFit;
 
 describe('archive uploads: limits and bad input each get their answer, never a 5xx or a stuck archive', () => {
   let t: TestApp;

@@ -2,35 +2,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { sql } from 'kysely';
-import { writeFit } from '../../src/common/formats/fit.js';
 import { ArchiveRetentionService } from '../../src/modules/archives/archive-retention.service.js';
 import { ArchiveScanService } from '../../src/modules/archives/archive-scan.service.js';
-import { buildZip } from '../support/archive-files.js';
-import { scanned, tusUpload } from '../support/archive-upload.js';
+import { buildZip, shortFit } from '../support/archive-files.js';
+import { connectArchive, scanned, tusUpload } from '../support/archive-upload.js';
 import { grantPro } from '../support/fixtures.js';
-import {
-  consent,
-  createSimAccount,
-  finished,
-  startProviderStack,
-  startSync,
-  type ProviderStack,
-} from '../support/providers.js';
+import { finished, startProviderStack, startSync, type ProviderStack } from '../support/providers.js';
 
-const fit = (start: string) =>
-  Buffer.from(
-    writeFit({
-      sport: 'running',
-      subSport: 'generic',
-      start: new Date(start),
-      elapsedSeconds: 600,
-      movingSeconds: 600,
-      distanceMeters: 2000,
-      calories: 100,
-      utcOffsetSeconds: 0,
-      points: [],
-    }),
-  );
+const fit = shortFit;
 
 describe('an archive’s life: a scan that runs again, retention, deletion with what reads it', () => {
   let stack: ProviderStack;
@@ -88,15 +67,8 @@ describe('an archive’s life: a scan that runs again, retention, deletion with 
   it('is kept 30 days after its last sync ended, never while one runs; then deleted with its connection', async () => {
     const user = 'life-bob';
     const id = await readyArchive(user, { 'a.fit': fit('2025-01-01T07:00:00Z') });
-    await createSimAccount(stack.sims, 'strava', { id: `${user}-strava`, seed: user, historyDays: 0 });
-    const connection = await request(stack.t.http)
-      .post('/v1/connections')
-      .set(auth(user))
-      .send({
-        source: { provider: 'archive', archiveId: id },
-        destination: await consent(stack.t, user, 'strava', `${user}-strava`),
-      })
-      .expect(201);
+    const connection = await connectArchive(stack, user, id);
+    expect(connection.status).toBe(201);
     const sync = await startSync(stack.t, user, connection.body.id, { preset: 'ALL_TIME' });
     const done = await finished(stack.t, user, sync);
     const archive = (await request(stack.t.http).get(`/v1/archives/${id}`).set(auth(user)).expect(200)).body;
@@ -150,15 +122,8 @@ describe('an archive’s life: a scan that runs again, retention, deletion with 
   it('DELETE of an archive cancels the syncs reading it and deletes their connection', async () => {
     const user = 'life-cai';
     const id = await readyArchive(user, { 'a.fit': fit('2025-01-01T07:00:00Z') });
-    await createSimAccount(stack.sims, 'strava', { id: `${user}-strava`, seed: user, historyDays: 0 });
-    const connection = await request(stack.t.http)
-      .post('/v1/connections')
-      .set(auth(user))
-      .send({
-        source: { provider: 'archive', archiveId: id },
-        destination: await consent(stack.t, user, 'strava', `${user}-strava`),
-      })
-      .expect(201);
+    const connection = await connectArchive(stack, user, id);
+    expect(connection.status).toBe(201);
     // a long sync, paused so that it is still running when the archive goes
     const sync = await startSync(stack.t, user, connection.body.id, {
       preset: 'CUSTOM',

@@ -4,11 +4,9 @@ import { gzipSync } from 'node:zlib';
 import { writeFit } from '../../src/common/formats/fit.js';
 import { writeTcx } from '../../src/common/formats/tcx.js';
 import { buildZip, monitoringFit } from '../support/archive-files.js';
-import { scanned, tusUpload } from '../support/archive-upload.js';
+import { connectArchive, scanned, tusUpload } from '../support/archive-upload.js';
 import { grantPro } from '../support/fixtures.js';
 import {
-  consent,
-  createSimAccount,
   expectNoDuplicates,
   finished,
   startProviderStack,
@@ -57,19 +55,6 @@ describe('an export archive as a source: uploaded over tus, scanned, imported in
     stack = await startProviderStack();
   });
   afterAll(() => stack.close());
-
-  async function connectArchive(user: string, archiveId: string) {
-    await createSimAccount(stack.sims, 'strava', { id: `${user}-strava`, seed: user, historyDays: 0 });
-    const res = await request(stack.t.http)
-      .post('/v1/connections')
-      .set(auth(user))
-      .send({
-        source: { provider: 'archive', archiveId },
-        destination: await consent(stack.t, user, 'strava', `${user}-strava`),
-        timezone: 'Europe/Berlin',
-      });
-    return res;
-  }
 
   it('a Garmin-style ZIP: an interrupted upload resumes; every workout lands once with its track; a broken file is SKIPPED_INVALID', async () => {
     const user = 'arc-ana';
@@ -123,7 +108,7 @@ describe('an export archive as a source: uploaded over tus, scanned, imported in
       { entry: 'activities/broken.fit', code: 'INVALID_RECORD', message: expect.any(String) },
     ]);
 
-    const created = await connectArchive(user, id);
+    const created = await connectArchive(stack, user, id);
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       source: { provider: 'archive', externalUserId: id },
@@ -233,7 +218,7 @@ describe('an export archive as a source: uploaded over tus, scanned, imported in
       lastDate: '2024-09-20',
       problems: [],
     });
-    const created = await connectArchive(user, id);
+    const created = await connectArchive(stack, user, id);
     expect(created.status).toBe(201);
     const done = await finished(
       stack.t,

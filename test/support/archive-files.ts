@@ -1,5 +1,6 @@
 import { Encoder, Profile, type Mesg } from '@garmin/fitsdk';
 import yazl from 'yazl';
+import { writeFit } from '../../src/common/formats/fit.js';
 
 /** A ZIP of these files, built in memory (yazl; deflated unless `store`; names ending in `/` are folders). */
 export function buildZip(files: Record<string, Buffer | string>, store = false): Promise<Buffer> {
@@ -27,4 +28,21 @@ export function monitoringFit(): Buffer {
     timeCreated: new Date('2024-03-01T00:00:00Z'),
   } as unknown as Mesg);
   return Buffer.from(encoder.close());
+}
+
+/** A 10-minute run without a track, as a FIT file (the Garmin FIT SDK's encoder). */
+export function shortFit(start: string): Buffer {
+  return Buffer.from(
+    writeFit({
+      sport: 'running',
+      subSport: 'generic',
+      start: new Date(start),
+      elapsedSeconds: 600,
+      movingSeconds: 600,
+      distanceMeters: 2000,
+      calories: 100,
+      utcOffsetSeconds: 0,
+      points: [],
+    }),
+  );
 }

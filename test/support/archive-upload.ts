@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import * as tus from 'tus-js-client';
 import { eventually, type TestApp } from './app.js';
+import { consent, createSimAccount, type ProviderStack } from './providers.js';
 
 /** The test app's HTTP server listening on a port (tus-js-client needs a URL), and that URL. */
 export async function listening(t: TestApp): Promise<string> {
@@ -81,4 +82,20 @@ export function scanned(t: TestApp, user: string, id: string): Promise<Record<st
     60_000,
     `archive ${id} to be scanned`,
   );
+}
+
+/**
+ * A connection from the archive to a new, empty Strava account `<user>-strava` (its consent walked
+ * as the app does): the answer of `POST /v1/connections`.
+ */
+export async function connectArchive(stack: ProviderStack, user: string, archiveId: string) {
+  await createSimAccount(stack.sims, 'strava', { id: `${user}-strava`, seed: user, historyDays: 0 });
+  return request(stack.t.http)
+    .post('/v1/connections')
+    .set('Authorization', `Bearer ${stack.t.token(user)}`)
+    .send({
+      source: { provider: 'archive', archiveId },
+      destination: await consent(stack.t, user, 'strava', `${user}-strava`),
+      timezone: 'Europe/Berlin',
+    });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ActivityKind } from './canonical/canonical-session.js';
+import { ACTIVITY_KINDS, type ActivityKind } from './canonical/canonical-session.js';
 import {
   EXAMPLE_PROVIDERS,
   PROVIDER_DESCRIPTORS,
@@ -9,20 +9,7 @@ import {
   pacingWindowMs,
 } from './provider-descriptors.js';
 
-const KINDS: ActivityKind[] = [
-  'RUN',
-  'RIDE',
-  'WALK',
-  'HIKE',
-  'SWIM',
-  'YOGA',
-  'PILATES',
-  'STRENGTH',
-  'WEIGHTLIFTING',
-  'HIIT',
-  'WORKOUT',
-  'OTHER',
-];
+const KINDS: readonly ActivityKind[] = ACTIVITY_KINDS;
 const ENV_EXAMPLE = readFileSync(resolve(import.meta.dirname, '../../../.env.example'), 'utf8');
 const documented = (key: string) => new RegExp(`^#? ?${key}=`, 'm').test(ENV_EXAMPLE);
 

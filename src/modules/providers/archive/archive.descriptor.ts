@@ -1,4 +1,4 @@
-import type { ActivityKind } from '../canonical/canonical-session.js';
+import { ACTIVITY_KINDS, type ActivityKind } from '../canonical/canonical-session.js';
 import type { ProviderDescriptor } from '../provider-descriptor.js';
 import { ArchiveConnector } from './archive.connector.js';
 import { archiveCostModel } from './archive.cost-model.js';
@@ -10,20 +10,7 @@ declare module '../../../database/schema.js' {
   }
 }
 
-const KINDS = new Set<string>([
-  'RUN',
-  'RIDE',
-  'WALK',
-  'HIKE',
-  'SWIM',
-  'YOGA',
-  'PILATES',
-  'STRENGTH',
-  'WEIGHTLIFTING',
-  'HIIT',
-  'WORKOUT',
-  'OTHER',
-] satisfies ActivityKind[]);
+const KINDS = new Set<string>(ACTIVITY_KINDS);
 
 /**
  * An export archive the user uploaded (Garmin, Suunto, Polar, COROS, Wahoo activity files, a Strava

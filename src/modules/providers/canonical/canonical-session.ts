@@ -1,19 +1,23 @@
 import type { ProviderName } from '../../../database/schema.js';
 
+/** Every kind of exercise a session can be, independent of any provider's vocabulary. */
+export const ACTIVITY_KINDS = [
+  'RUN',
+  'RIDE',
+  'WALK',
+  'HIKE',
+  'SWIM',
+  'YOGA',
+  'PILATES',
+  'STRENGTH',
+  'WEIGHTLIFTING',
+  'HIIT',
+  'WORKOUT',
+  'OTHER',
+] as const;
+
 /** What kind of exercise a session is, independent of any provider's vocabulary. */
-export type ActivityKind =
-  | 'RUN'
-  | 'RIDE'
-  | 'WALK'
-  | 'HIKE'
-  | 'SWIM'
-  | 'YOGA'
-  | 'PILATES'
-  | 'STRENGTH'
-  | 'WEIGHTLIFTING'
-  | 'HIIT'
-  | 'WORKOUT'
-  | 'OTHER';
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
 export interface TrackPoint {
   /** RFC 3339 UTC. */
