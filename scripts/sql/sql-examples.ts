@@ -355,9 +355,7 @@ export function sqlExamples(db: Kysely<DB>): RepositorySql[] {
     repository('src/modules/archives/archives.repository.ts', new ArchivesRepository(db), {
       create: [{ id: ID, userId: 'u1', filename: 'export.zip', sizeBytes: 1024, expiresAt: AT }],
       findForUser: [ID, 'u1', 30],
-      find: [ID],
       listForUser: ['u1', 30, 21, OTHER],
-      setUploaded: [ID, 512],
       markUploaded: [db, ID, 1024],
       startScan: [ID],
       scanProgress: [ID, 200],

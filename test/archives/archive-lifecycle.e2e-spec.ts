@@ -64,6 +64,19 @@ describe('an archive’s life: a scan that runs again, retention, deletion with 
     expect(after).toEqual(before);
   });
 
+  it('an upload whose last byte was stored while the database failed is scanned on the next HEAD or GET', async () => {
+    const id = await readyArchive('life-dee', { 'a.fit': fit('2025-01-01T07:00:00Z') });
+    // as if onUploadFinish had failed: the file complete, the archive still UPLOADING
+    await stack.t.db
+      .updateTable('archives')
+      .set({ status: 'UPLOADING', sessions_found: 0 })
+      .where('id', '=', id)
+      .execute();
+    await stack.t.db.deleteFrom('archive_sessions').where('archive_id', '=', id).execute();
+    const archive = await scanned(stack.t, 'life-dee', id);
+    expect(archive).toMatchObject({ status: 'READY', sessionsFound: 1 });
+  });
+
   it('is kept 30 days after its last sync ended, never while one runs; then deleted with its connection', async () => {
     const user = 'life-bob';
     const id = await readyArchive(user, { 'a.fit': fit('2025-01-01T07:00:00Z') });

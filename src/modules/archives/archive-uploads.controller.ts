@@ -119,8 +119,9 @@ export class ArchiveUploadsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    await this.archives.owned(user, id);
+    const archive = await this.archives.owned(user, id);
     await this.uploads.handle(req, res);
+    await this.archives.settleUpload(archive);
   }
 
   @Patch(':id')

@@ -40,15 +40,6 @@ WHERE
   AND "a"."id" = $7
   AND "a"."user_id" = $8;
 
--- archives.repository: find
-SELECT
-  *
-FROM
-  "archives"
-WHERE
-  "id" = $1
-  AND "deleted_at" IS NULL;
-
 -- archives.repository: listForUser
 SELECT
   "a".*,
@@ -88,15 +79,6 @@ ORDER BY
   "a"."id" DESC
 LIMIT
   $9;
-
--- archives.repository: setUploaded
-UPDATE "archives"
-SET
-  "uploaded_bytes" = $1,
-  "updated_at" = $2
-WHERE
-  "id" = $3
-  AND "status" = $4;
 
 -- archives.repository: markUploaded
 UPDATE "archives"

@@ -39,15 +39,6 @@ export class ArchivesRepository {
       .executeTakeFirst();
   }
 
-  find(id: string, executor: Kysely<DB> = this.db): Promise<Archive | undefined> {
-    return executor
-      .selectFrom('archives')
-      .selectAll()
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-  }
-
   /** Newest first; `afterId` is the last id of the previous page. */
   listForUser(userId: string, retentionDays: number, limit: number, afterId?: string): Promise<ArchiveRow[]> {
     let query = this.withDue(retentionDays).where('a.user_id', '=', userId);
@@ -56,16 +47,6 @@ export class ArchivesRepository {
         sql<boolean>`(a.created_at, a.id) < (SELECT created_at, id FROM archives WHERE id = ${afterId})`,
       );
     return query.orderBy('a.created_at', 'desc').orderBy('a.id', 'desc').limit(limit).execute();
-  }
-
-  /** Bytes received so far (an upload in progress). */
-  async setUploaded(id: string, bytes: number): Promise<void> {
-    await this.db
-      .updateTable('archives')
-      .set({ uploaded_bytes: bytes, updated_at: new Date() })
-      .where('id', '=', id)
-      .where('status', '=', 'UPLOADING')
-      .execute();
   }
 
   /** The upload is complete: SCANNING from UPLOADING (once: false when it was not UPLOADING). */

@@ -81,9 +81,23 @@ export class ArchivesService {
 
   async get(user: AuthUser, id: string): Promise<ArchiveDto> {
     const archive = await this.owned(user, id);
+    if (archive.status !== 'UPLOADING') return toArchiveDto(archive);
     // while it uploads, the bytes stored so far are the store's
-    const uploaded = archive.status === 'UPLOADING' ? await this.storage.offset(id) : archive.uploaded_bytes;
-    return toArchiveDto(archive, uploaded);
+    const uploaded = await this.settleUpload(archive);
+    return uploaded === null ? toArchiveDto(await this.owned(user, id)) : toArchiveDto(archive, uploaded);
+  }
+
+  /**
+   * An upload whose last byte is stored but whose archive is still UPLOADING (the database failed
+   * as the upload finished: tus answered 500, the client's HEAD then sees it complete) is made
+   * SCANNING now. Answers null when it was, else the bytes stored so far.
+   */
+  async settleUpload(archive: ArchiveRow): Promise<number | null> {
+    if (archive.status !== 'UPLOADING') return archive.uploaded_bytes;
+    const stored = await this.storage.offset(archive.id);
+    if (stored < archive.size_bytes || archive.size_bytes === 0) return stored;
+    await this.uploaded(archive.id, stored);
+    return null;
   }
 
   async list(user: AuthUser, query: ListArchivesQueryDto): Promise<ArchiveListDto> {
