@@ -11,7 +11,7 @@
  * sampled every 100 ms (and their VmHWM read at the end): both must stay ≤ 256 MiB. Prints MB/s of
  * upload and scan, sessions indexed and imported per second; writes bench/results/archive.json.
  */
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tus from 'tus-js-client';
@@ -20,7 +20,7 @@ import { startSimulators } from '../src/simulators/simulators.js';
 import { BENCH_JWT_SECRET, benchEnv } from './lib/app.js';
 import { exportXml, fitFile, gpxRoute, media, zipTo } from './lib/archive-generate.js';
 import { freshDatabase, stopEmbedded } from './lib/database.js';
-import { peakRss } from './lib/proc.js';
+import { peakRss, rss } from './lib/proc.js';
 import { printTable, round, writeResult } from './lib/report.js';
 import { spawnService, type ServiceProcess } from './lib/service.js';
 
@@ -32,16 +32,6 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 0.001);
 const TUS_CHUNK = Number(process.env.BENCH_TUS_CHUNK_MB ?? 64) * 2 ** 20;
 const LIMIT_MIB = 256;
 const REDIRECT = 'http://localhost/bench/oauth-callback';
-
-/** The RSS of a process now, bytes. */
-function rssNow(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 async function generate(dir: string) {
   const garmin = join(dir, 'garmin-export.zip');
@@ -96,16 +86,16 @@ async function main(): Promise<boolean> {
     processes.push(api);
     const worker = await spawnService({ ...env, ROLE: 'worker' }, workerPort, 'dist/src/main.js');
     processes.push(worker);
-    const idle = { api: rssNow(api.pid), worker: rssNow(worker.pid) };
+    const idle = { api: rss(api.pid), worker: rss(worker.pid) };
     const peak = { api: 0, worker: 0 };
     let phase = 'idle';
     const byPhase: Record<string, { api: number; worker: number }> = {};
     sampler = setInterval(() => {
-      peak.api = Math.max(peak.api, rssNow(api.pid));
-      peak.worker = Math.max(peak.worker, rssNow(worker.pid));
+      peak.api = Math.max(peak.api, rss(api.pid));
+      peak.worker = Math.max(peak.worker, rss(worker.pid));
       const p = (byPhase[phase] ??= { api: 0, worker: 0 });
-      p.api = Math.max(p.api, Math.round(rssNow(api.pid) / 2 ** 20));
-      p.worker = Math.max(p.worker, Math.round(rssNow(worker.pid) / 2 ** 20));
+      p.api = Math.max(p.api, Math.round(rss(api.pid) / 2 ** 20));
+      p.worker = Math.max(p.worker, Math.round(rss(worker.pid) / 2 ** 20));
     }, 100);
 
     const user = 'bench-archive';

@@ -18,9 +18,14 @@ export function cpuSeconds(pid: number, children = false): number {
 }
 
 /** Peak resident set size of a process, bytes (VmHWM). */
-export function peakRss(pid: number): number {
+export const peakRss = (pid: number): number => statusBytes(pid, 'VmHWM');
+
+/** Resident set size of a process now, bytes (VmRSS). */
+export const rss = (pid: number): number => statusBytes(pid, 'VmRSS');
+
+function statusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : 0;
   } catch {
     return 0;

@@ -150,45 +150,35 @@ WHERE
 
 -- archives.repository: due
 SELECT
-  "a".*,
-  greatest(
-    a.expires_at,
-    (
-      (
-        SELECT
-          max(coalesce(o.completed_at, o.updated_at)) AS "at"
-        FROM
-          "orchestrations" AS "o"
-          INNER JOIN "connections" AS "c" ON "c"."id" = "o"."connection_id"
-          INNER JOIN "provider_accounts" AS "p" ON "p"."id" = "c"."source_account_id"
-        WHERE
-          "p"."provider" = $1
-          AND p.external_user_id = a.id::text
-          AND "o"."status" IN ($2, $3, $4, $5)
-      )
-    ) + make_interval(days => $6)
-  ) AS "due_at"
+  "d"."id"
 FROM
-  "archives" AS "a"
+  (
+    SELECT
+      "a".*,
+      greatest(
+        a.expires_at,
+        (
+          (
+            SELECT
+              max(coalesce(o.completed_at, o.updated_at)) AS "at"
+            FROM
+              "orchestrations" AS "o"
+              INNER JOIN "connections" AS "c" ON "c"."id" = "o"."connection_id"
+              INNER JOIN "provider_accounts" AS "p" ON "p"."id" = "c"."source_account_id"
+            WHERE
+              "p"."provider" = $1
+              AND p.external_user_id = a.id::text
+              AND "o"."status" IN ($2, $3, $4, $5)
+          )
+        ) + make_interval(days => $6)
+      ) AS "due_at"
+    FROM
+      "archives" AS "a"
+    WHERE
+      "a"."deleted_at" IS NULL
+  ) AS "d"
 WHERE
-  "a"."deleted_at" IS NULL
-  AND greatest(
-    a.expires_at,
-    (
-      (
-        SELECT
-          max(coalesce(o.completed_at, o.updated_at)) AS "at"
-        FROM
-          "orchestrations" AS "o"
-          INNER JOIN "connections" AS "c" ON "c"."id" = "o"."connection_id"
-          INNER JOIN "provider_accounts" AS "p" ON "p"."id" = "c"."source_account_id"
-        WHERE
-          "p"."provider" = $7
-          AND p.external_user_id = a.id::text
-          AND "o"."status" IN ($8, $9, $10, $11)
-      )
-    ) + make_interval(days => $12)
-  ) < now()
+  "d"."due_at" < now()
   AND NOT EXISTS (
     SELECT
       1 AS "one"
@@ -197,14 +187,14 @@ WHERE
       INNER JOIN "connections" AS "c" ON "c"."id" = "o"."connection_id"
       INNER JOIN "provider_accounts" AS "p" ON "p"."id" = "c"."source_account_id"
     WHERE
-      "p"."provider" = $13
-      AND p.external_user_id = a.id::text
-      AND "o"."status" NOT IN ($14, $15, $16, $17)
+      "p"."provider" = $7
+      AND p.external_user_id = d.id::text
+      AND "o"."status" NOT IN ($8, $9, $10, $11)
   )
 ORDER BY
-  "due_at"
+  "d"."due_at"
 LIMIT
-  $18;
+  $12;
 
 -- archives.repository: withRetentionLock
 SELECT

@@ -142,8 +142,11 @@ export class ArchivesRepository {
 
   /** Archives past their retention with no sync over them running: the retention sweep deletes them. */
   async due(retentionDays: number, limit: number): Promise<string[]> {
-    const rows = await this.withDue(retentionDays)
-      .where(sql<boolean>`${this.dueAt(retentionDays)} < now()`)
+    // due_at computed once per archive (the subquery), then compared
+    const rows = await this.db
+      .selectFrom(this.withDue(retentionDays).as('d'))
+      .select('d.id')
+      .where('d.due_at', '<', sql<Date>`now()`)
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(
@@ -152,12 +155,12 @@ export class ArchivesRepository {
               .innerJoin('provider_accounts as p', 'p.id', 'c.source_account_id')
               .select(sql`1`.as('one'))
               .where('p.provider', '=', 'archive')
-              .where(sql<boolean>`p.external_user_id = a.id::text`)
+              .where(sql<boolean>`p.external_user_id = d.id::text`)
               .where('o.status', 'not in', [...TERMINAL]),
           ),
         ),
       )
-      .orderBy('due_at')
+      .orderBy('d.due_at')
       .limit(limit)
       .execute();
     return rows.map((r) => r.id);
